@@ -1,0 +1,38 @@
+# Two commands on a fresh machine with only python3:
+#   make movie TEXT="a race between a car and an airplane"
+#   make test
+# Both bootstrap .venv: torch==2.13.0 first (the CPU wheel; an unpinned torch would pull CUDA packages),
+# then this package with its extras.
+
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+TEXT    ?= a race between a car and an airplane
+ARGS    ?=
+
+.PHONY: movie test lint bench clean-venv
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[all,dev]"
+	@touch $(STAMP)
+
+movie: $(STAMP)
+	@$(BIN)/moviefactory make "$(TEXT)" $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,3 @@
+from moviefactory.cli import main
+
+raise SystemExit(main())

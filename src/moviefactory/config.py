@@ -1,0 +1,85 @@
+"""Run settings: one typed object built once at the edge (CLI, web app) and passed down.
+
+Precedence: command-line flags > environment (MOVIEFACTORY_*, plus OPENAI_API_KEY / OPENAI_BASE_URL) >
+moviefactory.toml in the working directory > defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MOVIEFACTORY_", toml_file="moviefactory.toml", extra="ignore", populate_by_name=True
+    )
+
+    # where movies go
+    out: Path = Path("movies")
+
+    # script
+    writer: str = "builtin"
+    scenes: int | None = Field(default=None, ge=1, le=60)  # None: the writer decides (builtin: 10)
+    llm_base_url: str = Field(
+        default="https://api.openai.com/v1",
+        validation_alias=AliasChoices("MOVIEFACTORY_LLM_BASE_URL", "OPENAI_BASE_URL", "llm_base_url"),
+    )
+    llm_api_key: str = Field(
+        default="", validation_alias=AliasChoices("MOVIEFACTORY_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key")
+    )
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout_s: float = Field(default=60.0, gt=0)
+    llm_retries: int = Field(default=3, ge=1, le=10)
+
+    # picture
+    picture: str = "animatic"
+    model: Path | None = None  # a Stable Diffusion 2 folder (moviefactory) or a diffusers pipeline folder
+    adapters: Path | None = None  # saved MovieFactory adapters/temporal layers
+    steps: int = Field(default=30, ge=1, le=500)
+    guidance: float = Field(default=7.5, ge=0.0, le=50.0)
+    scheduler: Literal["ddim", "dpm++", "euler"] = "dpm++"
+    domain: str | None = None
+    device: str | None = None  # None: cuda if available, else cpu
+
+    # sound
+    sound: str = "library"
+    library: Path | None = None  # the user's sound index folder (default: ~/.cache/moviefactory/library)
+    clap: Path | None = None
+    clip_model: Path | None = None
+    narration: bool = True
+
+    # finishing
+    upscale: str | None = None  # None: resample inside compose; a path: a super-resolution model file
+    fps: int = Field(default=24, ge=1, le=60)
+    aspect: Literal["2.35:1", "16:9", "9:16", "1:1"] = "2.35:1"
+    burn_subtitles: bool = False
+
+    # execution
+    executor: Literal["local", "ray"] = "local"
+    workers: int = Field(default=0, ge=0, le=256)  # 0: one per core (capped by the backend)
+    retries: int = Field(default=1, ge=0, le=5)  # extra attempts for a failed scene
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The settings that shape the output (stored in the manifest); secrets are left out."""
+        data = self.model_dump(mode="json", exclude={"llm_api_key", "out", "workers", "executor", "retries"})
+        return data
+
+    def resolved_workers(self, cap: int | None = None) -> int:
+        n = self.workers or (os.cpu_count() or 1)
+        return max(1, min(n, cap) if cap else n)

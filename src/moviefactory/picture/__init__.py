@@ -1,0 +1,67 @@
+"""Picture stage: one Scene -> one clip (an MP4 of the scene's exact duration).
+
+A backend has `from_settings(settings)`, `prepare(movie)` (runs once in the main process: load models,
+resolve characters), `identity()` (what enters the cache key besides the scene) and `render(...)`.
+Backends with `parallel = True` are pickled after `prepare` and render scenes in worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from moviefactory.registry import Registry
+
+if TYPE_CHECKING:
+    from moviefactory.config import Settings
+    from moviefactory.spec import Movie, Scene
+
+# progress(done, total): called by backends as frames or denoising steps complete
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Clip:
+    path: Path
+    width: int
+    height: int
+    fps: float
+    num_frames: int
+    backend: str
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        return self.num_frames / self.fps
+
+
+class PictureBackend(Protocol):
+    name: ClassVar[str]
+    version: ClassVar[str]
+    parallel: ClassVar[bool]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PictureBackend: ...
+
+    def prepare(self, movie: Movie) -> None: ...
+
+    def identity(self) -> dict[str, Any]: ...
+
+    def render(self, movie: Movie, scene: Scene, out: Path, progress: ProgressFn | None = None) -> Clip:
+        """Write `out` (H.264 MP4, movie.style.width x height) covering scene.duration_s at the backend's
+        frame rate (round(duration_s * fps) frames) and return its Clip."""
+        ...
+
+
+PICTURE: Registry[type[PictureBackend]] = Registry("picture")
+PICTURE.add("animatic", "moviefactory.picture.animatic:AnimaticBackend", summary="offline procedural previz")
+PICTURE.add(
+    "moviefactory", "moviefactory.picture.moviefactory:MovieFactoryBackend", extra="diffusion",
+    summary="the paper's SD2 + adapters + temporal layers",
+)  # fmt: skip
+PICTURE.add(
+    "diffusers", "moviefactory.picture.diffusers_t2v:DiffusersBackend", extra="diffusion",
+    summary="any local diffusers text-to-video pipeline folder",
+)  # fmt: skip
