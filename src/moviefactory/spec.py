@@ -178,12 +178,12 @@ class Tone(_Model):
 
 class Style(_Model):
     aspect: Aspect = "2.35:1"
-    width: Annotated[int, Field(ge=64, le=2048, multiple_of=8)] = 768  # generation size, pixels
-    height: Annotated[int, Field(ge=64, le=2048, multiple_of=8)] = 320
+    width: Annotated[int, Field(ge=16, le=2048, multiple_of=8)] = 768  # generation size, pixels
+    height: Annotated[int, Field(ge=16, le=2048, multiple_of=8)] = 320
     fps: Annotated[int, Field(ge=1, le=60)] = 24  # output frame rate; backends may render lower and interpolate
     look: _text(200) = "cinematic, 4K, high resolution"  # type: ignore[valid-type]
-    output_width: Annotated[int, Field(ge=64, le=8192, multiple_of=2)] = 1536
-    output_height: Annotated[int, Field(ge=64, le=8192, multiple_of=2)] = 654
+    output_width: Annotated[int, Field(ge=16, le=8192, multiple_of=2)] = 1536
+    output_height: Annotated[int, Field(ge=16, le=8192, multiple_of=2)] = 654
 
     @classmethod
     def for_aspect(cls, aspect: str, *, fps: int = 24, scale: int = 2, **extra: Any) -> Style:

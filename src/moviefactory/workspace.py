@@ -39,7 +39,9 @@ MANIFEST_KIND = "moviefactory-movie"
 
 # -- atomic writes ------------------------------------------------------------------------------------
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str], *, suffix: str | None = None) -> Iterator[Path]:
+def atomic_output(
+    path: str | os.PathLike[str], *, suffix: str | None = None, allow_empty: bool = False
+) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds.
 
     The temp name keeps the real suffix (ffmpeg picks the container from it). On error the temp is removed
@@ -52,7 +54,7 @@ def atomic_output(path: str | os.PathLike[str], *, suffix: str | None = None) ->
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        if not tmp_path.exists() or tmp_path.stat().st_size == 0:
+        if not tmp_path.exists() or (tmp_path.stat().st_size == 0 and not allow_empty):
             raise WorkspaceError(f"{target.name}: nothing was written")
         os.replace(tmp_path, target)
     finally:
@@ -61,7 +63,7 @@ def atomic_output(path: str | os.PathLike[str], *, suffix: str | None = None) ->
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    with atomic_output(path) as tmp:
+    with atomic_output(path, allow_empty=True) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
 

@@ -1,0 +1,213 @@
+"""The `moviefactory` command. The only place (with web/) that turns errors into messages and exit codes.
+
+Start-up stays fast: this module imports only the standard library at top level; each command imports what
+it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from moviefactory import __version__
+
+# Stage-owned command groups: each module has `register(subparsers)` and imports nothing heavy.
+COMMAND_MODULES = (
+    "moviefactory.sound.cli",
+    "moviefactory.training.cli",
+    "moviefactory.evaluate.cli",
+    "moviefactory.models.cli",
+    "moviefactory.web.cli",
+)
+
+
+def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
+    """Flags that map one-to-one onto Settings fields (None = not given, so env/toml/defaults apply)."""
+    g = p.add_argument_group("settings (also MOVIEFACTORY_* environment variables or moviefactory.toml)")
+    g.add_argument("--out", type=Path, help="parent folder for movies (default: movies)")
+    if script:
+        g.add_argument("--scenes", type=int, help="number of scenes (1-60; default: the writer decides)")
+        g.add_argument("--writer", help="script writer: builtin (offline) or llm (OpenAI-compatible endpoint)")
+        g.add_argument("--aspect", choices=["2.35:1", "16:9", "9:16", "1:1"], help="frame aspect (default 2.35:1)")
+        g.add_argument("--fps", type=int, help="output frame rate (default 24)")
+        g.add_argument("--llm-model", dest="llm_model", help="model name for --writer llm")
+    g.add_argument("--picture", help="picture backend: animatic (default), moviefactory, diffusers")
+    g.add_argument("--model", type=Path, help="model folder for --picture moviefactory/diffusers")
+    g.add_argument("--adapters", type=Path, help="trained MovieFactory adapters folder")
+    g.add_argument("--steps", type=int, help="denoising steps")
+    g.add_argument("--scheduler", choices=["ddim", "dpm++", "euler"], help="diffusion scheduler")
+    g.add_argument("--device", help="torch device (default: cuda if available)")
+    g.add_argument("--sound", help="sound backend (default: library)")
+    g.add_argument("--library", type=Path, help="your sound library index folder")
+    g.add_argument("--clap", type=Path, help="local CLAP model folder for text/video-to-audio ranking")
+    g.add_argument("--clip-model", dest="clip_model", type=Path, help="local CLIP folder (CLIPSIM, ranking)")
+    g.add_argument("--no-narration", dest="narration", action="store_const", const=False, help="skip TTS")
+    g.add_argument("--upscale", help="super-resolution model file (default: lanczos resampling)")
+    g.add_argument("--burn-subtitles", dest="burn_subtitles", action="store_const", const=True,
+                   help="burn subtitles into the picture (movie.srt is always written)")  # fmt: skip
+    g.add_argument("--executor", choices=["local", "ray"], help="where scenes render (default local)")
+    g.add_argument("--workers", type=int, help="scene worker processes (default: one per core)")
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from pydantic import ValidationError
+
+    from moviefactory.config import Settings
+    from moviefactory.errors import InputError
+    from moviefactory.spec import first_error
+
+    fields = set(Settings.model_fields)
+    given = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise InputError(f"settings: {first_error(exc)}") from exc
+
+
+def _reporter(args: argparse.Namespace) -> Any:
+    from moviefactory.progress import NullReporter, RichReporter
+
+    if args.quiet or args.json:
+        return NullReporter()
+    return RichReporter()
+
+
+def _print_result(args: argparse.Namespace, result: Any) -> None:
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    if not args.quiet:
+        for w in result.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+    print(result.movie)
+
+
+def cmd_make(args: argparse.Namespace) -> int:
+    from moviefactory import pipeline
+
+    settings = _settings(args)
+    with _reporter(args) as rep:
+        result = pipeline.make(args.text, settings, seed=args.seed, reporter=rep)
+    _print_result(args, result)
+    return 0
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    from moviefactory import pipeline
+
+    settings = _settings(args)
+    with _reporter(args) as rep:
+        ws = pipeline.write_script(args.text, settings, seed=args.seed, reporter=rep)
+    print(json.dumps({"folder": str(ws.root), "script": str(ws.script_path)}) if args.json else ws.script_path)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from moviefactory import pipeline
+    from moviefactory.workspace import Workspace
+
+    ws = Workspace.open(args.folder)
+    # The folder's own settings are the baseline; flags given now override them.
+    from moviefactory.config import Settings
+
+    base = {k: v for k, v in ws.manifest.get("settings", {}).items() if k in Settings.model_fields}
+    flags = {k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None}
+    ns = argparse.Namespace(**{**base, **flags})
+    settings = _settings(ns)
+    with _reporter(args) as rep:
+        result = pipeline.render(args.folder, settings, scenes=tuple(args.scene or ()), reporter=rep)
+    _print_result(args, result)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from moviefactory.spec import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return 0
+
+
+def cmd_backends(args: argparse.Namespace) -> int:
+    from moviefactory.picture import PICTURE
+    from moviefactory.script import WRITERS
+    from moviefactory.sound import SOUND
+
+    for title, reg in (("writers", WRITERS), ("picture", PICTURE), ("sound", SOUND)):
+        print(f"{title}:")
+        for name in reg.names():
+            print(f"  {name:<14} {reg.summary(name)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="moviefactory",
+        description="One sentence in, a finished multi-scene movie with sound out.",
+    )
+    parser.add_argument("--version", action="version", version=f"moviefactory {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    common.add_argument("--json", action="store_true", help="print a machine-readable result")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("make", parents=[common], help="make a movie from a sentence (resumes if run again)")
+    p.add_argument("text", help="what the movie is about")
+    p.add_argument("--seed", type=int, default=0, help="same text + seed -> same movie (default 0)")
+    _settings_args(p)
+    p.set_defaults(func=cmd_make)
+
+    p = sub.add_parser("script", parents=[common], help="only write script.json (edit it, then `render`)")
+    p.add_argument("text")
+    p.add_argument("--seed", type=int, default=0)
+    _settings_args(p)
+    p.set_defaults(func=cmd_script)
+
+    p = sub.add_parser("render", parents=[common], help="(re)build a movie folder from its script.json")
+    p.add_argument("folder", type=Path)
+    p.add_argument("--scene", action="append", help="re-render this scene even if current (repeatable)")
+    _settings_args(p, script=False)
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("schema", help="print the script's JSON Schema")
+    p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("backends", help="list writers and backends")
+    p.set_defaults(func=cmd_backends)
+
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ImportError:
+            continue  # a command group whose module is not present in this build
+        mod.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from moviefactory.errors import MovieFactoryError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.func(args)
+        return code
+    except MovieFactoryError as exc:
+        print(f"moviefactory: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("moviefactory: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: one line, a traceback only on request
+        if os.environ.get("MOVIEFACTORY_DEBUG"):
+            raise
+        print(f"moviefactory: internal error: {type(exc).__name__}: {exc} (MOVIEFACTORY_DEBUG=1 for details)",
+              file=sys.stderr)  # fmt: skip
+        return 1

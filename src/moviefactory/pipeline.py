@@ -1,0 +1,434 @@
+"""The only place that knows the order: script -> picture -> (frame rate, upscale) -> sound -> compose -> report.
+
+Every artifact has a cache key: a hash of the inputs that shaped it, the backend's identity and the seed.
+A re-run skips what is current, so an edited scene re-renders that scene (clip, its effects) and the final
+cut only. Scenes render independently (a local process pool, or Ray); a failed scene is retried alone and
+reported, and every scene that succeeded is recorded before the error surfaces, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import queue
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from moviefactory import __version__
+from moviefactory.config import Settings
+from moviefactory.errors import MovieFactoryError, SceneError
+from moviefactory.picture import PICTURE, Clip, PictureBackend
+from moviefactory.progress import NullReporter, Reporter
+from moviefactory.script import WRITERS
+from moviefactory.spec import Movie, Scene, Style, check_text
+from moviefactory.workspace import Workspace, atomic_write_json, cache_key, slugify
+
+COMPOSE_VERSION = "1"  # bump when the compose graph changes what it outputs
+
+
+@dataclass
+class MakeResult:
+    root: Path
+    movie: Path
+    subtitles: Path
+    report: Path | None
+    duration_s: float
+    rendered: list[str] = field(default_factory=list)  # artifacts (re)made in this run
+    reused: list[str] = field(default_factory=list)  # artifacts that were current
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "movie": str(self.movie),
+            "folder": str(self.root),
+            "subtitles": str(self.subtitles),
+            "report": str(self.report) if self.report else None,
+            "duration_s": round(self.duration_s, 3),
+            "rendered": self.rendered,
+            "reused": self.reused,
+            "warnings": self.warnings,
+        }
+
+
+# -- script -----------------------------------------------------------------------------------------------
+def movie_folder(settings: Settings, request: str, seed: int) -> Path:
+    return Path(settings.out) / slugify(request, seed)
+
+
+def write_script(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None) -> Workspace:
+    """Create (or reuse) the request's folder and make sure it has a valid script.json."""
+    reporter = reporter or NullReporter()
+    request = check_text(request, what="the request")
+    ws = Workspace.create(movie_folder(settings, request, seed), request=request, seed=seed,
+                          settings=settings.fingerprint())  # fmt: skip
+    with ws:
+        _ensure_script(ws, settings, reporter)
+    return ws
+
+
+def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter) -> Movie:
+    if ws.has_script():
+        return ws.load_script()  # the user's (possibly edited) script wins over the writer
+    reporter.start("script", "writing the script", 1)
+    style = Style.for_aspect(settings.aspect, fps=settings.fps)
+    writer = WRITERS.get(settings.writer).from_settings(settings)
+    movie = writer.write(ws.manifest["request"], scenes=settings.scenes, seed=ws.manifest["seed"], style=style)
+    ws.save_script(movie)
+    ws.record("script.json", cache_key(ws.manifest["request"], ws.manifest["seed"], settings.writer), writer=movie.writer)
+    reporter.finish("script")
+    return movie
+
+
+def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None) -> MakeResult:
+    """The whole flow for a request; running it again resumes in the same folder."""
+    reporter = reporter or NullReporter()
+    request = check_text(request, what="the request")
+    ws = Workspace.create(movie_folder(settings, request, seed), request=request, seed=seed,
+                          settings=settings.fingerprint())  # fmt: skip
+    with ws:
+        _ensure_script(ws, settings, reporter)
+        return _render(ws, settings, reporter, force_scenes=())
+
+
+def render(root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), reporter: Reporter | None = None) -> MakeResult:
+    """Rebuild a folder from its script.json, reusing every current artifact; `scenes` are re-rendered."""
+    ws = Workspace.open(root)
+    with ws:
+        movie = ws.load_script()
+        for sid in scenes:
+            movie.scene(sid)  # unknown ids fail before any work
+        return _render(ws, settings, reporter or NullReporter(), force_scenes=scenes)
+
+
+# -- picture ----------------------------------------------------------------------------------------------
+def picture_key(movie: Movie, scene: Scene, identity: dict[str, Any]) -> str:
+    """What shapes a clip: the scene's visual fields, its characters, the style, the mood, the backend."""
+    visual = scene.model_dump(mode="json", exclude={"sound", "narration", "subtitle", "transition_in", "transition_s"})
+    chars = [movie.character(c).model_dump(mode="json") for c in scene.subjects]
+    return cache_key("picture", visual, chars, movie.style, movie.tone.mood.value, identity)
+
+
+def _render_scene_worker(
+    backend: PictureBackend, movie: Movie, scene: Scene, out: Path, progress_q: Any | None
+) -> Clip:
+    """Runs in a worker process (or a Ray task): render one scene, reporting frames via a queue."""
+
+    def progress(done: int, total: int) -> None:
+        if progress_q is not None:
+            progress_q.put((scene.id, done, total))
+
+    return backend.render(movie, scene, out, progress)
+
+
+def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, force: tuple[str, ...],
+                 result: MakeResult) -> dict[str, Clip | Path]:  # fmt: skip
+    backend_cls = PICTURE.get(settings.picture)
+    backend = backend_cls.from_settings(settings)
+    identity = backend.identity()
+    clips: dict[str, Clip | Path] = {}
+    todo: list[tuple[Scene, str, str]] = []
+    for scene in movie.scenes:
+        rel = f"scenes/{scene.id}/clip.mp4"
+        key = picture_key(movie, scene, identity)
+        if scene.id not in force and ws.is_current(rel, key):
+            clips[scene.id] = ws.path(rel)
+            result.reused.append(rel)
+        else:
+            todo.append((scene, rel, key))
+    if not todo:
+        return clips
+    reporter.start("picture", f"picture ({backend_cls.name})", len(todo))
+    backend.prepare(movie)
+    failures: dict[str, str] = {}
+    attempts = {s.id: 0 for s, _, _ in todo}
+    pending = list(todo)
+    done_count = 0
+    for s, _, _ in todo:
+        reporter.start(f"scene:{s.id}", f"  {s.id}", max(1, round(s.duration_s * movie.style.fps)))
+
+    def finished(scene: Scene, rel: str, key: str, clip: Clip, seconds: float) -> None:
+        nonlocal done_count
+        ws.record(rel, key, backend=f"{backend_cls.name} v{backend_cls.version}", seconds=round(seconds, 3),
+                  frames=clip.num_frames, fps=clip.fps, warnings=clip.warnings)  # fmt: skip
+        clips[scene.id] = clip
+        result.rendered.append(rel)
+        result.warnings += [f"scene {scene.id}: {w}" for w in clip.warnings]
+        done_count += 1
+        reporter.finish(f"scene:{scene.id}")
+        reporter.update("picture", done_count)
+
+    while pending:
+        batch, pending = pending, []
+        workers = settings.resolved_workers(cap=len(batch)) if backend_cls.parallel else 1
+        if settings.executor == "ray":
+            outcomes = _run_ray(backend, movie, batch, ws)
+            for (scene, rel, key), (clip, err, secs) in zip(batch, outcomes, strict=True):
+                if err is None and clip is not None:
+                    finished(scene, rel, key, clip, secs)
+                else:
+                    _failed(scene, rel, key, err or "unknown error", attempts, failures, settings, pending, reporter)
+        elif workers <= 1:
+            for scene, rel, key in batch:
+                t0 = time.perf_counter()
+                try:
+                    clip = backend.render(movie, scene, ws.path(rel),
+                                          lambda d, t, sid=scene.id: reporter.update(f"scene:{sid}", d, t))  # fmt: skip
+                except MovieFactoryError as exc:
+                    _failed(scene, rel, key, str(exc), attempts, failures, settings, pending, reporter)
+                    continue
+                finished(scene, rel, key, clip, time.perf_counter() - t0)
+        else:
+            ctx = mp.get_context("spawn")  # fork after torch/MiniLM are loaded is unsafe; spawn is clean
+            with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                q = manager.Queue()
+                started: dict[Future[Clip], tuple[Scene, str, str, float]] = {}
+                for scene, rel, key in batch:
+                    fut = pool.submit(_render_scene_worker, backend, movie, scene, ws.path(rel), q)
+                    started[fut] = (scene, rel, key, time.perf_counter())
+                waiting = set(started)
+                while waiting:
+                    done, waiting = wait(waiting, timeout=0.1, return_when=FIRST_COMPLETED)
+                    _drain(q, reporter)
+                    for fut in done:
+                        scene, rel, key, t0 = started[fut]
+                        try:
+                            clip = fut.result()
+                        except Exception as exc:  # a worker's error of any kind fails only its scene
+                            _failed(scene, rel, key, f"{type(exc).__name__}: {exc}", attempts, failures, settings,
+                                    pending, reporter)  # fmt: skip
+                            continue
+                        finished(scene, rel, key, clip, time.perf_counter() - t0)
+                _drain(q, reporter)
+    reporter.finish("picture")
+    if failures:
+        sid, msg = next(iter(failures.items()))
+        more = f" (and {len(failures) - 1} more scenes)" if len(failures) > 1 else ""
+        ws.set_stage("picture", "failed", failures=failures)
+        raise SceneError(sid, f"{msg}{more}; the other scenes are kept, run again to retry")
+    return clips
+
+
+def _drain(q: Any, reporter: Reporter) -> None:
+    while True:
+        try:
+            sid, d, t = q.get_nowait()
+        except queue.Empty:
+            return
+        reporter.update(f"scene:{sid}", d, t)
+
+
+def _failed(scene: Scene, rel: str, key: str, message: str, attempts: dict[str, int], failures: dict[str, str],
+            settings: Settings, pending: list[tuple[Scene, str, str]], reporter: Reporter) -> None:  # fmt: skip
+    attempts[scene.id] += 1
+    if attempts[scene.id] <= settings.retries:
+        reporter.note(f"scene {scene.id} failed ({message}); retrying")
+        pending.append((scene, rel, key))
+    else:
+        failures[scene.id] = message
+
+
+def _run_ray(backend: PictureBackend, movie: Movie, batch: list[tuple[Scene, str, str]], ws: Workspace
+             ) -> list[tuple[Clip | None, str | None, float]]:  # fmt: skip
+    """Scale-out on Ray: one task per scene. The clip comes back as bytes, so workers on other machines need
+    no shared filesystem; the driver writes it into the workspace atomically. RAY_ADDRESS picks the cluster."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise MovieFactoryError("--executor ray needs Ray: pip install 'moviefactory[ray]'") from exc
+    from moviefactory.workspace import atomic_output
+
+    ray.init(ignore_reinit_error=True, log_to_driver=False)
+    gpus = 1 if not type(backend).parallel else 0
+
+    @ray.remote(num_gpus=gpus, max_retries=0)
+    def task(b: PictureBackend, m: Movie, s: Scene) -> tuple[bytes, Clip, float]:
+        import tempfile
+
+        t0 = time.perf_counter()
+        with tempfile.TemporaryDirectory() as d:
+            clip = b.render(m, s, Path(d) / "clip.mp4", None)
+            return clip.path.read_bytes(), clip, time.perf_counter() - t0
+
+    refs = [task.remote(backend, movie, s) for s, _, _ in batch]
+    out: list[tuple[Clip | None, str | None, float]] = []
+    for (_scene, rel, _key), ref in zip(batch, refs, strict=True):
+        try:
+            data, clip, secs = ray.get(ref)
+        except Exception as exc:  # a task failure fails only its scene
+            out.append((None, f"{type(exc).__name__}: {exc}", 0.0))
+            continue
+        with atomic_output(ws.path(rel)) as tmp:
+            tmp.write_bytes(data)
+        out.append((Clip(ws.path(rel), clip.width, clip.height, clip.fps, clip.num_frames, clip.backend,
+                         clip.warnings), None, secs))  # fmt: skip
+    return out
+
+
+# -- finishing: frame rate and super-resolution ---------------------------------------------------------
+def _finish_clips(ws: Workspace, movie: Movie, settings: Settings, clips: dict[str, Clip | Path],
+                  reporter: Reporter, result: MakeResult) -> list[Path]:  # fmt: skip
+    from moviefactory.media import probe
+
+    out: list[Path] = []
+    for scene in movie.scenes:
+        src_rel = f"scenes/{scene.id}/clip.mp4"
+        src_key = ws.manifest["artifacts"][src_rel]["key"]
+        path = ws.path(src_rel)
+        fps = probe(path).fps
+        if settings.upscale:
+            from moviefactory.upscale import upscale_clip
+
+            rel = f"scenes/{scene.id}/clip_sr.mp4"
+            key = cache_key("sr", src_key, str(settings.upscale), movie.style.output_width, movie.style.output_height)
+            if not ws.is_current(rel, key):
+                reporter.note(f"upscaling {scene.id}")
+                upscale_clip(path, ws.path(rel), model_path=Path(settings.upscale),
+                             target=None, device=settings.device)  # fmt: skip
+                ws.record(rel, key, source=src_rel)
+                result.rendered.append(rel)
+            path, src_key, src_rel = ws.path(rel), key, rel
+        if abs(float(fps) - movie.style.fps) > 1e-3:
+            from moviefactory.upscale import interpolate_clip
+
+            rel = f"scenes/{scene.id}/clip_{movie.style.fps}fps.mp4"
+            key = cache_key("fps", src_key, movie.style.fps)
+            if not ws.is_current(rel, key):
+                reporter.note(f"interpolating {scene.id} {float(fps):g} -> {movie.style.fps} fps")
+                interpolate_clip(path, ws.path(rel), fps=movie.style.fps)
+                ws.record(rel, key, source=src_rel)
+                result.rendered.append(rel)
+            path = ws.path(rel)
+        out.append(path)
+    return out
+
+
+# -- sound --------------------------------------------------------------------------------------------------
+def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, result: MakeResult
+               ) -> tuple[list[Path | None], list[Path | None], Path | None, list[dict[str, str]]]:  # fmt: skip
+    from moviefactory.sound import SOUND
+
+    backend_cls = SOUND.get(settings.sound)
+    backend = backend_cls.from_settings(settings)
+    ident = backend.identity()
+    effects: list[Path | None] = []
+    narration: list[Path | None] = []
+    credits: list[dict[str, str]] = []
+    descriptions: dict[str, str] = dict(ws.manifest.get("result", {}).get("sound", {}))
+    reporter.start("sound", f"sound ({backend_cls.name})", len(movie.scenes) + 1)
+    for i, scene in enumerate(movie.scenes):
+        clip_rel = f"scenes/{scene.id}/clip.mp4"
+        clip_key = ws.manifest["artifacts"][clip_rel]["key"]
+        rel = f"scenes/{scene.id}/effects.wav"
+        key = cache_key("effects", scene.sound, scene.action, scene.prompt, scene.duration_s, clip_key, ident)
+        if not ws.is_current(rel, key):
+            track = backend.effects(movie, scene, ws.path(clip_rel), ws.path(rel))
+            ws.record(rel, key, description=track.description, credits=[c.__dict__ for c in track.credits])
+            result.rendered.append(rel)
+            result.warnings += track.warnings
+        else:
+            result.reused.append(rel)
+        rec = ws.artifact(rel) or {}
+        descriptions[scene.id] = rec.get("description", "")
+        credits += rec.get("credits", [])
+        effects.append(ws.path(rel))
+
+        nar: Path | None = None
+        if scene.narration and settings.narration:
+            rel = f"scenes/{scene.id}/narration.wav"
+            key = cache_key("narration", scene.narration, ident)
+            if ws.is_current(rel, key):
+                nar = ws.path(rel)
+                result.reused.append(rel)
+            else:
+                track_n = backend.narration(movie, scene, ws.path(rel))
+                if track_n is not None:
+                    ws.record(rel, key, description=track_n.description)
+                    result.rendered.append(rel)
+                    nar = ws.path(rel)
+                    result.warnings += track_n.warnings
+        narration.append(nar)
+        reporter.update("sound", i + 1)
+    result.warnings += list(getattr(backend, "notices", []))
+    rel = "music.wav"
+    key = cache_key("music", movie.tone, round(movie.total_duration_s(), 3), ident)
+    if not ws.is_current(rel, key):
+        track = backend.music(movie, ws.path(rel))
+        ws.record(rel, key, description=track.description, credits=[c.__dict__ for c in track.credits])
+        result.rendered.append(rel)
+    else:
+        result.reused.append(rel)
+    rec = ws.artifact(rel) or {}
+    descriptions["music"] = rec.get("description", "")
+    credits += rec.get("credits", [])
+    reporter.finish("sound")
+    ws.manifest.setdefault("result", {})["sound"] = descriptions
+    unique = list({json.dumps(c, sort_keys=True): c for c in credits}.values())
+    return effects, narration, ws.path(rel), unique
+
+
+# -- all stages -----------------------------------------------------------------------------------------------
+def _render(ws: Workspace, settings: Settings, reporter: Reporter, *, force_scenes: tuple[str, ...]) -> MakeResult:
+    from moviefactory.compose import ComposeInputs, compose, write_subtitles
+
+    movie = ws.load_script()
+    result = MakeResult(root=ws.root, movie=ws.path("movie.mp4"), subtitles=ws.path("movie.srt"), report=None,
+                        duration_s=movie.total_duration_s())  # fmt: skip
+    t0 = time.perf_counter()
+    ws.set_stage("picture", "running")
+    clips = _run_picture(ws, movie, settings, reporter, force_scenes, result)
+    ws.set_stage("picture", "done")
+    finished = _finish_clips(ws, movie, settings, clips, reporter, result)
+    ws.set_stage("sound", "running")
+    effects, narration, music, credits = _run_sound(ws, movie, settings, reporter, result)
+    ws.set_stage("sound", "done")
+    atomic_write_json(ws.path("credits.json"), credits)
+
+    # Subtitles are always written; the movie is rebuilt when any input artifact or the script changed.
+    write_subtitles(movie, ws.path("movie.srt"), ws.path("movie.vtt"))
+    inputs = [ws.manifest["artifacts"].get(str(p.relative_to(ws.root)), {}).get("key") for p in finished]
+    inputs += [ws.manifest["artifacts"].get(str(p.relative_to(ws.root)), {}).get("key") if p else None
+               for p in (*effects, *narration, music)]  # fmt: skip
+    key = cache_key("compose", COMPOSE_VERSION, movie, inputs, settings.burn_subtitles)
+    if not ws.is_current("movie.mp4", key):
+        reporter.start("compose", "composing (ffmpeg)", 1)
+        ws.set_stage("compose", "running")
+        res = compose(ComposeInputs(movie, finished, effects, narration, music), ws.path("movie.mp4"),
+                      burn_subtitles=settings.burn_subtitles)  # fmt: skip
+        loud = res.loudness.__dict__ if res.loudness else None
+        ws.record("movie.mp4", key, duration_s=res.duration_s, width=res.width, height=res.height, loudness=loud)
+        ws.set_stage("compose", "done")
+        result.rendered.append("movie.mp4")
+        result.warnings += res.warnings
+        reporter.finish("compose")
+    else:
+        result.reused.append("movie.mp4")
+    rec = ws.artifact("movie.mp4") or {}
+    result.duration_s = float(rec.get("duration_s", result.duration_s))
+    ws.manifest["result"] = {
+        **ws.manifest.get("result", {}),
+        "duration_s": result.duration_s,
+        "loudness": rec.get("loudness"),
+        "warnings": result.warnings,
+        "backends": {"writer": movie.writer, "picture": settings.picture, "sound": settings.sound,
+                     "upscale": str(settings.upscale) if settings.upscale else "lanczos resample (ffmpeg)"},
+        "moviefactory_version": __version__,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }  # fmt: skip
+    ws.save_manifest()
+    result.report = _write_report(ws, settings, result)
+    return result
+
+
+def _write_report(ws: Workspace, settings: Settings, result: MakeResult) -> Path | None:
+    try:
+        from moviefactory.evaluate.report import write_report
+    except ImportError:
+        return None
+    try:
+        return write_report(ws.root, clip_model=settings.clip_model)
+    except MovieFactoryError as exc:  # the movie is made; a report problem is a warning, not a failure
+        result.warnings.append(f"report: {exc}")
+        return None
