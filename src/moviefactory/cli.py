@@ -36,6 +36,7 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
         g.add_argument("--writer", help="script writer: builtin (offline) or llm (OpenAI-compatible endpoint)")
         g.add_argument("--aspect", choices=["2.35:1", "16:9", "9:16", "1:1"], help="frame aspect (default 2.35:1)")
         g.add_argument("--fps", type=int, help="output frame rate (default 24)")
+        g.add_argument("--scale", type=int, help="output size = generation size x SCALE (1-4, default 2)")
         g.add_argument("--llm-model", dest="llm_model", help="model name for --writer llm")
     g.add_argument("--picture", help="picture backend: animatic (default), moviefactory, diffusers")
     g.add_argument("--model", type=Path, help="model folder for --picture moviefactory/diffusers")

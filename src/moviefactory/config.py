@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 
 class Settings(BaseSettings):
@@ -56,6 +61,7 @@ class Settings(BaseSettings):
     # finishing
     upscale: str | None = None  # None: resample inside compose; a path: a super-resolution model file
     fps: int = Field(default=24, ge=1, le=60)
+    scale: int = Field(default=2, ge=1, le=4)  # output size = generation size x scale (paper: 4, 3072x1280)
     aspect: Literal["2.35:1", "16:9", "9:16", "1:1"] = "2.35:1"
     burn_subtitles: bool = False
 

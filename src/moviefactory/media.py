@@ -164,3 +164,27 @@ def read_audio(path: str | os.PathLike[str], *, rate: int = AUDIO_RATE, channels
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
         raise ComposeError(f"{path}: cannot decode audio: {' '.join(tail)}")
     return np.frombuffer(proc.stdout, dtype=np.float32).reshape(-1, channels).copy()
+
+
+@dataclass(frozen=True)
+class LoudnessStats:
+    integrated_lufs: float
+    range_lu: float
+    true_peak_dbtp: float
+
+
+def measure_loudness(path: str | os.PathLike[str]) -> LoudnessStats:
+    """EBU R128 integrated loudness, loudness range and true peak of a file's audio (ffmpeg `ebur128`)."""
+    import re
+
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", "ebur128=peak=true",
+           "-f", "null", "-"]  # fmt: skip
+    proc = subprocess.run(cmd, capture_output=True, check=False)
+    log = proc.stderr.decode("utf-8", "replace")
+    summary = log[log.rfind("Summary:") :]
+    found = [re.search(p, summary) for p in (r"I:\s+(-?[\d.]+|-inf) LUFS", r"LRA:\s+(-?[\d.]+) LU",
+                                             r"Peak:\s+(-?[\d.]+|-inf) dBFS")]  # fmt: skip
+    if proc.returncode != 0 or not all(found):
+        raise ComposeError(f"{path}: cannot measure loudness")
+    i, lra, tp = (float(m.group(1)) for m in found if m)
+    return LoudnessStats(i, lra, tp)

@@ -62,6 +62,7 @@ def write_script(request: str, settings: Settings, *, seed: int, reporter: Repor
     """Create (or reuse) the request's folder and make sure it has a valid script.json."""
     reporter = reporter or NullReporter()
     request = check_text(request, what="the request")
+    WRITERS.get(settings.writer)
     ws = Workspace.create(movie_folder(settings, request, seed), request=request, seed=seed,
                           settings=settings.fingerprint())  # fmt: skip
     with ws:
@@ -73,7 +74,7 @@ def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter) -> Mov
     if ws.has_script():
         return ws.load_script()  # the user's (possibly edited) script wins over the writer
     reporter.start("script", "writing the script", 1)
-    style = Style.for_aspect(settings.aspect, fps=settings.fps)
+    style = Style.for_aspect(settings.aspect, fps=settings.fps, scale=settings.scale)
     writer = WRITERS.get(settings.writer).from_settings(settings)
     movie = writer.write(ws.manifest["request"], scenes=settings.scenes, seed=ws.manifest["seed"], style=style)
     ws.save_script(movie)
@@ -82,10 +83,21 @@ def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter) -> Mov
     return movie
 
 
+def check_backends(settings: Settings, *, writer: bool = True) -> None:
+    """Fail before any work when a chosen backend is unknown or its optional dependencies are missing."""
+    from moviefactory.sound import SOUND
+
+    if writer:
+        WRITERS.get(settings.writer)
+    PICTURE.get(settings.picture)
+    SOUND.get(settings.sound)
+
+
 def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None) -> MakeResult:
     """The whole flow for a request; running it again resumes in the same folder."""
     reporter = reporter or NullReporter()
     request = check_text(request, what="the request")
+    check_backends(settings)
     ws = Workspace.create(movie_folder(settings, request, seed), request=request, seed=seed,
                           settings=settings.fingerprint())  # fmt: skip
     with ws:
@@ -96,6 +108,7 @@ def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | No
 def render(root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), reporter: Reporter | None = None) -> MakeResult:
     """Rebuild a folder from its script.json, reusing every current artifact; `scenes` are re-rendered."""
     ws = Workspace.open(root)
+    check_backends(settings, writer=False)
     with ws:
         movie = ws.load_script()
         for sid in scenes:

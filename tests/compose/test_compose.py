@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
+import itertools
 from pathlib import Path
 
 import av
@@ -13,7 +12,15 @@ import pytest
 from moviefactory.compose import ComposeInputs, compose, fit_size, write_subtitles
 from moviefactory.compose.subtitles import ass_escape, cues
 from moviefactory.errors import ComposeError
-from moviefactory.media import AUDIO_RATE, ffmpeg_exe, probe, read_audio, read_frames, write_video, write_wav
+from moviefactory.media import (
+    AUDIO_RATE,
+    measure_loudness,
+    probe,
+    read_audio,
+    read_frames,
+    write_video,
+    write_wav,
+)
 from moviefactory.spec import Movie, Scene, Style, Transition
 
 HOSTILE = 'He said: "50% [ok] {x} \\n" 🚗 — مرحبا שלום'
@@ -38,24 +45,11 @@ def _tone(tmp: Path, name: str, seconds: float, freq: float, amp: float) -> Path
 def _movie(transitions: list[Transition], *, fps: int = 12, subtitle: str = "") -> Movie:
     scenes = [
         Scene(id=f"s{i + 1:02d}", prompt="p", duration_s=2.0, transition_in=t, transition_s=0.5,
-              subtitle=subtitle or f"line {i + 1}")  # fmt: skip
+              subtitle=subtitle or f"line {i + 1}")
         for i, t in enumerate(transitions)
     ]
     style = Style(aspect="2.35:1", width=128, height=48, fps=fps, output_width=256, output_height=110)
     return Movie(request="r", title=f"Title {HOSTILE}", scenes=scenes, style=style)
-
-
-def _ebur128(path: Path) -> tuple[float, float]:
-    """Integrated loudness and true peak measured independently of compose's own loudnorm report."""
-    proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path), "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True, check=True,
-    )  # fmt: skip
-    log = proc.stderr.decode()
-    summary = log[log.rfind("Summary:") :]
-    i = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))  # type: ignore[union-attr]
-    tp = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))  # type: ignore[union-attr]
-    return i, tp
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +71,7 @@ def test_duration_size_and_letterbox(composed: tuple[Movie, Path, Path]) -> None
     assert abs(info.num_frames - 7.0 * 12) <= 1
     assert (info.width, info.height) == (256, 110)
     frames = read_frames(path)
-    cw, ch = fit_size(128, 48, 256, 110)
+    _cw, ch = fit_size(128, 48, 256, 110)
     bar = (110 - ch) // 2
     mid = frames[len(frames) // 2].astype(float)
     assert mid[: bar - 1].mean() < 20 and mid[-(bar - 1) :].mean() < 20  # black bars
@@ -101,9 +95,9 @@ def test_scenes_appear_in_order_with_blended_crossfade_and_hard_cut(composed: tu
 
 def test_loudness_on_target_and_true_peak_below_ceiling(composed: tuple[Movie, Path, Path]) -> None:
     _, path, _ = composed
-    integrated, peak = _ebur128(path)
-    assert abs(integrated - (-16.0)) <= 1.0
-    assert peak <= -1.0
+    loud = measure_loudness(path)
+    assert abs(loud.integrated_lufs - (-16.0)) <= 1.0
+    assert loud.true_peak_dbtp <= -1.0
     audio = read_audio(path)
     assert audio.shape[0] == pytest.approx(7.0 * AUDIO_RATE, abs=AUDIO_RATE * 0.05)
 
@@ -156,7 +150,7 @@ def test_ass_escape_keeps_text_literal() -> None:
 def test_cues_do_not_overlap() -> None:
     movie = _movie([Transition.crossfade] * 4)
     items = cues(movie)
-    assert all(a.end_s <= b.start_s for a, b in zip(items, items[1:], strict=False))
+    assert all(a.end_s <= b.start_s for a, b in itertools.pairwise(items))
 
 
 def test_mismatched_inputs_fail_early(tmp_path: Path) -> None:

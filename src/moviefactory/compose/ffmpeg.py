@@ -2,8 +2,8 @@
 
 The graph (N scenes, offsets from the script's durations; FIELD-NOTES has the xfade rules):
 
-  [clip_i] fps, scale(lanczos to content size), setsar, format, settb, tpad+trim to d_i  -> [v_i]
-  [v_0][v_1] xfade(offset = L - X_1) or concat (cut) -> ... -> pad (letterbox) [-> ass] -> [vout]
+  [clip_i] fps, setsar, format, settb, tpad+trim to d_i                                -> [v_i]
+  [v_0][v_1] xfade(offset = L - X_1) or concat (cut) -> ... -> scale (lanczos), pad (letterbox) [-> ass]
   [fx_i]   aformat, apad+atrim to d_i, afade in/out over the transitions, adelay to start_i -> amix [fx]
   [nar_i]  aformat, adelay to start_i + 0.15 s                                       -> amix [voice]
   [fx]+[voice] -> [fg] ; [music] sidechaincompress keyed by [fg] -> [bed]
@@ -208,17 +208,19 @@ def compose(
     warnings: list[str] = []
 
     # 1. Video chains: normalise every clip (fps, size, format, timebase) and cut it to its exact length.
+    # Transitions run at the clips' own size (all clips share the first clip's size); the one resample to
+    # the output size happens after them, so xfade touches 4x fewer pixels than at a 2x output size.
     chains: list[str] = []
-    content: tuple[int, int] | None = None
-    for i, (scene, clip) in enumerate(zip(movie.scenes, inp.clips, strict=True)):
-        info = probe(clip)
-        cw, ch = fit_size(info.width, info.height, out_w, out_h)
-        content = content or (cw, ch)
+    infos = [probe(clip) for clip in inp.clips]
+    src_w, src_h = infos[0].width, infos[0].height
+    content = fit_size(src_w, src_h, out_w, out_h)
+    for i, (scene, info) in enumerate(zip(movie.scenes, infos, strict=True)):
         d = scene.duration_s
         if info.duration_s < d - 1.0 / fps - 1e-6:
             warnings.append(f"scene {scene.id}: clip is {info.duration_s:.2f} s, padded to {d:.2f} s")
+        size = "" if (info.width, info.height) == (src_w, src_h) else f"scale={src_w}:{src_h}:flags=lanczos,"
         chains.append(
-            f"[{i}:v]fps={fps},scale={content[0]}:{content[1]}:flags=lanczos,setsar=1,format=yuv420p,"
+            f"[{i}:v]fps={fps},{size}setsar=1,format=yuv420p,"
             f"tpad=stop_mode=clone:stop_duration={_fmt(d)},trim=duration={_fmt(d)},setpts=PTS-STARTPTS,"
             f"settb=AVTB[v{i}]"
         )
@@ -236,9 +238,10 @@ def compose(
         acc, length = label, length + scene.duration_s - x
     total = movie.total_duration_s()
     assert abs(length - total) < 1e-6, (length, total)
-    # 3. Letterbox to the exact output frame, then (optionally) burn subtitles from an ASS file.
-    assert content is not None
-    vlast = f"pad={out_w}:{out_h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1"
+    # 3. Resample once to the content size, letterbox to the exact output frame, then (optionally) burn
+    # subtitles from an ASS file.
+    vlast = (f"scale={content[0]}:{content[1]}:flags=lanczos,"
+             f"pad={out_w}:{out_h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1")  # fmt: skip
     tmpdir = Path(tempfile.mkdtemp(prefix="mf-compose-"))
     try:
         items = cues(movie)
