@@ -18,7 +18,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _measure import run_measured  # noqa: E402
+from _measure import run_measured
 
 
 def main() -> None:
