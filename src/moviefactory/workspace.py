@@ -52,6 +52,7 @@ def atomic_output(
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=suffix or target.suffix, dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
+    os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; artifacts are ordinary files others may read
     try:
         yield tmp_path
         if not tmp_path.exists() or (tmp_path.stat().st_size == 0 and not allow_empty):
