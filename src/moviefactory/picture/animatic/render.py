@@ -1,0 +1,703 @@
+"""Scene -> frames: the plan (what to draw, resolved from the script), motion, camera, compositing, grade.
+
+`plan_scene` is pure and cheap; `render_frames(plan)` precomputes the set once and then yields frames one at
+a time (uint8 (H, W, 3)), optionally with the subjects' alpha mask after the camera (for tests and debug).
+Per frame: slice + blend the parallax layers, paste sprites, camera affine, weather, grade, vignette, grain.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, overload
+
+import numpy as np
+
+from moviefactory.picture.animatic import resolve
+from moviefactory.picture.animatic.shapes import KINDS, Sprite, rasterise
+from moviefactory.picture.animatic.world import World, build_world
+
+if TYPE_CHECKING:
+    from moviefactory.spec import Movie, Scene
+
+RGB = tuple[int, int, int]
+
+# shot size -> (subject height as a fraction of the frame height, max width as a fraction of the frame width)
+SHOT_FRACTION: dict[str, tuple[float, float]] = {
+    "extreme-wide": (0.1, 0.16), "wide": (0.2, 0.3), "full": (0.42, 0.5), "medium": (0.55, 0.62),
+    "medium-close-up": (0.7, 0.75), "close-up": (0.85, 0.9), "extreme-close-up": (1.2, 1.3),
+}  # fmt: skip
+# motion -> (speed in frame widths per second, limb/wing amplitude 0..4, animation rate multiplier)
+MOTION_SPEED: dict[str, tuple[float, int, float]] = {
+    "speeding": (0.55, 4, 1.6), "racing": (0.55, 4, 1.6), "chasing": (0.5, 4, 1.5), "running": (0.32, 4, 1.4),
+    "flying": (0.3, 4, 1.0), "walking": (0.12, 2, 0.8), "swimming": (0.12, 3, 0.8), "floating": (0.03, 1, 0.4),
+    "jumping": (0.15, 3, 1.0), "falling": (0.04, 2, 1.0), "rising": (0.02, 2, 1.0), "circling": (0.0, 4, 1.0),
+    "exploding": (0.0, 0, 0.5), "approaching": (0.02, 3, 1.0), "receding": (0.02, 3, 1.0), "idle": (0.0, 0, 0.4),
+}  # fmt: skip
+# mood -> (saturation, per-channel gains, contrast, lift (levels), shadow tint RGB, highlight tint RGB)
+GRADES: dict[str, tuple[float, RGB | tuple[float, float, float], float, float, RGB, RGB]] = {
+    "triumphant": (1.12, (1.05, 1.0, 0.93), 1.1, 0, (0, 4, 10), (12, 6, -6)),
+    "tense": (0.8, (0.95, 1.02, 1.0), 1.15, 0, (-4, 8, 6), (0, 4, -2)),
+    "sad": (0.65, (0.93, 0.97, 1.06), 0.9, 10, (0, 4, 14), (0, 0, 6)),
+    "joyful": (1.2, (1.05, 1.03, 0.95), 1.02, 4, (0, 0, 0), (10, 8, 0)),
+    "mysterious": (0.85, (0.92, 0.98, 1.08), 1.08, 0, (6, 0, 18), (0, 4, 8)),
+    "calm": (0.95, (1.02, 1.0, 0.98), 0.92, 6, (0, 4, 6), (6, 4, 0)),
+    "epic": (1.08, (1.04, 1.0, 0.96), 1.12, 0, (-6, 6, 14), (14, 6, -8)),
+    "playful": (1.25, (1.02, 1.02, 1.0), 1.02, 4, (0, 0, 0), (6, 6, 0)),
+    "romantic": (0.95, (1.06, 0.97, 0.99), 0.95, 8, (8, 0, 8), (14, 4, 6)),
+    "dark": (0.7, (0.95, 0.97, 1.03), 1.2, -6, (0, 2, 10), (0, 0, 0)),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SubjectPlan:
+    char_id: str
+    kind: str
+    color: RGB
+
+
+@dataclass(frozen=True)
+class ScenePlan:
+    """Everything a frame depends on, resolved to plain values (picklable, hashable, no model)."""
+
+    scene_id: str
+    width: int
+    height: int
+    fps: int
+    num_frames: int
+    family: str
+    road: bool
+    time_of_day: str
+    weather: str
+    shot: str
+    camera: str
+    motion: str
+    leftward: bool
+    mood: str
+    seed: int
+    subjects: tuple[SubjectPlan, ...] = ()
+    grain: float = 3.0  # grain standard deviation in 8-bit levels; 0 disables
+    vignette: float = 0.3  # darkening at the corners, 0..1
+    notes: tuple[str, ...] = field(default=(), compare=False)  # how free text was understood
+
+
+def character_color(char_id: str, name: str, description: str, color: str, kind: str) -> RGB:
+    """Character.color, else the first colour word in the name/description, else from the id."""
+    if color:
+        return resolve.parse_hex(color)
+    word = resolve.color_word(description, name)
+    return word if word is not None else resolve.color_from_id(char_id, kind)
+
+
+def plan_scene(
+    movie: Movie,
+    scene: Scene,
+    *,
+    kinds: dict[str, str] | None = None,
+    terrains: dict[str, tuple[str, bool]] | None = None,
+    grain: float = 3.0,
+    vignette: float = 0.3,
+) -> ScenePlan:
+    """Resolve one scene. `kinds` (char id -> kind) and `terrains` (scene id -> (family, road)) come from
+    AnimaticBackend.prepare (keywords + embeddings); missing entries fall back to keywords only."""
+    notes: list[str] = []
+    subs: list[SubjectPlan] = []
+    for cid in scene.subjects:
+        ch = movie.character(cid)
+        kind = (kinds or {}).get(cid) or resolve.kind_by_keywords(ch.kind, ch.name, ch.description)
+        if kind is None:
+            kind = "person"
+            notes.append(f"character {cid!r}: no known kind in its text; drawn as a person")
+        subs.append(SubjectPlan(cid, kind, character_color(cid, ch.name, ch.description, ch.color, kind)))
+    terrain = (
+        (terrains or {}).get(scene.id)
+        or resolve.terrain_by_keywords(scene.setting)
+        or resolve.terrain_by_keywords(scene.prompt)
+    )
+    if terrain is None:
+        terrain = ("field", False)
+        if scene.setting:
+            notes.append(f"setting {scene.setting!r}: no known terrain; drawn as open fields")
+    motion = resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(scene.prompt)
+    if motion is None:
+        motion = KINDS[subs[0].kind].motion if subs else "idle"
+    if motion == "racing" and len(subs) < 2:
+        motion = "speeding"
+    if motion == "chasing" and len(subs) < 2:
+        motion = "running" if subs and KINDS[subs[0].kind].place == "ground" else "flying"
+    fps = movie.style.fps
+    seed = (scene.seed * 1_000_003 + zlib.crc32(scene.id.encode())) % (2**32)
+    return ScenePlan(
+        scene_id=scene.id, width=movie.style.width, height=movie.style.height, fps=fps,
+        num_frames=max(1, round(scene.duration_s * fps)), family=terrain[0], road=terrain[1],
+        time_of_day=scene.time_of_day.value, weather=scene.weather.value, shot=scene.shot.value,
+        camera=scene.camera.value, motion=motion, leftward=resolve.is_leftward(scene.action),
+        mood=movie.tone.mood.value, seed=seed, subjects=tuple(subs), grain=grain, vignette=vignette,
+        notes=tuple(notes),
+    )  # fmt: skip
+
+
+# -- easing and motion -------------------------------------------------------------------------------
+def ease(u: float) -> float:
+    """Cubic ease-in-out on [0, 1]."""
+    u = min(1.0, max(0.0, u))
+    return 4 * u**3 if u < 0.5 else 1 - (-2 * u + 2) ** 3 / 2
+
+
+@dataclass
+class _Pose:
+    x: float  # anchor column in the world frame (before the camera), pixels
+    y: float  # anchor row
+    angle: float = 0.0  # degrees, counter-clockwise
+    scale: float = 1.0
+    flip: bool = False
+    alpha: float = 1.0
+    phase: float = 0.0  # animation phase, cycles
+
+
+@dataclass
+class _Motion:
+    poses: list[list[_Pose]]  # [frame][subject]
+    scroll: np.ndarray  # (F,) ground-plane camera travel in pixels (layers move by -scroll * depth)
+    explode_at: float | None  # seconds
+
+
+def _subject_heights(plan: ScenePlan) -> list[int]:
+    fh, fw = SHOT_FRACTION.get(plan.shot, SHOT_FRACTION["medium"])
+    W, H = plan.width, plan.height
+    out = []
+    k0 = KINDS[plan.subjects[0].kind]
+    h0 = min(fh * H, fw * W / k0.aspect)
+    for i, s in enumerate(plan.subjects):
+        k = KINDS[s.kind]
+        rel = 1.0 if i == 0 else min(1.5, max(0.5, (k.scale / k0.scale) ** 0.5))
+        h = min(h0 * rel, fw * W / k.aspect * 1.2)
+        if len(plan.subjects) > 1 and plan.motion not in ("racing", "chasing"):
+            h *= 0.8  # leave room for the others
+        out.append(max(6, int(h)))
+    return out
+
+
+def _plan_motion(plan: ScenePlan, world: World, heights: list[int]) -> _Motion:
+    W, H, F, fps = plan.width, plan.height, plan.num_frames, plan.fps
+    D = F / fps
+    rng = np.random.default_rng(plan.seed ^ 0x5EED)
+    speed, _amp, rate = MOTION_SPEED.get(plan.motion, MOTION_SPEED["idle"])
+    d = -1.0 if plan.leftward else 1.0
+    tracking = plan.camera in ("tracking", "aerial")
+    cap = 0.1 * W if tracking else 0.62 * W
+    total = speed * W * D
+    travel = min(total, cap)
+    scroll_total = (total - travel) + (total * 0.6 if tracking else 0.0)
+    if plan.camera == "aerial":
+        scroll_total += 0.08 * W * D
+    n = len(plan.subjects)
+    u = np.linspace(0.0, 1.0, F) if F > 1 else np.zeros(1)
+    scroll = d * scroll_total * u
+    explode_at = 0.45 * D if plan.motion == "exploding" else None
+    poses: list[list[_Pose]] = []
+    for fi in range(F):
+        uf, t = float(u[fi]), fi / fps
+        row: list[_Pose] = []
+        for i, s in enumerate(plan.subjects):
+            k = KINDS[s.kind]
+            h = heights[i]
+            place = k.place
+            flying = plan.motion in ("flying", "circling", "rising", "falling") or place == "air"
+            if world.family in ("sky", "space") and place in ("ground", "prop"):
+                flying = True
+            base_y = (
+                world.air
+                if flying
+                else {"water": world.water, "under": world.water}.get(place, world.baseline)
+            )
+            if not flying and place not in ("water", "under"):
+                base_y = world.baseline
+            if place == "under" and not world.underwater:
+                base_y = world.water
+            cx = W / 2 + d * (uf - 0.5) * travel
+            y = base_y
+            angle, scale, alpha = 0.0, 1.0, 1.0
+            flip = plan.leftward
+            # spread several subjects; racing puts them in lanes, chasing in a line
+            if plan.motion == "racing":
+                lane = i - (n - 1) / 2
+                y = base_y - lane * H * (0.1 if flying else 0.07)
+                scale = 1.0 - 0.12 * lane
+                cx += d * 0.06 * W * math.sin(2 * math.pi * (uf * max(1.0, D / 3) + i * 0.5))
+            elif plan.motion == "chasing":
+                gap = (0.36 - 0.16 * uf) * W  # the first subject is the chaser, behind the others
+                cx += d * gap * (i - (n - 1) / 2)
+            elif n > 1:
+                cx += (i - (n - 1) / 2) * min(0.3 * W, W * 0.8 / n)
+            m = plan.motion
+            if m in ("flying", "swimming") or (flying and m in ("speeding", "racing", "chasing", "running")):
+                y += H * 0.035 * math.sin(2 * math.pi * (t / 2.2 + i * 0.3))
+                angle = -4.0 * d * math.cos(2 * math.pi * (t / 2.2 + i * 0.3)) if flying else 0.0
+                if m == "flying":
+                    y -= H * 0.06 * (uf - 0.5)
+            elif place == "water":
+                y += H * 0.01 * math.sin(2 * math.pi * t / 1.6)
+                angle = 2.5 * math.sin(2 * math.pi * t / 2.0)
+            if m in ("running", "speeding", "racing", "chasing") and not flying and k.name not in ("train",):
+                y -= H * 0.006 * abs(math.sin(2 * math.pi * t * 2.5))
+            if m == "falling":
+                y = (H * 0.08) + (world.baseline - h * 0.3 - H * 0.08) * uf**2
+                angle = -d * 100.0 * uf**1.5
+            elif m == "rising":
+                y = base_y + H * 0.2 - H * 1.0 * ease(uf) * uf
+                angle = 90.0 if k.name in ("rocket", "spaceship", "airplane") else 6.0
+                flip = False
+            elif m == "floating":
+                y += H * 0.03 * math.sin(2 * math.pi * t / 3.0 + i)
+                angle = 4.0 * math.sin(2 * math.pi * t / 4.0 + i)
+            elif m == "jumping":
+                hops = max(1, round(D * 1.2))
+                y -= H * 0.22 * abs(math.sin(math.pi * hops * uf))
+                angle = -d * 6.0 * math.cos(math.pi * hops * uf)
+            elif m == "circling":
+                laps = max(1.0, D / 4.0)
+                ang = 2 * math.pi * (laps * uf + i / max(1, n))
+                cx = W / 2 + d * 0.3 * W * math.cos(ang)
+                y = base_y + H * 0.1 * math.sin(ang)
+                scale = 0.85 + 0.15 * math.sin(ang)
+                flip = (math.sin(ang) * d) > 0
+                angle = 10.0 * math.cos(ang)
+            elif m == "approaching":
+                scale = 0.45 + 0.85 * ease(uf)
+            elif m == "receding":
+                scale = 1.3 - 0.85 * ease(uf)
+            elif m == "exploding" and explode_at is not None:
+                if t < explode_at:
+                    s_ = (t / explode_at) ** 2
+                    cx += W * 0.004 * s_ * rng.normal()
+                    y += H * 0.004 * s_ * rng.normal()
+                else:
+                    alpha = max(0.0, 1.0 - (t - explode_at) / 0.25)
+            if plan.camera.startswith("dolly"):
+                g = ease(uf) if plan.camera == "dolly-in" else 1 - ease(uf)
+                scale *= 1.0 + 0.15 * g
+            cyc = k.cycles_per_s * rate
+            row.append(_Pose(cx, y, angle, scale, flip, alpha, phase=t * cyc + i * 0.37))
+        poses.append(row)
+    return _Motion(poses=poses, scroll=scroll, explode_at=explode_at)
+
+
+# -- camera -------------------------------------------------------------------------------------------
+@dataclass
+class _Cam:
+    zoom: float = 1.0
+    fx: float = 0.0  # world point at the frame centre
+    fy: float = 0.0
+    roll: float = 0.0  # degrees
+    pan: float = 0.0  # extra horizontal travel in pixels for parallax pans (layers move by -pan*depth)
+    focus_depth: float = 0.0  # depth that stays put during an orbit (the subject)
+
+
+def _camera(plan: ScenePlan, fi: int, focus: tuple[float, float], rng_phase: np.ndarray) -> _Cam:
+    W, H, F, fps = plan.width, plan.height, plan.num_frames, plan.fps
+    u = fi / (F - 1) if F > 1 else 0.0
+    t = fi / fps
+    c = _Cam(fx=W / 2, fy=H / 2)
+    mv = plan.camera
+    if mv in ("zoom-in", "zoom-out", "dolly-in", "dolly-out"):
+        g = ease(u) if mv.endswith("in") else 1.0 - ease(u)
+        c.zoom = 1.0 + (0.6 if mv.startswith("zoom") else 0.3) * g
+        c.fx = W / 2 + (focus[0] - W / 2) * g
+        c.fy = H / 2 + (focus[1] - H / 2) * g
+    elif mv in ("pan-left", "pan-right"):
+        c.pan = (1 if mv == "pan-right" else -1) * 0.3 * W * (ease(u) - 0.5)
+    elif mv in ("tilt-up", "tilt-down"):
+        c.zoom = 1.25
+        m = H / 2 * (1 - 1 / c.zoom)
+        g = ease(u)
+        c.fy = H / 2 + m * (1 - 2 * g) * (1 if mv == "tilt-up" else -1)
+    elif mv == "orbit":
+        c.zoom = 1.1
+        c.pan = 0.35 * W * (ease(u) - 0.5)
+        c.focus_depth = 1.0
+        c.roll = 1.0 * math.sin(math.pi * u)
+    elif mv == "aerial":
+        c.zoom = 1.2
+        m = H / 2 * (1 - 1 / c.zoom)
+        c.fy = H / 2 - m + 1.6 * m * ease(u)
+        c.roll = 1.5 * math.sin(2 * math.pi * t / 6.0)
+    elif mv == "tracking":
+        c.zoom = 1.04
+        c.fx = W / 2 + (focus[0] - W / 2) * 0.5
+    elif mv == "handheld":
+        c.zoom = 1.06
+        a, b, r = (
+            float(np.sum(np.sin(2 * np.pi * rng_phase[k, :, 0] * t + rng_phase[k, :, 1]))) for k in range(3)
+        )
+        c.fx = W / 2 + a * W * 0.004
+        c.fy = H / 2 + b * H * 0.006
+        c.roll = 0.25 * r
+    # keep the view inside the world (no empty borders) for any zoom >= 1
+    half_w, half_h = W / (2 * c.zoom), H / (2 * c.zoom)
+    c.fx = min(W - half_w, max(half_w, c.fx)) if c.zoom > 1 else W / 2 + (c.fx - W / 2)
+    c.fy = min(H - half_h, max(half_h, c.fy)) if c.zoom > 1 else H / 2 + (c.fy - H / 2)
+    return c
+
+
+# -- weather and film textures (screen space) -----------------------------------------------------------
+def _streaks(
+    W: int,
+    H: int,
+    n: int,
+    length: float,
+    slant: float,
+    value: tuple[int, int, int],
+    rng: np.random.Generator,
+    thick: int = 1,
+) -> np.ndarray:
+    """A (2H, 2W, 3) uint8 additive texture of slanted streaks, periodic in both axes, tiled twice."""
+    import cv2
+
+    t = np.zeros((H, W, 3), np.uint8)
+    for _ in range(n):
+        x, y = rng.uniform(0, W), rng.uniform(0, H)
+        ln = length * rng.uniform(0.6, 1.2)
+        k = rng.uniform(0.5, 1.0)  # one brightness per streak (per-channel factors would tint it)
+        v = tuple(int(c * k) for c in value)
+        for dx in (-W, 0, W):
+            for dy in (-H, 0, H):
+                p0 = (int(x + dx), int(y + dy))
+                p1 = (int(x + dx + slant * ln), int(y + dy + ln))
+                cv2.line(t, p0, p1, v, thick, cv2.LINE_AA)
+    return np.ascontiguousarray(np.tile(t, (2, 2, 1)))
+
+
+def _dots(
+    W: int, H: int, n: int, r: tuple[float, float], value: int, rng: np.random.Generator, ring: bool = False
+) -> np.ndarray:
+    import cv2
+
+    t = np.zeros((H, W, 3), np.uint8)
+    for _ in range(n):
+        x, y, rad = rng.uniform(0, W), rng.uniform(0, H), rng.uniform(*r)
+        v = int(value * rng.uniform(0.6, 1.0))
+        for dx in (-W, 0, W):
+            for dy in (-H, 0, H):
+                cv2.circle(t, (int(x + dx), int(y + dy)), max(1, int(rad)), (v, v, v), 1 if ring else -1,
+                           cv2.LINE_AA)  # fmt: skip
+    if not ring:
+        t = np.asarray(cv2.GaussianBlur(t, (0, 0), 0.7), np.uint8)
+    return np.ascontiguousarray(np.tile(t, (2, 2, 1)))
+
+
+def _wrap_slice(tex: np.ndarray, ox: float, oy: float, W: int, H: int) -> np.ndarray:
+    x = int(ox) % (tex.shape[1] // 2)
+    y = int(oy) % (tex.shape[0] // 2)
+    return tex[y : y + H, x : x + W]
+
+
+def _grade_tables(mood: str) -> tuple[np.ndarray, np.ndarray]:
+    """(3x3 saturation matrix float32, LUT (1, 256, 3) uint8) for a mood (RGB order)."""
+    sat, gains, contrast, lift, sh, hi = GRADES.get(mood, GRADES["epic"])
+    lum = np.array([0.299, 0.587, 0.114], np.float32)
+    M = (1 - sat) * np.tile(lum, (3, 1)) + sat * np.eye(3, dtype=np.float32)
+    x = np.arange(256, dtype=np.float32) / 255.0
+    lut = np.zeros((256, 3), np.float32)
+    for c in range(3):
+        y = x * gains[c]
+        y = 0.5 + (y - 0.5) * contrast  # linear contrast around mid grey, then a soft S to tame clipping
+        y = np.clip(y, 0, 1.2)
+        y = y + 0.04 * np.sin(2 * np.pi * y) * (contrast - 1) * -1
+        y = y * 255 + lift * (1 - x) + sh[c] * (1 - x) ** 2 + hi[c] * x**2
+        lut[:, c] = y
+    return M, np.clip(lut + 0.5, 0, 255).astype(np.uint8)[None]
+
+
+def _mix3(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[int, int, int]:
+    t = min(1.0, max(0.0, t))
+    return (int(a[0] + (b[0] - a[0]) * t), int(a[1] + (b[1] - a[1]) * t), int(a[2] + (b[2] - a[2]) * t))
+
+
+# -- compositing helpers -------------------------------------------------------------------------------
+def _blend_rows(dst: np.ndarray, prem: np.ndarray, inva: np.ndarray) -> None:
+    """dst = prem + dst * inva / 255 in place (uint8, cv2 saturating arithmetic)."""
+    import cv2
+
+    tmp = cv2.multiply(dst, inva, scale=1 / 255.0)
+    cv2.add(tmp, prem, dst=dst)
+
+
+def _paste(
+    out: np.ndarray,
+    rgba: np.ndarray,
+    x0: int,
+    y0: int,
+    mask: np.ndarray | None,
+    shadow: np.ndarray | None = None,
+) -> None:
+    """Alpha-composite a premultiplied RGBA sprite with its top-left at (x0, y0), clipped to `out`."""
+    import cv2
+
+    H, W = out.shape[:2]
+    h, w = rgba.shape[:2]
+    xa, ya, xb, yb = max(0, x0), max(0, y0), min(W, x0 + w), min(H, y0 + h)
+    if xa >= xb or ya >= yb:
+        return
+    src = rgba[ya - y0 : yb - y0, xa - x0 : xb - x0]
+    dst = out[ya:yb, xa:xb]
+    if shadow is not None:
+        s = shadow[ya - y0 : yb - y0, xa - x0 : xb - x0]
+        inv_s = cv2.merge([255 - s] * 3)
+        dst[:] = cv2.multiply(dst, inv_s, scale=1 / 255.0)
+    a = src[..., 3]
+    inva = cv2.merge([255 - a] * 3)
+    tmp = cv2.multiply(dst, inva, scale=1 / 255.0)
+    dst[:] = cv2.add(tmp, np.ascontiguousarray(src[..., :3]))
+    if mask is not None:
+        np.maximum(mask[ya:yb, xa:xb], a, out=mask[ya:yb, xa:xb])
+
+
+def _transform(
+    sprite: Sprite, scale: float, angle: float
+) -> tuple[np.ndarray, np.ndarray | None, tuple[float, float]]:
+    """Scale and rotate a sprite about its anchor; returns (rgba, shadow, anchor)."""
+    import cv2
+
+    rgba, shadow, (ax, ay) = sprite.rgba, sprite.shadow, sprite.anchor
+    if abs(scale - 1.0) < 1e-3 and abs(angle) < 0.05:
+        return rgba, shadow, (ax, ay)
+    h, w = rgba.shape[:2]
+    M = cv2.getRotationMatrix2D((ax, ay), angle, scale)
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], np.float32) @ M.T
+    x0, y0 = np.floor(corners.min(0)).astype(int)
+    x1, y1 = np.ceil(corners.max(0)).astype(int)
+    M[0, 2] -= x0
+    M[1, 2] -= y0
+    size = (max(1, int(x1 - x0)), max(1, int(y1 - y0)))
+    interp = cv2.INTER_AREA if scale < 1 and abs(angle) < 0.05 else cv2.INTER_LINEAR
+    out = cv2.warpAffine(rgba, M, size, flags=interp, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    sh = None
+    if shadow is not None and abs(angle) < 20:
+        sh = cv2.warpAffine(shadow, M, size, flags=cv2.INTER_LINEAR, borderValue=0)
+    nx, ny = M @ np.array([ax, ay, 1.0])
+    return out, sh, (float(nx), float(ny))
+
+
+# -- the frame generator -------------------------------------------------------------------------------
+@overload
+def render_frames(plan: ScenePlan, *, with_mask: Literal[False] = ...) -> Iterator[np.ndarray]: ...
+@overload
+def render_frames(
+    plan: ScenePlan, *, with_mask: Literal[True]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
+def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.ndarray] | Iterator[
+        tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """Yield plan.num_frames RGB uint8 frames (H, W, 3); with_mask also yields the subjects' alpha (H, W)
+    uint8 after the camera transform."""
+    import cv2
+
+    W, H, F, fps = plan.width, plan.height, plan.num_frames, plan.fps
+    rng = np.random.default_rng(plan.seed)
+    # 1. the set (static layers), sprites' base sizes, motion and camera noise
+    close = plan.shot in ("close-up", "extreme-close-up", "medium-close-up")
+    world = build_world(plan.family, plan.road, plan.time_of_day, plan.weather, W, H, rng,
+                        blur_background=(H / 320.0) * (2.5 if plan.shot != "medium-close-up" else 1.2) if close
+                        else 0.0)  # fmt: skip
+    heights = _subject_heights(plan) if plan.subjects else []
+    motion = _plan_motion(plan, world, heights) if plan.subjects else _Motion(
+        [[] for _ in range(F)], np.zeros(F), None)  # fmt: skip
+    if not plan.subjects and plan.camera in ("tracking", "aerial"):
+        motion.scroll = np.linspace(0, 0.25 * W * F / fps, F)
+    cam_noise = np.stack([np.stack([rng.uniform(0.15, 0.9, 4), rng.uniform(0, 2 * np.pi, 4)], axis=1)
+                          for _ in range(3)])  # fmt: skip
+    _, amp, _ = MOTION_SPEED.get(plan.motion, MOTION_SPEED["idle"])
+
+    # 2. screen-space textures: weather, bubbles, grain, vignette, grade
+    wx = plan.weather
+    rain = snow_near = snow_far = bubbles = None
+    rain_speed = 0.0
+    if wx in ("rain", "storm"):
+        heavy = wx == "storm"
+        rain = _streaks(W, H, int(W * H / (600 if heavy else 1000)), H * 0.09, 0.18 if heavy else 0.1,
+                        (150, 160, 175) if heavy else (120, 130, 145), rng)  # fmt: skip
+        rain_speed = H * (3.2 if heavy else 2.6)
+    elif wx == "wind":
+        rain = _streaks(W, H, int(W * H / 9000), W * 0.06, 6.0, (60, 56, 48), rng)
+        rain_speed = H * 0.5
+    elif wx == "snow":
+        snow_far = _dots(W, H, int(W * H / 1400), (0.6, 1.3), 220, rng)
+        snow_near = _dots(W, H, int(W * H / 5000), (1.5, 3.0), 245, rng)
+    if world.underwater:
+        bubbles = _dots(W, H, int(W * H / 6000), (1.5, 4.0), 150, rng, ring=True)
+    flashes: list[float] = []
+    bolt: np.ndarray | None = None
+    if wx == "storm":
+        D = F / fps
+        flashes = sorted(float(v) for v in rng.uniform(0.15, 0.85, max(1, int(D / 2.5))) * D)
+        bx = rng.uniform(0.2, 0.8) * W
+        pts = [(bx, 0.0)]
+        while pts[-1][1] < H * 0.6:
+            pts.append((pts[-1][0] + rng.normal(0, W * 0.02), pts[-1][1] + rng.uniform(0.04, 0.09) * H))
+        bolt = np.array(pts, np.int32)
+    fog = None
+    if wx == "fog" or (wx in ("rain", "snow") and world.family != "space"):
+        dens = 0.7 if wx == "fog" else 0.25
+        n = cv2.resize(cv2.GaussianBlur(rng.random((8, 8 * W // H)).astype(np.float32), (0, 0), 1.0), (W, H))
+        yy = np.linspace(0, 1, H, dtype=np.float32)[:, None]
+        f = np.clip(dens * (0.55 + 0.45 * yy) * (0.75 + 0.5 * n), 0, 0.92)
+        fog_col = np.asarray(world.haze, np.float32) * 0.5 + np.array([200, 204, 210], np.float32) * 0.5 * \
+            float(np.mean(world.light))  # fmt: skip
+        fog = (
+            np.ascontiguousarray((f[..., None] * fog_col).astype(np.uint8)),
+            np.ascontiguousarray(np.repeat(((1 - f) * 255).astype(np.uint8)[..., None], 3, axis=2)),
+        )
+    sat_m, lut = _grade_tables(plan.mood)
+    vig = None
+    if plan.vignette > 0:
+        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+        r = np.hypot((xx - W / 2) / (W / 2), (yy - H / 2) / (H / 2)) / math.sqrt(2)
+        vig = np.repeat((255 * (1 - plan.vignette * r**2.2)).astype(np.uint8)[..., None], 3, axis=2)
+    grain: list[tuple[np.ndarray, np.ndarray]] = []
+    if plan.grain > 0:
+        for _ in range(4):
+            g = rng.normal(0, plan.grain, (H // 2 + 1, W // 2 + 1)).astype(np.float32)
+            g = np.asarray(cv2.resize(g, (W, H), interpolation=cv2.INTER_LINEAR), np.float32)
+            pos = np.clip(g, 0, 255).astype(np.uint8)
+            neg = np.clip(-g, 0, 255).astype(np.uint8)
+            grain.append((cv2.merge([pos] * 3), cv2.merge([neg] * 3)))
+    particles = None
+    if motion.explode_at is not None:
+        n_p = 46
+        ang = rng.uniform(0, 2 * np.pi, n_p)
+        spd = rng.uniform(0.1, 0.45, n_p) * H
+        particles = (np.cos(ang) * spd, np.sin(ang) * spd * 0.8, rng.uniform(0.02, 0.06, n_p) * H,
+                     rng.uniform(0.5, 1.3, n_p))  # fmt: skip
+
+    base = np.empty((H, W, 3), np.uint8)
+    mask = np.zeros((H, W), np.uint8) if with_mask else None
+    mag = 1.0 + 0.3 * float(np.mean(world.light))  # subjects keep their colour better than the set
+    sub_tint = np.clip(np.asarray(world.light, np.float32) * 0.6 + 0.4 * mag, 0.55, 1.1)
+    for fi in range(F):
+        t = fi / fps
+        poses = motion.poses[fi]
+        focus = (poses[0].x, poses[0].y - heights[0] * 0.5) if poses else (W / 2, H / 2)
+        cam = _camera(plan, fi, focus, cam_noise)
+        scroll = float(motion.scroll[fi])
+        # 3. the set: sky, then each layer sliced at its parallax offset
+        base[:] = world.sky
+        for layer in world.layers:
+            P = layer.period
+            off = (
+                (scroll + cam.pan) * layer.depth
+                - cam.pan * cam.focus_depth * (layer.depth > 0)
+                + layer.drift * t
+            )
+            h = min(layer.prem.shape[0], H - layer.y0)
+            if layer.bands:
+                for r0, r1, v in layer.bands:
+                    o = round(off + v * t) % P
+                    base[layer.y0 + r0 : layer.y0 + r1] = layer.prem[r0:r1, o : o + W]
+                continue
+            o = round(off) % P
+            y0 = layer.y0
+            if layer.inva is None:
+                base[y0 : y0 + h] = layer.prem[:h, o : o + W]
+            else:
+                ob = min(h, layer.opaque_from)
+                if ob > 0:
+                    _blend_rows(base[y0 : y0 + ob], layer.prem[:ob, o : o + W], layer.inva[:ob, o : o + W])
+                if ob < h:
+                    base[y0 + ob : y0 + h] = layer.prem[ob:h, o : o + W]
+        # 4. subjects, back (smaller / further) to front
+        if mask is not None:
+            mask[:] = 0
+        order = sorted(range(len(poses)), key=lambda j: poses[j].scale)
+        for j in order:
+            ps = poses[j]
+            if ps.alpha <= 0.01:
+                continue
+            sp_plan = plan.subjects[j]
+            kind = KINDS[sp_plan.kind]
+            col = tuple(int(min(255, c * m)) for c, m in zip(sp_plan.color, sub_tint, strict=True))
+            sprite = rasterise(
+                sp_plan.kind, col, heights[j], int(ps.phase * 8) % 8 if kind.cycles_per_s else 0, amp, ps.flip
+            )  # type: ignore[arg-type]
+            px_shift = -cam.pan * (1.0 - cam.focus_depth)
+            rgba, sh, (ax, ay) = _transform(sprite, ps.scale, ps.angle)
+            if ps.alpha < 0.999:
+                rgba = (rgba.astype(np.float32) * ps.alpha).astype(np.uint8)
+                sh = None
+            _paste(base, rgba, round(ps.x + px_shift - ax), round(ps.y - ay), mask, sh)
+        if particles is not None and motion.explode_at is not None and t >= motion.explode_at:
+            te = t - motion.explode_at
+            for j, ps in enumerate(poses):
+                cy = ps.y - (
+                    heights[j] * 0.5 if KINDS[plan.subjects[j].kind].place in ("ground", "prop") else 0
+                )
+                vx, vy, rad, life = particles
+                ages = te / life
+                spread = te * (1.6 - np.minimum(ages, 1.0))
+                xs, ys = ps.x + vx * spread, cy + vy * spread - H * 0.12 * te * ages
+                if te > 0.1:  # smoke: grey, growing, translucent (drawn on a copy, then mixed in)
+                    smoke = base.copy()
+                    for k in np.argsort(-ages):
+                        if 0.45 <= ages[k] < 1:
+                            c = _mix3((120, 110, 100), (80, 78, 76), (ages[k] - 0.45) / 0.55)
+                            r = max(1, int(rad[k] * (0.8 + 1.5 * ages[k])))
+                            cv2.circle(smoke, (int(xs[k]), int(ys[k])), r, c, -1, cv2.LINE_AA)
+                    cv2.addWeighted(base, 0.4, smoke, 0.6, 0, dst=base)
+                for k in np.argsort(-ages):  # fire: white-yellow to orange, shrinking, fresh on top
+                    if ages[k] < 0.45:
+                        c = _mix3((255, 250, 210), (255, 140, 30), ages[k] / 0.45)
+                        r = max(1, int(rad[k] * (1.0 - 0.6 * ages[k])))
+                        cv2.circle(base, (int(xs[k]), int(ys[k])), r, c, -1, cv2.LINE_AA)
+        # 5. fog over the set and subjects
+        if fog is not None:
+            _blend_rows(base, fog[0], fog[1])
+        # 6. camera: zoom, pan to the focus, roll
+        if cam.zoom != 1.0 or cam.roll != 0.0 or cam.fx != W / 2 or cam.fy != H / 2:
+            M = cv2.getRotationMatrix2D((cam.fx, cam.fy), cam.roll, cam.zoom)
+            M[0, 2] += W / 2 - cam.fx
+            M[1, 2] += H / 2 - cam.fy
+            frame = cv2.warpAffine(base, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+            mframe = cv2.warpAffine(mask, M, (W, H), flags=cv2.INTER_LINEAR) if mask is not None else None
+        else:
+            frame = base.copy()
+            mframe = mask.copy() if mask is not None else None
+        # 7. weather in screen space
+        if rain is not None:
+            slant = 6.0 if wx == "wind" else (0.18 if wx == "storm" else 0.1)
+            dy = rain_speed * t
+            cv2.add(frame, _wrap_slice(rain, -dy * slant if wx != "wind" else -rain_speed * t * 4, -dy if wx != "wind"
+                                       else -rain_speed * t * 0.3, W, H), dst=frame)  # fmt: skip
+        if snow_far is not None and snow_near is not None:
+            cv2.add(
+                frame, _wrap_slice(snow_far, -W * 0.01 * math.sin(t * 0.9), -H * 0.25 * t, W, H), dst=frame
+            )
+            cv2.add(
+                frame, _wrap_slice(snow_near, -W * 0.03 * math.sin(t * 1.3), -H * 0.6 * t, W, H), dst=frame
+            )
+        if bubbles is not None:
+            cv2.add(frame, _wrap_slice(bubbles, W * 0.01 * math.sin(t * 2), H * 0.3 * t, W, H), dst=frame)
+        if flashes and bolt is not None:
+            for ft in flashes:
+                dt = t - ft
+                if 0 <= dt < 0.25:
+                    k = (1 - dt / 0.25) ** 2
+                    cv2.addWeighted(frame, 1 - 0.5 * k, np.full_like(frame, 235), 0.5 * k, 0, dst=frame)
+                    if dt < 0.12:
+                        cv2.polylines(frame, [bolt], False, (255, 255, 255), max(1, H // 160), cv2.LINE_AA)
+        if motion.explode_at is not None and 0 <= t - motion.explode_at < 0.2:
+            k = 1 - (t - motion.explode_at) / 0.2
+            cv2.addWeighted(frame, 1 - 0.6 * k, np.full_like(frame, 255), 0.6 * k, 0, dst=frame)
+        # 8. grade (saturation matrix + per-channel curve), vignette, grain
+        frame = cv2.transform(frame, sat_m)
+        frame = cv2.LUT(frame, lut)
+        if vig is not None:
+            frame = cv2.multiply(frame, vig, scale=1 / 255.0)
+        if grain:
+            gp, gn = grain[fi % len(grain)]
+            cv2.add(frame, gp, dst=frame)
+            cv2.subtract(frame, gn, dst=frame)
+        if mframe is not None:
+            yield frame, mframe  # type: ignore[misc]
+        else:
+            yield frame
