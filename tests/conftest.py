@@ -10,6 +10,8 @@ import pytest
 
 # Keep library caches (synthesised sound library, etc.) inside the test session, never in the user's home.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# Tiny tensors: one intra-op thread is faster than two fighting over 2 cores (torch reads this at import).
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session")

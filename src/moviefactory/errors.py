@@ -39,6 +39,12 @@ class SceneError(MovieFactoryError):
     def __init__(self, scene_id: str, message: str) -> None:
         super().__init__(f"scene {scene_id}: {message}")
         self.scene_id = scene_id
+        self.message = message
+
+    def __reduce__(self) -> tuple[type[SceneError], tuple[str, str]]:
+        # Scene errors cross process boundaries (pool workers, Ray tasks); the default pickling would call
+        # __init__ with the formatted message alone and break the pool.
+        return (SceneError, (self.scene_id, self.message))
 
 
 class ComposeError(MovieFactoryError):

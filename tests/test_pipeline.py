@@ -1,0 +1,111 @@
+"""The pipeline in-process on hand-written scripts: failure isolation, retries, resume, executors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from moviefactory import pipeline
+from moviefactory.config import Settings
+from moviefactory.errors import SceneError
+from moviefactory.media import probe, read_frames
+from moviefactory.picture import PICTURE, Clip, ProgressFn
+from moviefactory.picture.animatic import AnimaticBackend
+from moviefactory.spec import Character, Movie, Scene, Style
+from moviefactory.workspace import Workspace
+
+
+@PICTURE.register("flaky-test")
+class FlakyAnimatic(AnimaticBackend):
+    """The animatic with injected faults: a file `fail-<scene id>` in the movie folder holds how many more
+    attempts of that scene fail ("always" = every attempt). Files work across worker processes."""
+
+    name: ClassVar[str] = "flaky-test"
+
+    def render(self, movie: Movie, scene: Scene, out: Path, progress: ProgressFn | None = None) -> Clip:
+        marker = out.parents[2] / f"fail-{scene.id}"
+        if marker.exists():
+            left = marker.read_text()
+            if left == "always":
+                raise SceneError(scene.id, "injected failure")
+            if int(left) > 0:
+                marker.write_text(str(int(left) - 1))
+                raise SceneError(scene.id, "injected transient failure")
+        return super().render(movie, scene, out, progress)
+
+
+def small_movie() -> Movie:
+    style = Style(aspect="2.35:1", width=192, height=80, fps=8, output_width=192, output_height=82)
+    scenes = [
+        Scene(id="s01", prompt="a red car on a coastal road", setting="coastal road", subjects=["car"],
+              action="speeding", sound="car engine", seed=1, duration_s=1.0, transition_s=0.25),
+        Scene(id="s02", prompt="a plane over the desert", setting="desert", subjects=["plane"], action="flying",
+              time_of_day="golden-hour", sound="jet flyby", seed=2, duration_s=1.0, transition_s=0.25),
+        Scene(id="s03", prompt="both race at night", setting="city street", subjects=["car", "plane"],
+              time_of_day="night", action="racing side by side", sound="crowd cheering", seed=3, duration_s=1.0,
+              transition_s=0.25),
+    ]  # fmt: skip
+    chars = [Character(id="car", name="the red car", kind="car", color="#cc2222"),
+             Character(id="plane", name="the airplane", kind="airplane")]  # fmt: skip
+    return Movie(request="test", title="Test", style=style, characters=chars, scenes=scenes)
+
+
+def new_folder(tmp_path: Path, name: str = "m") -> Path:
+    ws = Workspace.create(tmp_path / name, request="test", seed=0, settings={})
+    ws.save_script(small_movie())
+    return ws.root
+
+
+def settings(tmp_path: Path, **kw: Any) -> Settings:
+    return Settings(out=tmp_path, narration=False, **kw)
+
+
+def test_failed_scene_is_reported_alone_and_the_others_are_kept(tmp_path: Path, mf_home: Path) -> None:
+    root = new_folder(tmp_path)
+    (root / "fail-s02").write_text("always")
+    with pytest.raises(SceneError, match="scene s02: injected failure"):
+        pipeline.render(root, settings(tmp_path, picture="flaky-test", retries=1, workers=2))
+    arts = Workspace.open(root).manifest["artifacts"]
+    assert {"scenes/s01/clip.mp4", "scenes/s03/clip.mp4"} <= set(arts) and "scenes/s02/clip.mp4" not in arts
+    assert not (root / "movie.mp4").exists()
+    (root / "fail-s02").unlink()
+    res = pipeline.render(root, settings(tmp_path, picture="flaky-test", workers=2))
+    assert "scenes/s02/clip.mp4" in res.rendered
+    assert {"scenes/s01/clip.mp4", "scenes/s03/clip.mp4"} <= set(res.reused)
+    assert probe(res.movie).num_frames == round(small_movie().total_duration_s() * 8)
+
+
+def test_transient_failure_is_retried(tmp_path: Path, mf_home: Path) -> None:
+    root = new_folder(tmp_path)
+    (root / "fail-s01").write_text("1")
+    res = pipeline.render(root, settings(tmp_path, picture="flaky-test", retries=1, workers=1))
+    assert "scenes/s01/clip.mp4" in res.rendered and (root / "fail-s01").read_text() == "0"
+
+
+def test_pool_and_serial_renders_are_identical(tmp_path: Path, mf_home: Path) -> None:
+    a = new_folder(tmp_path, "a")
+    b = new_folder(tmp_path, "b")
+    pipeline.render(a, settings(tmp_path, workers=2))
+    pipeline.render(b, settings(tmp_path, workers=1))
+    for sid in ("s01", "s02", "s03"):
+        fa, fb = read_frames(a / f"scenes/{sid}/clip.mp4"), read_frames(b / f"scenes/{sid}/clip.mp4")
+        assert fa.shape == fb.shape and (fa == fb).all()
+    assert (a / "movie.srt").read_text() == (b / "movie.srt").read_text()
+
+
+def test_ray_executor_renders_the_same_clips(tmp_path: Path, mf_home: Path) -> None:
+    pytest.importorskip("ray")
+    import ray
+
+    a = new_folder(tmp_path, "a")
+    b = new_folder(tmp_path, "b")
+    try:
+        res = pipeline.render(a, settings(tmp_path, executor="ray", workers=2))
+    finally:
+        ray.shutdown()
+    pipeline.render(b, settings(tmp_path, workers=1))
+    assert {f"scenes/{s}/clip.mp4" for s in ("s01", "s02", "s03")} <= set(res.rendered)
+    for sid in ("s01", "s02", "s03"):
+        assert (read_frames(a / f"scenes/{sid}/clip.mp4") == read_frames(b / f"scenes/{sid}/clip.mp4")).all()
