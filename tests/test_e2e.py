@@ -86,7 +86,8 @@ def test_default_make_produces_a_checked_movie(default_movie: dict[str, object])
     assert abs(loud.integrated_lufs + 16.0) <= 1.0 and loud.true_peak_dbtp <= -1.0
     # subtitles always written, and the report
     assert (folder / "movie.srt").read_text(encoding="utf-8").strip()
-    assert json.loads((folder / "credits.json").read_text())
+    credits = json.loads((folder / "credits.json").read_text())
+    assert credits["kind"] == "moviefactory-credits" and credits["sounds"]
 
 
 def test_edit_one_scene_rerenders_only_that_scene_and_the_cut(default_movie: dict[str, object], home: Path,

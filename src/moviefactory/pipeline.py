@@ -8,7 +8,6 @@ reported, and every scene that succeeded is recorded before the error surfaces, 
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import queue
 import time
@@ -24,7 +23,7 @@ from moviefactory.picture import PICTURE, Clip, PictureBackend
 from moviefactory.progress import NullReporter, Reporter
 from moviefactory.script import WRITERS
 from moviefactory.spec import Movie, Scene, Style, check_text
-from moviefactory.workspace import Workspace, atomic_write_json, cache_key, slugify
+from moviefactory.workspace import Workspace, cache_key, slugify
 
 COMPOSE_VERSION = "1"  # bump when the compose graph changes what it outputs
 
@@ -320,15 +319,16 @@ def _finish_clips(ws: Workspace, movie: Movie, settings: Settings, clips: dict[s
 
 # -- sound --------------------------------------------------------------------------------------------------
 def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, result: MakeResult
-               ) -> tuple[list[Path | None], list[Path | None], Path | None, list[dict[str, str]]]:  # fmt: skip
-    from moviefactory.sound import SOUND
+               ) -> tuple[list[Path | None], list[Path | None], Path | None]:  # fmt: skip
+    from moviefactory.sound import SOUND, Credit
+    from moviefactory.sound.credits import write_credits
 
     backend_cls = SOUND.get(settings.sound)
     backend = backend_cls.from_settings(settings)
     ident = backend.identity()
     effects: list[Path | None] = []
     narration: list[Path | None] = []
-    credits: list[dict[str, str]] = []
+    uses: list[tuple[str, list[Credit]]] = []  # (where used, credits), from the records so reuse still credits
     descriptions: dict[str, str] = dict(ws.manifest.get("result", {}).get("sound", {}))
     reporter.start("sound", f"sound ({backend_cls.name})", len(movie.scenes) + 1)
     for i, scene in enumerate(movie.scenes):
@@ -345,7 +345,7 @@ def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Report
             result.reused.append(rel)
         rec = ws.artifact(rel) or {}
         descriptions[scene.id] = rec.get("description", "")
-        credits += rec.get("credits", [])
+        uses.append((scene.id, [Credit(**c) for c in rec.get("credits", [])]))
         effects.append(ws.path(rel))
 
         nar: Path | None = None
@@ -358,10 +358,14 @@ def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Report
             else:
                 track_n = backend.narration(movie, scene, ws.path(rel))
                 if track_n is not None:
-                    ws.record(rel, key, description=track_n.description)
+                    ws.record(rel, key, description=track_n.description,
+                              credits=[c.__dict__ for c in track_n.credits])  # fmt: skip
                     result.rendered.append(rel)
                     nar = ws.path(rel)
                     result.warnings += track_n.warnings
+        if nar is not None:
+            uses.append((scene.id, [Credit(**c) for c in (ws.artifact(f"scenes/{scene.id}/narration.wav") or {})
+                                    .get("credits", [])]))  # fmt: skip
         narration.append(nar)
         reporter.update("sound", i + 1)
     result.warnings += list(getattr(backend, "notices", []))
@@ -375,11 +379,11 @@ def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Report
         result.reused.append(rel)
     rec = ws.artifact(rel) or {}
     descriptions["music"] = rec.get("description", "")
-    credits += rec.get("credits", [])
+    uses.append(("music", [Credit(**c) for c in rec.get("credits", [])]))
+    write_credits(ws.root, uses)
     reporter.finish("sound")
     ws.manifest.setdefault("result", {})["sound"] = descriptions
-    unique = list({json.dumps(c, sort_keys=True): c for c in credits}.values())
-    return effects, narration, ws.path(rel), unique
+    return effects, narration, ws.path(rel)
 
 
 # -- all stages -----------------------------------------------------------------------------------------------
@@ -395,9 +399,8 @@ def _render(ws: Workspace, settings: Settings, reporter: Reporter, *, force_scen
     ws.set_stage("picture", "done")
     finished = _finish_clips(ws, movie, settings, clips, reporter, result)
     ws.set_stage("sound", "running")
-    effects, narration, music, credits = _run_sound(ws, movie, settings, reporter, result)
+    effects, narration, music = _run_sound(ws, movie, settings, reporter, result)
     ws.set_stage("sound", "done")
-    atomic_write_json(ws.path("credits.json"), credits)
 
     # Subtitles are always written; the movie is rebuilt when any input artifact or the script changed.
     write_subtitles(movie, ws.path("movie.srt"), ws.path("movie.vtt"))
