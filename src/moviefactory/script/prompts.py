@@ -1,0 +1,95 @@
+"""The LLM writer's instructions: the paper's prompt (section 2.1) plus our JSON contract.
+
+The paper's wording is kept as published (including its grammar), with "[User Input]" replaced by the
+request; our additions say which JSON to return and what each field means.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moviefactory.spec import MAX_SCENES, Style
+
+# MovieFactory (Zhu et al. 2023), section 2.1, verbatim.
+PAPER_PROMPT = (
+    "Write a sequence of prompts, using for movie generation for AI. Requirements: "
+    "1) each prompt only serves for one scene lasting for about 2 seconds; "
+    "2) each prompt contains clear subjects and detailed descriptions; "
+    '3) each prompt contains texts like "4K" and "high resolution" for leading high-quality generation; '
+    "4) the transition of each scene is very smooth; "
+    "5) no other character appears in this movie. "
+    "The movie is about [User Input]"
+)
+
+_FIELDS = """\
+Return ONE JSON object and nothing else (no prose, no Markdown fences). It must follow this JSON Schema:
+{schema}
+
+How to fill it:
+- "title": a short movie title; "logline": one sentence summarising the plot.
+- "tone": the whole movie's feel for choosing music: "mood" (one of {moods}), "tempo" (one of {tempos}),
+  "music_query": a short description of fitting background music (e.g. "driving orchestral action with drums").
+- "characters": every recurring subject, at most 16: "id" (lower-case letters, digits, "-" or "_"), "name"
+  (as the story calls it, e.g. "the red car"), "description" (its look, kept identical in every scene),
+  "kind" (ONE plain noun a picture generator can draw: "car", "airplane", "dog", "person", "robot"),
+  "color" (its main colour as "#rrggbb").
+- "scenes": {count}. Each scene is one shot of about 2 seconds:
+  "prompt": the generation prompt (clear subjects, detailed description, the setting, light and camera, and
+  the words "4K" and "high resolution"); "duration_s" (about 2.0; 1.5-3.0 allowed);
+  "shot" (one of {shots}); "camera" (one of {cameras});
+  "subjects": ids of the characters visible in the scene (only ids from "characters"; props such as a
+  checkered flag stay in the prompt text); "setting": where it happens, a few words;
+  "time_of_day" (one of {tods}) and "weather" (one of {weathers}): keep them continuous from scene to scene;
+  "action": what happens, a few words; "sound": a concrete sound-effect search query for this scene
+  (e.g. "sports car engine roaring past"); "subtitle": one short line in plain language;
+  "narration": an optional spoken line ("" for most scenes); "transition_in" (one of {transitions};
+  mostly "crossfade"); "transition_s" (0.5 for a crossfade).
+- Introduce each main subject early (close-ups), build up to a climax, and end on a wide resolution shot.
+- Leave out "schema_version", "request", "style", "writer" and the scene "id"/"seed" fields: they are filled in
+  by the program.
+"""
+
+
+def _values(schema: dict[str, Any], name: str) -> str:
+    enum = schema.get("$defs", {}).get(name, {}).get("enum", [])
+    return ", ".join(f'"{v}"' for v in enum)
+
+
+def system_prompt(schema: dict[str, Any], *, scenes: int | None) -> str:
+    """The instructions sent as the system message: the JSON contract with the exported schema."""
+    count = (
+        f"exactly {scenes} scenes"
+        if scenes
+        else f"as many scenes as the story needs (usually 8-12, at most {MAX_SCENES})"
+    )
+    return "You are a film director and screenwriter for an AI movie generator.\n\n" + _FIELDS.format(
+        schema=json.dumps(schema, separators=(",", ":")),
+        moods=_values(schema, "Mood"),
+        tempos=_values(schema, "Tempo"),
+        shots=_values(schema, "Shot"),
+        cameras=_values(schema, "Camera"),
+        tods=_values(schema, "TimeOfDay"),
+        weathers=_values(schema, "Weather"),
+        transitions=_values(schema, "Transition"),
+        count=count,
+    )
+
+
+def user_prompt(request: str, *, scenes: int | None, style: Style) -> str:
+    """The paper's prompt with the user's request, plus the scene count and the look to quote."""
+    parts = [PAPER_PROMPT.replace("[User Input]", request)]
+    if scenes:
+        parts.append(f"Write exactly {scenes} scenes.")
+    parts.append(f'End every prompt with the look: "{style.look}". Frame: {style.aspect}.')
+    parts.append("Answer with the JSON object only.")
+    return "\n\n".join(parts)
+
+
+def repair_prompt(problem: str, *, scenes: int | None) -> str:
+    """The follow-up message after an invalid reply: what was wrong, and the request to fix it."""
+    count = f" It must have exactly {scenes} scenes." if scenes else ""
+    return (
+        f"Your reply could not be used: {problem}\n"
+        f"Reply with the corrected, complete JSON object only, following the schema.{count}"
+    )
