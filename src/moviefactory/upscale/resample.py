@@ -1,0 +1,70 @@
+"""Resampling: the default finishing step, and the pure functions compose reuses for letterboxing.
+
+Inside a normal run the compose stage resamples in its own ffmpeg graph (`scale=W:H:flags=lanczos`), so
+frames are encoded once. These functions are for resampling outside compose: a super-resolution result
+that does not land exactly on the target size, reports, metrics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from moviefactory.errors import InputError
+
+
+def fit_size(src_w: int, src_h: int, out_w: int, out_h: int) -> tuple[int, int]:
+    """The largest (content_w, content_h) with the source's aspect ratio that fits in out_w x out_h.
+
+    Both are even (yuv420p needs even sizes) and at least 2. The content is letterboxed (bars above and
+    below) when the source is wider than the frame, pillarboxed when it is taller; one side always equals
+    the frame's side (rounded down to even), the other is rounded to the nearest even number.
+    """
+    for name, v in (("src_w", src_w), ("src_h", src_h), ("out_w", out_w), ("out_h", out_h)):
+        if v <= 0:
+            raise InputError(f"fit_size: {name} must be > 0, got {v}")
+    even_w, even_h = out_w - out_w % 2, out_h - out_h % 2
+    if src_w * out_h >= src_h * out_w:  # source at least as wide as the frame: full width, letterbox
+        w = even_w
+        h = 2 * round(even_w * src_h / src_w / 2)
+    else:  # source taller: full height, pillarbox
+        h = even_h
+        w = 2 * round(even_h * src_w / src_h / 2)
+    return max(2, min(w, even_w)), max(2, min(h, even_h))
+
+
+def resize_frames(frames: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resample (F, H, W, 3) uint8 frames to `size` = (width, height) with Lanczos (a = 3).
+
+    Returns (F, height, width, 3) uint8. Frames already at the size are returned unchanged (a copy-free
+    no-op), so calling this on SR output that landed exactly on target costs nothing.
+    """
+    from PIL import Image
+
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise InputError(
+            f"resize_frames: expected (F, H, W, 3) uint8 frames, got {frames.shape} {frames.dtype}"
+        )
+    w, h = size
+    if w <= 0 or h <= 0:
+        raise InputError(f"resize_frames: size must be positive, got {size}")
+    if frames.shape[1:3] == (h, w):
+        return frames
+    out = np.empty((frames.shape[0], h, w, 3), dtype=np.uint8)
+    for i, f in enumerate(frames):
+        out[i] = np.asarray(Image.fromarray(f).resize((w, h), Image.Resampling.LANCZOS))
+    return out
+
+
+def letterbox(
+    frames: np.ndarray, size: tuple[int, int], *, color: tuple[int, int, int] = (0, 0, 0)
+) -> np.ndarray:
+    """Fit (F, H, W, 3) uint8 frames into `size` = (width, height): Lanczos to `fit_size`, then centre on
+    bars of `color`. Returns (F, height, width, 3) uint8."""
+    out_w, out_h = size
+    cw, ch = fit_size(frames.shape[2], frames.shape[1], out_w, out_h)
+    content = resize_frames(frames, (cw, ch))
+    out = np.empty((frames.shape[0], out_h, out_w, 3), dtype=np.uint8)
+    out[:] = np.asarray(color, dtype=np.uint8)
+    y0, x0 = (out_h - ch) // 2, (out_w - cw) // 2
+    out[:, y0 : y0 + ch, x0 : x0 + cw] = content
+    return out
