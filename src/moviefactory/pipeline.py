@@ -13,6 +13,7 @@ import queue
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -186,8 +187,7 @@ def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Repo
             for scene, rel, key in batch:
                 t0 = time.perf_counter()
                 try:
-                    clip = backend.render(movie, scene, ws.path(rel),
-                                          lambda d, t, sid=scene.id: reporter.update(f"scene:{sid}", d, t))  # fmt: skip
+                    clip = backend.render(movie, scene, ws.path(rel), partial(_scene_progress, reporter, scene.id))
                 except MovieFactoryError as exc:
                     _failed(scene, rel, key, str(exc), attempts, failures, settings, pending, reporter)
                     continue
@@ -221,6 +221,10 @@ def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Repo
         ws.set_stage("picture", "failed", failures=failures)
         raise SceneError(sid, f"{msg}{more}; the other scenes are kept, run again to retry")
     return clips
+
+
+def _scene_progress(reporter: Reporter, scene_id: str, done: int, total: int) -> None:
+    reporter.update(f"scene:{scene_id}", done, total)
 
 
 def _drain(q: Any, reporter: Reporter) -> None:

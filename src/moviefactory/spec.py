@@ -10,13 +10,13 @@ import json
 import unicodedata
 from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from moviefactory.errors import InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MAX_REQUEST_CHARS = 4000
 MAX_SCENES = 60
 MIN_SCENE_S = 0.5
@@ -198,7 +198,7 @@ class Style(_Model):
             out_h = 2 * round(out_w / ratio / 2)
         else:  # content taller: pillarbox (add width)
             out_w = 2 * round(out_h * ratio / 2)
-        return cls(aspect=aspect, width=w, height=h, fps=fps, output_width=out_w, output_height=out_h, **extra)
+        return cls(aspect=cast(Aspect, aspect), width=w, height=h, fps=fps, output_width=out_w, output_height=out_h, **extra)
 
 
 class Scene(_Model):
