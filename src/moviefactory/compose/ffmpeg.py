@@ -113,7 +113,7 @@ def audio_graph(inp: ComposeInputs, first_audio_input: int) -> tuple[list[str], 
         d = scene.duration_s
         ms = round(slot.start_s * 1000)
         chains.append(
-            f"[{k}:a]{fmt},apad,atrim=0:{_fmt(d)},asetpts=PTS-STARTPTS,"
+            f"[{k}:a]{fmt},apad=whole_dur={_fmt(d)},atrim=0:{_fmt(d)},asetpts=PTS-STARTPTS,"
             f"afade=t=in:st=0:d={_fmt(max(fade_in, 0.01))},"
             f"afade=t=out:st={_fmt(d - max(fade_out, 0.01))}:d={_fmt(max(fade_out, 0.01))},"
             f"adelay={ms}|{ms}[fx{i}]"
@@ -143,7 +143,7 @@ def audio_graph(inp: ComposeInputs, first_audio_input: int) -> tuple[list[str], 
     bed = None
     if inp.music is not None:
         k = add(inp.music)
-        chains.append(f"[{k}:a]{fmt},apad,atrim=0:{_fmt(total)},asetpts=PTS-STARTPTS[music]")
+        chains.append(f"[{k}:a]{fmt},apad=whole_dur={_fmt(total)},atrim=0:{_fmt(total)},asetpts=PTS-STARTPTS[music]")
         bed = "[music]"
         if fg:
             # Duck the music under the foreground. sidechaincompress needs its own copy of the key stream.
@@ -157,8 +157,13 @@ def audio_graph(inp: ComposeInputs, first_audio_input: int) -> tuple[list[str], 
     final = mix([x for x in (bed, fg) if x], "mix")
     if final is None:
         return chains, files, None
-    chains.append(f"{final}apad,atrim=0:{_fmt(total)},asetpts=PTS-STARTPTS[premix]")
+    chains.append(f"{final}apad=whole_dur={_fmt(total)},atrim=0:{_fmt(total)},asetpts=PTS-STARTPTS[premix]")
     return chains, files, "[premix]"
+
+
+def _timeout(movie: Movie, seconds_per_second: float) -> float:
+    """A generous wall-clock bound for an ffmpeg run, so a wedged graph fails instead of hanging a render."""
+    return 120.0 + seconds_per_second * movie.total_duration_s()
 
 
 def _audio_args(files: list[Path]) -> list[str]:
@@ -175,7 +180,10 @@ def _measure_loudness(inp: ComposeInputs) -> dict[str, str] | None:
         return None
     graph = ";".join([*chains, f"{label}loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA={TARGET_LRA}:print_format=json"])
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *(_audio_args(files)), "-filter_complex", graph, "-f", "null", "-"]
-    proc = subprocess.run(cmd, capture_output=True, check=False)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, check=False, timeout=_timeout(inp.movie, 0.5))
+    except subprocess.TimeoutExpired as exc:
+        raise ComposeError("loudness pass: ffmpeg stopped making progress") from exc
     if proc.returncode != 0:
         raise ComposeError(f"loudness pass failed: {proc.stderr.decode('utf-8', 'replace').strip()[-300:]}")
     return _parse_loudnorm(proc.stderr.decode("utf-8", "replace"))
@@ -285,7 +293,10 @@ def compose(
                 "-metadata", f"title={movie.title}", "-metadata", "comment=made with MovieFactory",
                 "-movflags", "+faststart", "-shortest", str(tmp),
             ]  # fmt: skip
-            proc = subprocess.run(args, capture_output=True, check=False)
+            try:
+                proc = subprocess.run(args, capture_output=True, check=False, timeout=_timeout(movie, 30.0))
+            except subprocess.TimeoutExpired as exc:
+                raise ComposeError("ffmpeg stopped making progress; the movie was not written") from exc
             log = proc.stderr.decode("utf-8", "replace")
             if proc.returncode != 0:
                 tail = " | ".join(log.strip().splitlines()[-3:])
