@@ -44,6 +44,9 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
     g.add_argument("--steps", type=int, help="denoising steps")
     g.add_argument("--scheduler", choices=["ddim", "dpm++", "euler"], help="diffusion scheduler")
     g.add_argument("--device", help="torch device (default: cuda if available)")
+    g.add_argument("--domain", help="domain normalisation to sample with (default: movie if trained, else webvid)")
+    g.add_argument("--continuity", type=float,
+                   help="0-1: start each scene from the previous scene's noised last latent (default 0)")  # fmt: skip
     g.add_argument("--sound", help="sound backend (default: library)")
     g.add_argument("--library", type=Path, help="your sound library index folder")
     g.add_argument("--clap", type=Path, help="local CLAP model folder for text/video-to-audio ranking")

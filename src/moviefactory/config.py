@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     guidance: float = Field(default=7.5, ge=0.0, le=50.0)
     scheduler: Literal["ddim", "dpm++", "euler"] = "dpm++"
     domain: str | None = None
+    continuity: float = Field(default=0.0, ge=0.0, lt=1.0)  # start a scene from the previous scene's noised last latent
     device: str | None = None  # None: cuda if available, else cpu
 
     # sound

@@ -1,0 +1,187 @@
+"""The MovieFactory sampler and picture backend on a tiny SD2-shaped folder (random weights, CPU)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from moviefactory.config import Settings
+from moviefactory.errors import InputError, ModelLoadError
+from moviefactory.media import probe, read_frames
+from moviefactory.picture import PICTURE
+from moviefactory.picture.moviefactory import MovieFactoryBackend, MovieFactoryPipeline, make_scheduler
+from moviefactory.spec import Movie, Scene, Style, Transition
+
+SMALL = {"num_frames": 3, "height": 32, "width": 64, "steps": 2}
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread() -> Iterator[None]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models on a shared machine: threads only spin
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def sd2(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from moviefactory.models.tiny import build_tiny_sd2
+
+    return build_tiny_sd2(tmp_path_factory.mktemp("mf") / "sd2", seed=0)
+
+
+@pytest.fixture(scope="module")
+def pipe(sd2: Path) -> MovieFactoryPipeline:
+    return MovieFactoryPipeline.from_folder(sd2)
+
+
+def _movie(**style: object) -> Movie:
+    return Movie(
+        request="a race between a car and an airplane",
+        title="Race",
+        style=Style(width=64, height=64, fps=24, **style),  # type: ignore[arg-type]
+        scenes=[
+            Scene(id="s01", prompt="a red car on a coastal road", duration_s=0.5, seed=1),
+            Scene(id="s02", prompt="an airplane over the sea", duration_s=0.5, seed=2, transition_s=0.25),
+        ],
+    )
+
+
+@pytest.mark.parametrize("scheduler", ["ddim", "dpm++", "euler"])
+def test_each_scheduler_samples_deterministically_per_seed(
+    pipe: MovieFactoryPipeline, scheduler: str
+) -> None:
+    a = pipe("a red car", seed=3, scheduler=scheduler, **SMALL)  # type: ignore[arg-type]
+    b = pipe("a red car", seed=3, scheduler=scheduler, **SMALL)  # type: ignore[arg-type]
+    c = pipe("a red car", seed=4, scheduler=scheduler, **SMALL)  # type: ignore[arg-type]
+    assert a.frames.shape == (3, 32, 64, 3) and a.frames.dtype == np.uint8
+    assert a.latents.shape == (1, 4, 3, 4, 8)
+    assert np.array_equal(a.frames, b.frames) and torch.equal(a.latents, b.latents)
+    assert not torch.equal(a.latents, c.latents)
+    assert a.frames.std() > 0 and a.domain == "webvid"  # untrained adapters: the WebVid domain by default
+
+
+def test_guidance_prompt_and_domain_reach_the_model(pipe: MovieFactoryPipeline) -> None:
+    base = pipe("a red car", seed=5, guidance=4.0, **SMALL)  # type: ignore[arg-type]
+    other = pipe("a blue boat", seed=5, guidance=4.0, **SMALL)  # type: ignore[arg-type]
+    no_cfg = pipe("a red car", seed=5, guidance=1.0, **SMALL)  # type: ignore[arg-type]
+    assert not torch.equal(base.latents, other.latents) and not torch.equal(base.latents, no_cfg.latents)
+    with pytest.raises(InputError, match="unknown domain"):
+        pipe("a red car", domain="anime", **SMALL)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="multiples of 8"):
+        pipe("a red car", num_frames=2, height=30, width=64, steps=1)
+
+
+def test_prediction_type_comes_from_the_folder(sd2: Path, tmp_path: Path, pipe: MovieFactoryPipeline) -> None:
+    vpred = tmp_path / "sd2-v"
+    shutil.copytree(sd2, vpred)
+    cfg_path = vpred / "scheduler" / "scheduler_config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["prediction_type"] = "v_prediction"
+    cfg_path.write_text(json.dumps(cfg))
+    for name in ("ddim", "dpm++", "euler"):
+        assert make_scheduler(name, cfg).config.prediction_type == "v_prediction"
+    assert make_scheduler("dpm++", cfg).config.algorithm_type == "dpmsolver++"
+    v = MovieFactoryPipeline.from_folder(vpred)("a red car", seed=6, **SMALL)  # type: ignore[arg-type]
+    eps = pipe("a red car", seed=6, **SMALL)  # type: ignore[arg-type]
+    assert not torch.equal(v.latents, eps.latents)  # same weights and noise, different parameterisation
+
+
+def test_chunked_decode_equals_one_pass(pipe: MovieFactoryPipeline) -> None:
+    one = pipe("a red car", seed=7, decode_chunk=8, **SMALL)  # type: ignore[arg-type]
+    per_frame = pipe("a red car", seed=7, decode_chunk=1, **SMALL)  # type: ignore[arg-type]
+    assert np.abs(one.frames.astype(int) - per_frame.frames.astype(int)).max() <= 1
+
+
+def test_init_latent_pulls_the_video_towards_it(pipe: MovieFactoryPipeline) -> None:
+    prev = pipe("a red car", seed=8, **SMALL)  # type: ignore[arg-type]
+    last = prev.latents[:, :, -1]  # (1, C, h, w)
+    fresh = pipe("a plane", seed=9, **SMALL)  # type: ignore[arg-type]
+    cont = pipe("a plane", seed=9, init_latent=last, strength=0.3, **{**SMALL, "steps": 4})  # type: ignore[arg-type]
+    d_fresh = (fresh.latents[:, :, 0] - last).abs().mean()
+    d_cont = (cont.latents[:, :, 0] - last).abs().mean()
+    assert d_cont < 0.5 * d_fresh
+    with pytest.raises(InputError, match="init_latent must be"):
+        pipe("a plane", init_latent=last[:, :, :2], **SMALL)  # type: ignore[arg-type]
+
+
+def test_backend_renders_two_scenes_to_decodable_clips(sd2: Path, tmp_path: Path) -> None:
+    backend_cls = PICTURE.get("moviefactory")
+    backend = backend_cls.from_settings(Settings(model=sd2, steps=2, guidance=3.0, scheduler="ddim"))
+    movie = _movie()
+    backend.prepare(movie)
+    calls: list[tuple[int, int]] = []
+    clips = []
+    for scene in movie.scenes:
+        out = tmp_path / "scenes" / scene.id / "clip.mp4"
+        clips.append(backend.render(movie, scene, out, progress=lambda d, t: calls.append((d, t))))
+    assert calls[-1] == (2, 2)
+    decoded = []
+    for clip in clips:
+        info = probe(clip.path)
+        frames = read_frames(clip.path)
+        assert (clip.fps, clip.num_frames, clip.width, clip.height) == (8, 4, 64, 64)
+        assert (info.width, info.height, info.num_frames) == (64, 64, 4) and abs(info.fps - 8) < 1e-6
+        assert frames.shape == (4, 64, 64, 3) and frames.std() > 1.0
+        assert any("zero initialisation" in w for w in clip.warnings)
+        decoded.append(frames)
+    assert np.abs(decoded[0].astype(int) - decoded[1].astype(int)).mean() > 1.0  # different prompts and seeds
+    # re-rendering a scene gives the same pixels (seeded, deterministic)
+    again = backend.render(movie, movie.scenes[0], tmp_path / "again.mp4")
+    assert np.array_equal(read_frames(again.path), decoded[0])
+    ident = backend.identity()
+    assert ident["model"] == str(sd2.resolve()) and ident["scheduler"] == "ddim" and ident["adapters"] is None
+
+
+def test_backend_with_adapters_windows_and_continuity(sd2: Path, tmp_path: Path) -> None:
+    from moviefactory.models.loading import load_sd2_components
+    from moviefactory.models.unet import MovieFactoryConfig, MovieFactoryUNet
+
+    unet = MovieFactoryUNet.from_base(
+        load_sd2_components(sd2).unet, MovieFactoryConfig(base=str(sd2), num_frames=2)
+    )
+    adapters = unet.save_pretrained(tmp_path / "adapters")
+    movie = _movie()
+    plain = MovieFactoryBackend(sd2, adapters, steps=2, scheduler="euler")
+    cont = MovieFactoryBackend(sd2, adapters, steps=2, scheduler="euler", continuity=0.5)
+    outs = {}
+    for tag, backend in (("plain", plain), ("cont", cont)):
+        for scene in movie.scenes:
+            clip = backend.render(movie, scene, tmp_path / tag / scene.id / "clip.mp4")
+            assert clip.num_frames == 4 and any("2 windows" in w for w in clip.warnings)
+            assert not any("zero initialisation" in w for w in clip.warnings)
+            outs[tag, scene.id] = read_frames(clip.path)
+    assert np.array_equal(
+        outs["plain", "s01"], outs["cont", "s01"]
+    )  # the first scene has nothing to continue
+    assert not np.array_equal(outs["plain", "s02"], outs["cont", "s02"])
+    assert (tmp_path / "cont" / "s01" / "last_latent.npy").is_file()
+    # a fresh backend (e.g. a re-run that only re-renders s02) continues from the saved latent
+    fresh = MovieFactoryBackend(sd2, adapters, steps=2, scheduler="euler", continuity=0.5)
+    clip = fresh.render(movie, movie.scenes[1], tmp_path / "cont" / "s02" / "clip.mp4")
+    assert np.array_equal(read_frames(clip.path), outs["cont", "s02"])
+    # a hard cut does not continue
+    cut = movie.model_copy(deep=True)
+    cut.scenes[1].transition_in = Transition.cut
+    clip = fresh.render(cut, cut.scenes[1], tmp_path / "cut.mp4")
+    assert np.array_equal(read_frames(clip.path), outs["plain", "s02"])
+
+
+def test_backend_errors_name_what_is_missing(sd2: Path, tmp_path: Path) -> None:
+    with pytest.raises(ModelLoadError, match="needs --model PATH"):
+        MovieFactoryBackend.from_settings(Settings())
+    broken = tmp_path / "sd2"
+    shutil.copytree(sd2, broken)
+    shutil.rmtree(broken / "text_encoder")
+    with pytest.raises(ModelLoadError, match=r"missing text_encoder/$"):
+        MovieFactoryBackend.from_settings(Settings(model=broken))
+    with pytest.raises(ModelLoadError, match=r"adapters folder .* is missing config\.json"):
+        MovieFactoryBackend(sd2, tmp_path)
+    with pytest.raises(InputError, match="continuity"):
+        MovieFactoryBackend(sd2, continuity=1.0)
