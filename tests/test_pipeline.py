@@ -109,3 +109,32 @@ def test_ray_executor_renders_the_same_clips(tmp_path: Path, mf_home: Path) -> N
     assert {f"scenes/{s}/clip.mp4" for s in ("s01", "s02", "s03")} <= set(res.rendered)
     for sid in ("s01", "s02", "s03"):
         assert (read_frames(a / f"scenes/{sid}/clip.mp4") == read_frames(b / f"scenes/{sid}/clip.mp4")).all()
+
+
+def test_whole_movie_through_the_papers_model_with_a_tiny_sd2(tmp_path: Path, mf_home: Path) -> None:
+    """`moviefactory dev tiny-model` then `make --picture moviefactory --model DIR`: the real loaders and
+    sampler at toy size, 8 fps clips interpolated to the movie's 24 fps, sound, compose, report."""
+    import json
+    import subprocess
+    import sys
+
+    model = tmp_path / "tiny-sd2"
+    subprocess.run([sys.executable, "-m", "moviefactory", "dev", "tiny-model", str(model)], check=True,
+                   capture_output=True)  # fmt: skip
+    movie = small_movie().model_copy(update={"style": Style(width=64, height=32, fps=24, output_width=128,
+                                                            output_height=54)})  # fmt: skip
+    ws = Workspace.create(tmp_path / "m", request="test", seed=0, settings={})
+    ws.save_script(movie)
+    cmd = [sys.executable, "-m", "moviefactory", "render", str(ws.root), "--picture", "moviefactory",
+           "--model", str(model), "--steps", "2", "--no-narration", "--json"]  # fmt: skip
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False,
+                         env={**__import__("os").environ, "MOVIEFACTORY_HOME": str(mf_home)})  # fmt: skip
+    assert out.returncode == 0, out.stderr[-1500:]
+    res = json.loads(out.stdout)
+    manifest = Workspace.open(ws.root).manifest["artifacts"]
+    assert manifest["scenes/s01/clip.mp4"]["backend"].startswith("moviefactory")
+    assert manifest["scenes/s01/clip.mp4"]["fps"] == 8
+    assert "scenes/s01/clip_24fps.mp4" in res["rendered"]
+    info = probe(res["movie"])
+    assert abs(info.num_frames - round(movie.total_duration_s() * 24)) <= 1 and (info.width, info.height) == (128, 54)
+    assert any("image model frame by frame" in w or "adapters" in w for w in res["warnings"])
