@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from moviefactory.errors import BackendError, ComposeError
+from moviefactory.errors import BackendError, ComposeError, InputError
 from moviefactory.workspace import atomic_output
 
 AUDIO_RATE = 48_000  # Hz; every intermediate WAV is 48 kHz stereo float32
@@ -47,6 +47,27 @@ def run_ffmpeg(args: Sequence[str], *, what: str = "ffmpeg", timeout: float | No
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
         raise ComposeError(f"{what}: ffmpeg failed ({proc.returncode}): {' | '.join(tail)}")
+
+
+def fit_size(src_w: int, src_h: int, out_w: int, out_h: int) -> tuple[int, int]:
+    """The largest (content_w, content_h) with the source's aspect ratio that fits in out_w x out_h.
+
+    Both are even (yuv420p needs even sizes) and at least 2. The content is letterboxed (bars above and
+    below) when the source is wider than the frame, pillarboxed when it is taller; one side always equals
+    the frame's side (rounded down to even), the other is rounded to the nearest even number.
+    """
+    for name, v in (("src_w", src_w), ("src_h", src_h), ("out_w", out_w), ("out_h", out_h)):
+        if v <= 0:
+            raise InputError(f"fit_size: {name} must be > 0, got {v}")
+    even_w, even_h = out_w - out_w % 2, out_h - out_h % 2
+    if src_w * out_h >= src_h * out_w:  # source at least as wide as the frame: full width, letterbox
+        w = even_w
+        h = 2 * round(even_w * src_h / src_w / 2)
+    else:  # source taller: full height, pillarbox
+        h = even_h
+        w = 2 * round(even_h * src_w / src_h / 2)
+    return max(2, min(w, even_w)), max(2, min(h, even_h))
+
 
 
 @dataclass(frozen=True)

@@ -3,42 +3,14 @@ I3D stand-in with the detector's call signature, both built and saved at test ti
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from moviefactory.models.tiny import write_byte_level_clip_tokenizer
+
 COLOURS = {"red": (220, 30, 30), "blue": (30, 40, 220)}
-
-
-def byte_level_clip_tokenizer(folder: Path) -> None:
-    """A CLIP BPE tokenizer with no merges: every byte is a token (GPT-2 byte-to-unicode alphabet)."""
-    bs = (
-        list(range(ord("!"), ord("~") + 1))
-        + list(range(ord("¡"), ord("¬") + 1))
-        + list(range(ord("®"), ord("ÿ") + 1))
-    )
-    cs = bs[:]
-    n = 0
-    for b in range(256):
-        if b not in bs:
-            bs.append(b)
-            cs.append(256 + n)
-            n += 1
-    chars = [chr(c) for c in cs]
-    vocab = {c: i for i, c in enumerate(chars)}
-    vocab.update({c + "</w>": i + 256 for i, c in enumerate(chars)})
-    vocab["<|startoftext|>"] = 512
-    vocab["<|endoftext|>"] = 513
-    (folder / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
-    (folder / "merges.txt").write_text("#version: 0.2\n", encoding="utf-8")
-    (folder / "tokenizer_config.json").write_text(
-        json.dumps(
-            {"tokenizer_class": "CLIPTokenizer", "model_max_length": 77, "pad_token": "<|endoftext|>"}
-        ),
-        encoding="utf-8",
-    )
 
 
 def colour_frames(name: str, n: int = 3, size: int = 32, *, seed: int = 0) -> np.ndarray:
@@ -54,7 +26,7 @@ def tiny_clip_folder(folder: Path, *, steps: int = 60) -> Path:
     from transformers import CLIPConfig, CLIPImageProcessorPil, CLIPModel, CLIPTokenizer
 
     folder.mkdir(parents=True, exist_ok=True)
-    byte_level_clip_tokenizer(folder)
+    write_byte_level_clip_tokenizer(folder)
     tok = CLIPTokenizer.from_pretrained(str(folder))
     proc = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
     cfg = CLIPConfig(

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from moviefactory.compose.subtitles import FONT_DIR, cues, to_ass
 from moviefactory.errors import ComposeError
-from moviefactory.media import AUDIO_RATE, ffmpeg_exe, probe
+from moviefactory.media import AUDIO_RATE, ffmpeg_exe, fit_size, probe
 from moviefactory.spec import Movie, Transition
 from moviefactory.workspace import atomic_output
 
@@ -68,12 +68,6 @@ class ComposeResult:
     height: int
     loudness: Loudness | None
     warnings: list[str] = field(default_factory=list)
-
-
-def fit_size(src_w: int, src_h: int, out_w: int, out_h: int) -> tuple[int, int]:
-    """Largest even-sized (w, h) with the source's aspect that fits in (out_w, out_h)."""
-    scale = min(out_w / src_w, out_h / src_h)
-    return max(2, 2 * round(src_w * scale / 2)), max(2, 2 * round(src_h * scale / 2))
 
 
 def _fmt(x: float) -> str:

@@ -14,7 +14,6 @@ vanished for good are removed from the index.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 import struct
@@ -27,6 +26,7 @@ import numpy as np
 
 from moviefactory.errors import SoundError
 from moviefactory.sound.library import Change, Item, Library
+from moviefactory.workspace import file_digest
 
 AUDIO_SUFFIXES = {".wav", ".wave", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".aac", ".aif", ".aiff"}
 MIN_DURATION_S = 0.05
@@ -195,14 +195,6 @@ def guess_kind(declared: str, path: Path, text: str, features: dict[str, Any]) -
     return "music" if features.get("duration_s", 0.0) >= 20.0 and tonal and rhythmic else "effect"
 
 
-def digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:32]
-
-
 def scan(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
     """(audio file, the root it was found under) pairs in sorted order, and warnings for bad paths."""
     found: dict[Path, Path] = {}
@@ -273,7 +265,7 @@ def ingest(
         if prev_skip is not None and prev_skip[0] == st.st_size and prev_skip[1] == st.st_mtime_ns:
             report.skipped.append((str(file), prev_skip[2]))
             continue
-        dg = digest(file)
+        dg = file_digest(file)
         if old is None and dg in vanished and dg not in seen_digests:
             moved = vanished.pop(dg)
             change.move.append((int(moved.uid.split(":")[1]), file, st.st_size, st.st_mtime_ns))
