@@ -138,3 +138,26 @@ def test_whole_movie_through_the_papers_model_with_a_tiny_sd2(tmp_path: Path, mf
     info = probe(res["movie"])
     assert abs(info.num_frames - round(movie.total_duration_s() * 24)) <= 1 and (info.width, info.height) == (128, 54)
     assert any("image model frame by frame" in w or "adapters" in w for w in res["warnings"])
+
+
+def test_upscale_flag_runs_a_saved_esrgan_on_every_clip(tmp_path: Path, mf_home: Path) -> None:
+    """--upscale model.pth: a tiny RRDBNet saved in BasicSR's layout ("params_ema") goes through the
+    production loader; each clip gets a 4x version that compose then fits to the output frame."""
+    import torch
+
+    from moviefactory.upscale.sr import RRDBConfig, _build_rrdbnet
+
+    torch.manual_seed(0)
+    net = _build_rrdbnet(RRDBConfig(num_feat=8, num_block=1, num_grow_ch=4))
+    weights = tmp_path / "tiny_x4.pth"
+    torch.save({"params_ema": net.state_dict()}, weights)
+    root = new_folder(tmp_path)
+    res = pipeline.render(root, settings(tmp_path, upscale=str(weights), workers=1))
+    for sid in ("s01", "s02", "s03"):
+        assert f"scenes/{sid}/clip_sr.mp4" in res.rendered
+        info = probe(root / f"scenes/{sid}/clip_sr.mp4")
+        assert (info.width, info.height) == (192 * 4, 80 * 4)
+    out = probe(res.movie)
+    assert (out.width, out.height) == (192, 82)
+    again = pipeline.render(root, settings(tmp_path, upscale=str(weights), workers=1))
+    assert "scenes/s01/clip_sr.mp4" not in again.rendered and again.rendered == []
