@@ -72,6 +72,21 @@ def atomic_write_json(path: str | os.PathLike[str], data: Any) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
+def try_flock(path: Path, *, busy: str) -> int:
+    """Open `path` and take an exclusive, non-blocking flock on it; return the fd (keep it open to hold
+    the lock). The OS drops the lock when the process dies, so a killed run never leaves a stale lock.
+    Raises WorkspaceError(busy) when another process holds it."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EAGAIN, errno.EACCES):
+            raise WorkspaceError(busy) from exc
+        raise
+    return fd
+
+
 # -- keys ---------------------------------------------------------------------------------------------
 def cache_key(*parts: Any) -> str:
     """A stable hash of JSON-able parts (pydantic models are dumped in JSON mode)."""
@@ -173,14 +188,7 @@ class Workspace:
         """Take the folder's lock; a second run on the same folder fails at once instead of racing.
 
         flock is released by the OS when the process dies, so a SIGKILLed run never leaves a stale lock."""
-        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise WorkspaceError(f"{self.root} is in use by another MovieFactory run") from exc
-            raise
+        fd = try_flock(self.root / LOCK, busy=f"{self.root} is in use by another MovieFactory run")
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd

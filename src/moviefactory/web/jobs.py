@@ -11,8 +11,6 @@ by a lock file (flock, released by the OS when a process dies), so two live serv
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import json
 import logging
 import os
@@ -24,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from moviefactory.errors import MovieFactoryError, WorkspaceError
+from moviefactory.errors import MovieFactoryError
 from moviefactory.progress import Reporter
+from moviefactory.workspace import try_flock
 
 log = logging.getLogger("moviefactory.web")
 
@@ -216,16 +215,8 @@ class JobQueue:
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def _take_lock(self) -> int:
-        path = self.db.with_name(self.db.name + ".lock")
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise WorkspaceError(f"{self.db} is in use by another `moviefactory serve`") from exc
-            raise
-        return fd
+        return try_flock(self.db.with_name(self.db.name + ".lock"),
+                         busy=f"{self.db} is in use by another `moviefactory serve`")  # fmt: skip
 
     def _requeue_interrupted(self) -> list[int]:
         """Jobs marked running belong to a dead server (we hold the lock): queue them again, or fail them
