@@ -1,7 +1,7 @@
 """Compose stage: clips + sound + subtitles -> movie.mp4 (one ffmpeg graph) and movie.srt."""
 
-from moviefactory.compose.ffmpeg import ComposeInputs, ComposeResult, Loudness, compose
+from moviefactory.compose.ffmpeg import ComposeInputs, ComposeResult, compose
 from moviefactory.compose.subtitles import write_subtitles
 from moviefactory.media import fit_size
 
-__all__ = ["ComposeInputs", "ComposeResult", "Loudness", "compose", "fit_size", "write_subtitles"]
+__all__ = ["ComposeInputs", "ComposeResult", "compose", "fit_size", "write_subtitles"]

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from moviefactory.compose.subtitles import FONT_DIR, cues, to_ass
 from moviefactory.errors import ComposeError
-from moviefactory.media import AUDIO_RATE, ffmpeg_exe, fit_size, probe
+from moviefactory.media import AUDIO_RATE, LoudnessStats, ffmpeg_exe, fit_size, probe
 from moviefactory.spec import Movie, Transition
 from moviefactory.workspace import atomic_output
 
@@ -54,19 +54,12 @@ class ComposeInputs:
 
 
 @dataclass(frozen=True)
-class Loudness:
-    integrated_lufs: float
-    range_lu: float
-    true_peak_dbtp: float
-
-
-@dataclass(frozen=True)
 class ComposeResult:
     path: Path
     duration_s: float
     width: int
     height: int
-    loudness: Loudness | None
+    loudness: LoudnessStats | None  # as loudnorm measured its own output
     warnings: list[str] = field(default_factory=list)
 
 
@@ -305,5 +298,5 @@ def compose(
     loud = None
     if alabel is not None:
         o = _parse_loudnorm(log)
-        loud = Loudness(float(o["output_i"]), float(o["output_lra"]), float(o["output_tp"]))
+        loud = LoudnessStats(float(o["output_i"]), float(o["output_lra"]), float(o["output_tp"]))
     return ComposeResult(out, info.num_frames / fps, info.width, info.height, loud, warnings)
