@@ -91,6 +91,21 @@ def test_ambience_loops_to_a_long_scene(backend: LibrarySound, tmp_path: Path) -
     assert abs(integrated_loudness(audio, RATE) + 20) < 0.6
 
 
+def test_weak_match_falls_back_to_the_scenes_ambience(backend: LibrarySound, tmp_path: Path) -> None:
+    """Nothing in the library sounds like breathing: rather than the nearest unrelated sound (an explosion
+    won on motion fit before), the scene gets its setting's ambience, and the user is told."""
+    assert backend.search("person breathing", kind="effect", k=1)[0].score < 0.40
+    scene = Scene(id="s03", prompt="a keeper walks through a forest", duration_s=2.0, sound="person breathing",
+                  setting="dense forest")  # fmt: skip
+    clip = _flash_clip(tmp_path / "clip.mp4", flash_frame=20)
+    track = backend.effects(movie([scene]), scene, clip, tmp_path / "fx.wav")
+    assert track.description.startswith("Leaves rustling") and "Explosion" not in track.description
+    assert any("ambience" in w for w in track.warnings)
+    # a query the library does know keeps its own match
+    ok = Scene(id="s04", prompt="rain", duration_s=2.0, sound="rain falling", setting="dense forest")
+    assert "Rain" in backend.effects(movie([ok]), ok, clip, tmp_path / "rain.wav").description
+
+
 @pytest.mark.parametrize("seconds", [5.3, 41.7])
 def test_music_is_exact_length_chosen_by_tone_and_fades(backend: LibrarySound, tmp_path: Path, seconds: float) -> None:
     n_scenes = 2

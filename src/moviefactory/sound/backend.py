@@ -70,7 +70,7 @@ def open_libraries(user_dir: Path | None, *, home: Path | None = None) -> list[L
 
 class LibrarySound:
     name: ClassVar[str] = "library"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: ambience fallback for weak effect matches
 
     def __init__(
         self,
@@ -151,7 +151,14 @@ class LibrarySound:
     # -- effects -------------------------------------------------------------------------------------
     def effects(self, movie: Movie, scene: Scene, clip: Path, out: Path) -> SoundTrack:
         from moviefactory.media import read_frames, write_wav
-        from moviefactory.sound.effects import CLIP_WEIGHT, MARGIN, MAX_CANDIDATES, MOTION_WEIGHT, place
+        from moviefactory.sound.effects import (
+            CLIP_WEIGHT,
+            MARGIN,
+            MAX_CANDIDATES,
+            MOTION_WEIGHT,
+            WEAK_MATCH,
+            place,
+        )
         from moviefactory.sound.features import normalize_loudness
         from moviefactory.sound.video import analyze_frames
 
@@ -171,6 +178,13 @@ class LibrarySound:
         hits = self.search(query, kind="effect", k=2 * MAX_CANDIDATES)
         if not hits:
             raise SoundError(f"scene {scene.id}: the sound library has no effects")
+        if hits[0].score < WEAK_MATCH and scene.setting:
+            ambience = f"{scene.weather.value} weather ambience, {scene.setting}"
+            alt = self.search(ambience, kind="effect", k=2 * MAX_CANDIDATES)
+            if alt and alt[0].score > hits[0].score:
+                warnings.append(f"scene {scene.id}: nothing in the library sounds like {query!r} "
+                                f"(best {hits[0].score:.2f}); using the scene's ambience instead")  # fmt: skip
+                hits = alt
         cands = [h for h in hits if h.score >= hits[0].score - MARGIN][:MAX_CANDIDATES]
         clip_bonus = np.zeros(len(cands))
         if self.clip_path and frames is not None:

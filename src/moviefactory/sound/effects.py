@@ -24,6 +24,10 @@ MARGIN = 0.08  # retrieval-score window of candidates that may be reranked
 MAX_CANDIDATES = 5
 MOTION_WEIGHT = 0.10
 CLIP_WEIGHT = 0.50
+# Below this text score the library has nothing close to the writer's sound line ("person breathing" with
+# no breathing in the library scored 0.25 against an explosion); the scene's ambience (weather + setting)
+# is searched too and the better of the two queries wins, so a weak match never brings an unrelated sound.
+WEAK_MATCH = 0.40
 
 
 @dataclass(frozen=True)
