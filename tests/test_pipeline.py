@@ -161,3 +161,27 @@ def test_upscale_flag_runs_a_saved_esrgan_on_every_clip(tmp_path: Path, mf_home:
     assert (out.width, out.height) == (192, 82)
     again = pipeline.render(root, settings(tmp_path, upscale=str(weights), workers=1))
     assert "scenes/s01/clip_sr.mp4" not in again.rendered and again.rendered == []
+
+
+def test_continuity_chains_cache_keys_until_a_cut(tmp_path: Path, mf_home: Path) -> None:
+    """With --continuity a scene starts from its predecessor's last latent, so editing s01 must re-render
+    s02 (crossfade) but not s03 (entered by a cut, which never carries continuity)."""
+    from moviefactory.models.tiny import build_tiny_sd2
+    from moviefactory.spec import Transition
+
+    model = build_tiny_sd2(tmp_path / "sd2")
+    movie = small_movie()
+    scenes = [movie.scenes[0], movie.scenes[1], movie.scenes[2].model_copy(update={"transition_in": Transition.cut})]
+    movie = movie.model_copy(update={"scenes": scenes, "style": Style(width=64, height=32, fps=8, output_width=64,
+                                                                      output_height=28)})  # fmt: skip
+    ws = Workspace.create(tmp_path / "m", request="test", seed=0, settings={})
+    ws.save_script(movie)
+    cfg = settings(tmp_path, picture="moviefactory", model=model, steps=1, continuity=0.5)
+    pipeline.render(ws.root, cfg)
+    edited = movie.model_copy(deep=True)
+    edited.scenes[0].prompt = "a blue car on a mountain road"
+    ws.save_script(edited)
+    res = pipeline.render(ws.root, cfg)
+    clips = {r for r in res.rendered if r.endswith("clip.mp4")}
+    assert clips == {"scenes/s01/clip.mp4", "scenes/s02/clip.mp4"}
+    assert "scenes/s03/clip.mp4" in res.reused

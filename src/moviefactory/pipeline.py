@@ -23,7 +23,7 @@ from moviefactory.errors import MovieFactoryError, SceneError
 from moviefactory.picture import PICTURE, Clip, PictureBackend
 from moviefactory.progress import NullReporter, Reporter
 from moviefactory.script import WRITERS
-from moviefactory.spec import Movie, Scene, Style, check_text
+from moviefactory.spec import Movie, Scene, Style, Transition, check_text
 from moviefactory.workspace import Workspace, cache_key, slugify
 
 COMPOSE_VERSION = "1"  # bump when the compose graph changes what it outputs
@@ -143,9 +143,16 @@ def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Repo
     identity = backend.identity()
     clips: dict[str, Clip | Path] = {}
     todo: list[tuple[Scene, str, str]] = []
+    # A backend that starts a scene from the previous scene's last frame (continuity) makes each clip
+    # depend on its predecessor: chain the keys, so an edit re-renders the scenes that follow it too.
+    chained = float(getattr(backend, "continuity", 0.0) or 0.0) > 0.0
+    prev_key = ""
     for scene in movie.scenes:
         rel = f"scenes/{scene.id}/clip.mp4"
         key = picture_key(movie, scene, identity)
+        if chained and prev_key and scene.transition_in is not Transition.cut:
+            key = cache_key(key, prev_key)
+        prev_key = key
         if scene.id not in force and ws.is_current(rel, key):
             clips[scene.id] = ws.path(rel)
             result.reused.append(rel)
