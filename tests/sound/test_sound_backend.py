@@ -131,7 +131,6 @@ def test_music_rerank_prefers_tone_features(backend: LibrarySound, tmp_path: Pat
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
-@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (apt-get install espeak-ng)")
 def test_narration_speaks_with_espeak(backend: LibrarySound, tmp_path: Path) -> None:
     scene = Scene(id="s1", prompt="x", duration_s=3.0, narration="The race begins at dawn.")
     track = backend.narration(movie([scene]), scene, tmp_path / "narration.wav")
