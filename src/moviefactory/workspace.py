@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import sqlite3
 import tempfile
 import time
 import unicodedata
@@ -85,6 +86,19 @@ def try_flock(path: Path, *, busy: str) -> int:
             raise WorkspaceError(busy) from exc
         raise
     return fd
+
+
+@contextlib.contextmanager
+def sqlite_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE (take the write lock up front, so two writers never deadlock mid-transaction),
+    COMMIT on success, ROLLBACK on any exception: an index or queue is never left half-written."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 # -- keys ---------------------------------------------------------------------------------------------

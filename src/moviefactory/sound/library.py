@@ -17,7 +17,7 @@ import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from moviefactory.errors import SoundError
+from moviefactory.workspace import sqlite_transaction
 
 INDEX_FILE = "index.sqlite"
 SCHEMA = """
@@ -233,15 +234,8 @@ class Library:
         return [Hit(items[i], float(s)) for i, s in zip(idx, scores, strict=True)]
 
     # -- writing -------------------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        return sqlite_transaction(self._conn)
 
     def apply(self, change: Change, *, embedder: str, dim: int) -> int:
         """Apply one change atomically; returns the new revision (unchanged when there was nothing to do)."""

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from moviefactory.errors import MovieFactoryError
 from moviefactory.progress import Reporter
-from moviefactory.workspace import try_flock
+from moviefactory.workspace import sqlite_transaction, try_flock
 
 log = logging.getLogger("moviefactory.web")
 
@@ -263,14 +263,8 @@ class JobQueue:
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._mutex:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+        with self._mutex, sqlite_transaction(self._conn) as conn:
+            yield conn
 
     # -- queries -------------------------------------------------------------------------------------------
     def submit(self, kind: JobKind, params: dict[str, Any], *, slug: str | None = None) -> Job:
