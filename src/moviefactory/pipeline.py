@@ -93,12 +93,14 @@ def check_backends(settings: Settings, *, writer: bool = True) -> None:
     SOUND.get(settings.sound)
 
 
-def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None) -> MakeResult:
-    """The whole flow for a request; running it again resumes in the same folder."""
+def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None,
+         folder: Path | None = None) -> MakeResult:  # fmt: skip
+    """The whole flow for a request; running it again resumes in the same folder. `folder` replaces the
+    default <out>/<slug> (the studio's new version of a movie made again with other settings)."""
     reporter = reporter or NullReporter()
     request = check_text(request, what="the request")
     check_backends(settings)
-    ws = Workspace.create(movie_folder(settings, request, seed), request=request, seed=seed,
+    ws = Workspace.create(folder or movie_folder(settings, request, seed), request=request, seed=seed,
                           settings=settings.fingerprint())  # fmt: skip
     with ws:
         _ensure_script(ws, settings, reporter)
