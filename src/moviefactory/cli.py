@@ -209,6 +209,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("moviefactory: interrupted; run the same command again to resume", file=sys.stderr)
         return 130
+    except OSError as exc:  # a disk, permission or path problem outside a stage's own checks: say which
+        from moviefactory.errors import os_error_message
+
+        if os.environ.get("MOVIEFACTORY_DEBUG"):
+            raise
+        print(f"moviefactory: error: {os_error_message(exc)}", file=sys.stderr)
+        return 3
     except Exception as exc:  # the last line of defence: one line, a traceback only on request
         if os.environ.get("MOVIEFACTORY_DEBUG"):
             raise

@@ -25,6 +25,23 @@ class WorkspaceError(MovieFactoryError):
     exit_code = 3
 
 
+class DiskFullError(WorkspaceError):
+    """A write failed because its filesystem is full; the message names the mount point and the need."""
+
+
+def os_error_message(exc: OSError) -> str:
+    """One line for an OS error that reached the boundary: the path(s), then the cause in words.
+
+    'IsADirectoryError: [Errno 21] Is a directory: x' becomes 'x: is a directory'."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on the disk holding {exc.filename}" if exc.filename else "no space left on device"
+    cause = (exc.strerror or type(exc).__name__).lower()
+    names = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
+    return f"{' -> '.join(names)}: {cause}" if names else cause
+
+
 class BackendError(MovieFactoryError):
     """A backend is unknown, misses its optional dependencies, or its model folder is incomplete."""
 
