@@ -7,8 +7,10 @@ moviefactory.toml in the working directory > defaults.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import (
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     llm_model: str = "gpt-4o-mini"
     llm_timeout_s: float = Field(default=60.0, gt=0)
     llm_retries: int = Field(default=3, ge=1, le=10)
+    # extra chat-completions body fields (--llm-option key=value), e.g. {"options": {"num_ctx": 16384}} for Ollama
+    llm_options: dict[str, Any] = {}
+    llm_stream: bool = True  # stream the reply (progress in tokens); off for servers that mishandle SSE
 
     # picture
     picture: str = "animatic"
@@ -85,8 +90,35 @@ class Settings(BaseSettings):
     def fingerprint(self) -> dict[str, Any]:
         """The settings that shape the output (stored in the manifest); secrets are left out."""
         data = self.model_dump(mode="json", exclude={"llm_api_key", "out", "workers", "executor", "retries"})
+        data["llm_base_url"] = redact_url(self.llm_base_url)
+        data["llm_options"] = _redact_options(self.llm_options)
         return data
 
     def resolved_workers(self, cap: int | None = None) -> int:
         n = self.workers or (os.cpu_count() or 1)
         return max(1, min(n, cap) if cap else n)
+
+
+# names of query parameters / option keys whose values are secrets ("max_tokens" is not one)
+_SECRET_NAME = re.compile(
+    r"(^|[-_])(api-?key|apikey|key|token|secret|password|passwd|auth|authorization|sig|signature)$", re.IGNORECASE
+)
+
+
+def redact_url(url: str) -> str:
+    """`url` without `user:pass@` credentials and with secret-looking query values masked (for files, messages)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "[unparsable URL]"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = "&".join(
+        f"{k}=***" if _SECRET_NAME.search(k) else f"{k}={v}" if sep else k
+        for k, sep, v in (q.partition("=") for q in parts.query.split("&") if q)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _redact_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: "***" if _SECRET_NAME.search(k) else _redact_options(v) if isinstance(v, dict) else v
+            for k, v in options.items()}  # fmt: skip

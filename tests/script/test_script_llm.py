@@ -151,7 +151,7 @@ def test_valid_reply_and_what_the_server_received(llm: FakeLLM) -> None:
 
 def test_fenced_json_with_prose_is_extracted(llm: FakeLLM) -> None:
     llm.replies = [chat("Sure! Here is your movie:\n```json\n" + json.dumps(good_script()) + "\n```\nEnjoy.")]
-    movie = writer(llm).write(REQUEST, scenes=None, seed=1, style=Style())
+    movie = writer(llm).write(REQUEST, scenes=3, seed=1, style=Style())
     assert movie.title == "Race of the Skies" and len(llm.requests) == 1
 
 

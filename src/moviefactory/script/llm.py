@@ -1,16 +1,18 @@
 """The LLM writer: any OpenAI-compatible chat-completions endpoint -> a validated Movie.
 
 Steps (LLMWriter.write):
-  1. check the request; build the messages (prompts.py: the paper's prompt + our JSON Schema)
-  2. POST /chat/completions with model, messages, temperature, seed and a response_format: first
-     `json_schema` (strict structured output), falling back to `json_object`, then to none, when the server
-     answers 400/422 (it does not support that mode)
-  3. read the reply: strip Markdown fences, take the outermost JSON object, normalise harmless deviations
-     (below), validate against spec.Movie
-  4. on an invalid reply, send the problem back as a follow-up message and ask for the corrected JSON; on
-     HTTP 429/5xx or a dropped connection, ask again. At most `retries` requests in all (plus the
-     response_format fallbacks). 401/403/404 and timeouts fail at once with one line: retrying cannot fix a
-     bad key or URL, and a server that hung once multiplies the user's wait if asked again.
+  1. check the request; build the messages (prompts.py: the paper's prompt + our JSON Schema); size the reply
+     budget (`max_tokens`) from the scene count
+  2. ask through `ChatClient` (llm_client.py: streaming, response_format fallbacks, Retry-After, errors with
+     the server's own text, the llm/NNN.json transcript); reasoning (`<think>…</think>`) is already stripped
+  3. a reply cut off by the token limit (`finish_reason: length`) is continued once; when the joined text is
+     still no script, the model is asked for a shorter reply with twice the budget
+  4. read the reply: strict JSON (whole text, a ```json fence, the outermost {...}), else a local repair with
+     json-repair (trailing commas, comments, single quotes, unquoted keys) before anything goes back to the
+     model; normalise harmless deviations (below); validate against spec.Movie; the scene count must match
+     `scenes`, or lie in prompts.SCENE_RANGE when the writer decides
+  5. on an invalid reply, send the problem back as a follow-up message and ask for the corrected JSON. At
+     most `retries` model replies in all (the transport retries 429/5xx on its own budget).
 
 Normalisation (harmless, documented in docs/design-notes.md): a single-key wrapper ({"movie": {...}}) is
 unwrapped and a bare scene list wrapped; unknown keys are dropped; schema_version, request, style and writer
@@ -27,20 +29,27 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import httpx
+import json_repair
 from pydantic import ValidationError
 
+from moviefactory.config import redact_url
 from moviefactory.errors import InputError, ScriptError
 from moviefactory.script import prompts
 from moviefactory.script.builtin import scene_seed
+from moviefactory.script.llm_client import ChatClient, Transcript, one_line
 from moviefactory.script.tables import COLORS
 from moviefactory.spec import MAX_SCENES, Movie, Style, check_text, json_schema
 
 if TYPE_CHECKING:
     from moviefactory.config import Settings
+    from moviefactory.progress import Reporter
+
+T = TypeVar("T")
+MAX_REPLY_TOKENS = 32768
 
 _SYNONYMS: dict[str, dict[str, str]] = {
     "shot": {
@@ -77,8 +86,15 @@ _SYNONYMS: dict[str, dict[str, str]] = {
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.DOTALL)
 
 
-class _Invalid(Exception):
+class Invalid(Exception):
     """A reply we could not use; its message goes back to the model."""
+
+
+def reply_budget(scenes: int | None) -> int:
+    """max_tokens for a whole script: ~280 tokens a scene (our good replies take 150-220) plus the title, tone
+    and character bank; when the writer decides, the budget is for the top of prompts.SCENE_RANGE."""
+    n = scenes or prompts.SCENE_RANGE[1]
+    return min(MAX_REPLY_TOKENS, 800 + 280 * n)
 
 
 class LLMWriter:
@@ -87,28 +103,39 @@ class LLMWriter:
 
     def __init__(
         self, *, base_url: str, api_key: str, model: str, timeout_s: float = 60.0, retries: int = 3,
-        backoff_s: float = 0.5,
+        backoff_s: float = 0.5, options: dict[str, Any] | None = None, stream: bool = True,
     ) -> None:  # fmt: skip
-        self.base_url = base_url.rstrip("/")
-        self.api_key = api_key
+        self.client = ChatClient(
+            base_url=base_url, api_key=api_key, model=model, timeout_s=timeout_s, retries=retries,
+            backoff_s=backoff_s, options=options, stream=stream, temperature=self.temperature,
+        )  # fmt: skip
         self.model = model
-        self.timeout_s = timeout_s
         self.retries = retries
-        self.backoff_s = backoff_s  # wait before re-asking after 429/5xx, doubling, capped at 8 s
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMWriter:
         return cls(
             base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model,
-            timeout_s=settings.llm_timeout_s, retries=settings.llm_retries,
+            timeout_s=settings.llm_timeout_s, retries=settings.llm_retries, options=settings.llm_options,
+            stream=settings.llm_stream,
         )  # fmt: skip
 
     @property
+    def base_url(self) -> str:
+        return self.client.base_url
+
+    @property
     def writer_name(self) -> str:
-        return f"llm:{self.model}"[:80]
+        return f"{self.name}:{self.model}"[:80]
+
+    def attach(self, folder: Path | None, reporter: Reporter | None = None, task: str = "script") -> None:
+        """Keep a transcript in `folder`/llm and show streamed tokens on `reporter`'s `task` bar."""
+        self.client.transcript = Transcript(Path(folder) / "llm") if folder is not None else None
+        if reporter is not None:
+            self.client.progress = lambda done, total: reporter.update(task, done, total)
 
     def write(self, request: str, *, scenes: int | None, seed: int, style: Style) -> Movie:
-        # 1. inputs and messages
+        # 1. inputs, messages, budget
         request = check_text(request, what="request")
         if scenes is not None and not 1 <= scenes <= MAX_SCENES:
             raise InputError(f"scenes must be between 1 and {MAX_SCENES}, got {scenes}")
@@ -117,75 +144,70 @@ class LLMWriter:
             {"role": "system", "content": prompts.system_prompt(schema, scenes=scenes)},
             {"role": "user", "content": prompts.user_prompt(request, scenes=scenes, style=style)},
         ]
-        formats: list[dict[str, Any] | None] = [
-            {"type": "json_schema", "json_schema": {"name": "movie", "schema": schema, "strict": False}},
-            {"type": "json_object"},
-            None,
-        ]
+        self.client.purpose = "script"
+        movie, problem = self.converse(
+            messages, reply_budget(scenes), seed=seed, schema=schema,
+            read=lambda text: self.read_movie(text, request=request, scenes=scenes, seed=seed, style=style),
+            repair=lambda problem: prompts.repair_prompt(problem, scenes=scenes),
+        )  # fmt: skip
+        if movie is None:
+            raise ScriptError(
+                f"the LLM {self.model!r} at {redact_url(self.base_url)} gave no valid script in {self.retries} "
+                f"attempts; last problem: {one_line(problem, 240)}"
+            )
+        return movie
+
+    def converse(
+        self, messages: list[dict[str, str]], max_tokens: int, *, seed: int, schema: dict[str, Any] | None,
+        read: Callable[[str], T], repair: Callable[[str], str],
+    ) -> tuple[T | None, str]:  # fmt: skip
+        """Ask until `read(text)` accepts a reply (steps 2-5): (its result or None, the last problem).
+
+        `read` raises Invalid with a message for the model; `repair(problem)` words the follow-up."""
         problem = "no reply"
-        with httpx.Client(timeout=httpx.Timeout(self.timeout_s)) as client:
-            attempt = 0
-            while attempt < self.retries:
-                attempt += 1
-                # 2. ask
-                body: dict[str, Any] = {
-                    "model": self.model, "messages": messages, "temperature": self.temperature, "seed": seed,
-                }  # fmt: skip
-                if formats[0] is not None:
-                    body["response_format"] = formats[0]
-                status, payload = self._post(client, body)
-                if status in (400, 422) and formats[0] is not None:
-                    formats.pop(0)  # the server does not support this response_format: try the next one
-                    attempt -= 1
-                    continue
-                if status == 429 or status >= 500 or status == -1:
-                    problem = f"HTTP {status}" if status > 0 else payload
-                    time.sleep(min(8.0, self.backoff_s * 2 ** (attempt - 1)))
-                    continue
-                if status != 200:
-                    raise ScriptError(self._refusal(status, payload))
-                # 3. read, normalise, validate
-                content = ""
-                try:
-                    content = _message_content(payload)
-                    return self._movie(content, request=request, scenes=scenes, seed=seed, style=style)
-                except _Invalid as exc:
-                    # 4. tell the model what was wrong and ask again
-                    problem = str(exc)
-                    messages = [
-                        *messages,
-                        {"role": "assistant", "content": content[:20000]},
-                        {"role": "user", "content": prompts.repair_prompt(problem, scenes=scenes)},
-                    ]
-        raise ScriptError(
-            f"the LLM {self.model!r} at {self.base_url} gave no valid script in {self.retries} attempts; "
-            f"last problem: {_one_line(problem, 240)}"
-        )
-
-    # -- transport --------------------------------------------------------------------------------------
-    def _post(self, client: httpx.Client, body: dict[str, Any]) -> tuple[int, str]:
-        """(HTTP status, response text); status -1 when the connection failed (retryable)."""
-        url = f"{self.base_url}/chat/completions"
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        try:
-            r = client.post(url, json=body, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise ScriptError(f"the LLM endpoint {url} did not answer within {self.timeout_s:g} s") from exc
-        except httpx.HTTPError as exc:
-            return -1, f"cannot reach {url}: {type(exc).__name__}"
-        return r.status_code, r.text
-
-    def _refusal(self, status: int, payload: str) -> str:
-        url = f"{self.base_url}/chat/completions"
-        hint = {
-            401: "check OPENAI_API_KEY", 403: "check OPENAI_API_KEY and the model's access",
-            404: f"check OPENAI_BASE_URL and the model name {self.model!r}",
-        }.get(status, _one_line(_error_message(payload), 160))  # fmt: skip
-        return f"the LLM endpoint {url} refused the request (HTTP {status}): {hint}"
+        asked = 0
+        while asked < self.retries:
+            # 2. ask
+            reply = self.client.complete(messages, max_tokens=max_tokens, seed=seed, schema=schema)
+            asked += 1
+            if reply.refusal:
+                raise ScriptError(f"the model {self.model!r} refused: {one_line(reply.refusal, 240)}")
+            content = reply.content
+            # 3. cut off by the token limit: continue once, else ask for less with more room
+            if reply.finish_reason == "length":
+                if content and asked < self.retries:
+                    more = self.client.complete(
+                        [*messages, {"role": "assistant", "content": content},
+                         {"role": "user", "content": prompts.CONTINUE_PROMPT}],
+                        max_tokens=max_tokens, seed=seed, schema=None,
+                    )  # fmt: skip
+                    asked += 1
+                    try:
+                        return read(_join(content, more.content)), ""
+                    except Invalid:
+                        pass
+                problem = (
+                    f"the reply was cut off at the {max_tokens}-token limit (finish_reason: length) "
+                    + ("before the JSON ended" if content else "while the model was still thinking")
+                )
+                max_tokens = min(MAX_REPLY_TOKENS, max_tokens * 2)
+                messages = [*messages, {"role": "assistant", "content": content[:20000]},
+                            {"role": "user", "content": prompts.shorter_prompt(problem)}]  # fmt: skip
+                continue
+            # 4. read, normalise, validate
+            try:
+                return read(content), ""
+            except Invalid as exc:
+                # 5. tell the model what was wrong and ask again
+                problem = str(exc)
+                messages = [*messages, {"role": "assistant", "content": content[:20000]},
+                            {"role": "user", "content": repair(problem)}]  # fmt: skip
+        return None, problem
 
     # -- replies ----------------------------------------------------------------------------------------
-    def _movie(self, content: str, *, request: str, scenes: int | None, seed: int, style: Style) -> Movie:
-        data = _normalise(_extract_json(content), style=style)
+    def read_movie(self, content: str, *, request: str, scenes: int | None, seed: int, style: Style) -> Movie:
+        """A reply's text -> a valid Movie, or Invalid with what to tell the model."""
+        data = normalise(extract_json(content), style=style)
         data.update(
             schema_version=1, request=request, style=style.model_dump(mode="json"), writer=self.writer_name
         )
@@ -193,8 +215,10 @@ class LLMWriter:
             data["title"] = " ".join(request.split()[:8])[:120]
         got = data.get("scenes")
         if isinstance(got, list):
-            if scenes is not None and len(got) != scenes:
-                raise _Invalid(f"expected exactly {scenes} scenes, got {len(got)}")
+            low, high = (scenes, scenes) if scenes is not None else prompts.SCENE_RANGE
+            if not low <= len(got) <= high:
+                want = f"exactly {scenes}" if scenes is not None else f"{low}-{high}"
+                raise Invalid(f"expected {want} scenes, got {len(got)}")
             for i, sc in enumerate(got):
                 if isinstance(sc, dict):
                     sc["id"] = f"s{i + 1:02d}"
@@ -202,22 +226,20 @@ class LLMWriter:
         try:
             movie = Movie.model_validate(data)
         except ValidationError as exc:
-            raise _Invalid(_errors(exc)) from exc
+            raise Invalid(errors_line(exc)) from exc
         return movie.model_copy(update={"style": style})
 
 
-def _message_content(payload: str) -> str:
-    try:
-        content = json.loads(payload)["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise _Invalid("the reply had no choices[0].message.content") from exc
-    if not isinstance(content, str) or not content.strip():
-        raise _Invalid("the reply's message was empty")
-    return content
+def _join(head: str, tail: str) -> str:
+    """A cut-off reply + its continuation; a continuation that restarts inside a ``` fence loses the fence."""
+    tail = tail.strip()
+    m = _FENCE.match(tail)
+    return head + (m.group(1) if m else tail)
 
 
-def _extract_json(text: str) -> Any:
-    """The JSON in a reply: the whole text, a ```json fenced block, or the outermost {...}."""
+def extract_json(text: str) -> Any:
+    """The JSON in a reply: the whole text, a ```json fenced block, or the outermost {...}; failing those, the
+    same text repaired locally (trailing commas, comments, quotes, a missing bracket at the very end)."""
     candidates = [text.strip()]
     candidates += [m.group(1).strip() for m in _FENCE.finditer(text)]
     start, end = text.find("{"), text.rfind("}")
@@ -228,7 +250,13 @@ def _extract_json(text: str) -> Any:
             return json.loads(c)
         except ValueError:
             continue
-    raise _Invalid(f"the reply is not a JSON object (it starts with {_one_line(text, 60)!r})")
+    fenced = [m.group(1) for m in _FENCE.finditer(text)]
+    source = fenced[0] if fenced else text[start:] if start >= 0 else ""
+    if source.strip():
+        repaired = json_repair.loads(source)
+        if isinstance(repaired, (dict, list)) and repaired:
+            return repaired
+    raise Invalid(f"the reply is not a JSON object (it starts with {one_line(text, 120)!r})")
 
 
 def _enum_key(value: str) -> str:
@@ -236,11 +264,11 @@ def _enum_key(value: str) -> str:
     return v[: -len("-shot")] if v.endswith("-shot") else v
 
 
-def _normalise(data: Any, *, style: Style) -> dict[str, Any]:
+def normalise(data: Any, *, style: Style) -> dict[str, Any]:
     if isinstance(data, list):
         data = {"scenes": data}
     if not isinstance(data, dict):
-        raise _Invalid("the reply is JSON but not an object")
+        raise Invalid("the reply is JSON but not an object")
     if len(data) == 1:
         (only,) = data.values()
         if isinstance(only, dict) and "scenes" in only:
@@ -324,23 +352,10 @@ def _normalise(data: Any, *, style: Style) -> dict[str, Any]:
     return out
 
 
-def _errors(exc: ValidationError, limit: int = 5) -> str:
+def errors_line(exc: ValidationError, limit: int = 5) -> str:
     parts = []
     for err in exc.errors()[:limit]:
         loc = ".".join(str(p) for p in err["loc"]) or "(root)"
         parts.append(f"{loc}: {err['msg']}")
     more = len(exc.errors()) - limit
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
-
-
-def _error_message(payload: str) -> str:
-    try:
-        err = json.loads(payload).get("error")
-        return str(err.get("message", err)) if isinstance(err, dict) else str(err or payload)
-    except (ValueError, AttributeError):
-        return payload
-
-
-def _one_line(text: str, limit: int) -> str:
-    flat = " ".join(str(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

@@ -9,7 +9,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moviefactory.spec import MAX_SCENES, Style
+from moviefactory.spec import Style
+
+# Scenes asked for when the user gives no count (the paper's movies are 8-12 two-second shots); a reply
+# outside this range goes back to the model.
+SCENE_RANGE = (8, 12)
 
 # MovieFactory (Zhu et al. 2023), section 2.1, verbatim.
 PAPER_PROMPT = (
@@ -61,7 +65,7 @@ def system_prompt(schema: dict[str, Any], *, scenes: int | None) -> str:
     count = (
         f"exactly {scenes} scenes"
         if scenes
-        else f"as many scenes as the story needs (usually 8-12, at most {MAX_SCENES})"
+        else f"as many scenes as the story needs, between {SCENE_RANGE[0]} and {SCENE_RANGE[1]}"
     )
     return "You are a film director and screenwriter for an AI movie generator.\n\n" + _FIELDS.format(
         schema=json.dumps(schema, separators=(",", ":")),
@@ -92,4 +96,18 @@ def repair_prompt(problem: str, *, scenes: int | None) -> str:
     return (
         f"Your reply could not be used: {problem}\n"
         f"Reply with the corrected, complete JSON object only, following the schema.{count}"
+    )
+
+
+CONTINUE_PROMPT = (
+    "Your reply was cut off by the length limit. Continue exactly where it stopped: output only the missing "
+    "rest of the JSON, without repeating anything and without Markdown fences."
+)
+
+
+def shorter_prompt(problem: str) -> str:
+    """The follow-up after a reply that did not fit the token limit."""
+    return (
+        f"Your reply could not be used: {problem}. Write the complete JSON object again, shorter: keep every text "
+        "field brief (prompts under 40 words, one short sentence elsewhere), no reasoning, no prose."
     )
