@@ -44,6 +44,10 @@ CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "adapters.safetensors"
 CLASS_NAME = "MovieFactoryUNet"
 DEFAULT_DOMAINS = ("webvid", "hdvg", "movie")
+# 2: temporal attention is a transformer block (attention + feed-forward), the temporal ResBlock takes the
+# time embedding and a learned merge factor. 1 (no "layout" key): bare temporal attention, no time embedding.
+LAYOUT = 2
+DEFAULT_WINDOW = 16  # frames per sampling window when the adapters never trained on clips (stage 1 only)
 
 _DOWN_TYPES = {"CrossAttnDownBlock2D", "DownBlock2D"}
 _UP_TYPES = {"CrossAttnUpBlock2D", "UpBlock2D"}
@@ -61,8 +65,8 @@ class MovieFactoryConfig:
 
     base: str = ""  # path or id of the Stable Diffusion 2 folder the adapters were trained on
     domains: list[str] = field(default_factory=lambda: list(DEFAULT_DOMAINS))
-    num_frames: int = 16  # training clip length (frames)
-    fps: int = 8  # native frame rate of generated clips
+    num_frames: int = DEFAULT_WINDOW  # clip length the temporal layers trained on = the sampling window
+    fps: int = 8  # native frame rate of generated clips (the training clips' rate)
     temporal_kernel: int = 3  # frames covered by each temporal conv
     temporal_head_dim: int | None = None  # None: the spatial head dim of the block the layer follows
     norm_groups: int | None = None  # None: the base's norm_num_groups
@@ -70,6 +74,7 @@ class MovieFactoryConfig:
     # which domains' alpha/beta and which stages were trained (training/ appends; inference reads)
     trained_domains: list[str] = field(default_factory=list)
     stages_trained: list[str] = field(default_factory=list)
+    layout: int = LAYOUT  # the module layout the saved weights have (see LAYOUT)
 
     def __post_init__(self) -> None:
         if not self.domains or len(set(self.domains)) != len(self.domains):
@@ -85,7 +90,12 @@ class MovieFactoryConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MovieFactoryConfig:
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return cls(**{"layout": 1, **{k: v for k, v in data.items() if k in names}})
+
+    def window(self) -> int:
+        """Frames the sampler denoises together: the training clip length once temporal layers trained on
+        clips; DEFAULT_WINDOW when no stage saw more than one frame (windows of 1 frame are no video)."""
+        return self.num_frames if self.num_frames > 1 else DEFAULT_WINDOW
 
     def default_domain(self) -> str:
         """The domain used at inference when none is asked for: movie if trained, else the first (WebVid)."""
@@ -134,6 +144,7 @@ class MovieFactoryUNet(nn.Module):
         boc = list(bcfg.block_out_channels)
         linear_proj = bool(bcfg.use_linear_projection)
         upcast = bool(bcfg.upcast_attention)
+        self._temb_ch, self._upcast = temb_ch, upcast
 
         def adapter(channels: int, head_dim: int) -> SpatialAdapter:
             hd = head_dim if channels % head_dim == 0 else channels
@@ -188,7 +199,9 @@ class MovieFactoryUNet(nn.Module):
 
     def _temporal_for(self, block: nn.Module, groups: int) -> _TemporalStack:
         res = [
-            TemporalResBlock(int(r.out_channels), groups, self.config.temporal_kernel, self.config.eps)
+            TemporalResBlock(
+                int(r.out_channels), groups, self.config.temporal_kernel, self.config.eps, self._temb_ch
+            )
             for r in block.resnets  # type: ignore[union-attr]
         ]
         attn = []
@@ -198,7 +211,7 @@ class MovieFactoryUNet(nn.Module):
             if self.config.temporal_head_dim:
                 hd = self.config.temporal_head_dim
                 heads = max(1, channels // hd)
-            attn.append(TemporalAttention(channels, heads, hd, groups, self.config.eps))
+            attn.append(TemporalAttention(channels, heads, hd, groups, self.config.eps, self._upcast))
         return _TemporalStack(res, attn)
 
     # -- parameters and stages ------------------------------------------------------------------------
@@ -310,7 +323,7 @@ class MovieFactoryUNet(nn.Module):
                 f"adapters in {directory} were made for a different base UNet: {k} is {fingerprint[k]} there, "
                 f"{have[k]} in the loaded base"
             )
-        model = cls.from_base(base_unet, config)
+        model = cls.from_base(base_unet, dataclasses.replace(config, layout=LAYOUT))
         model.load_adapters(directory)
         return model
 
@@ -318,13 +331,15 @@ class MovieFactoryUNet(nn.Module):
         """Load adapters.safetensors into the new modules; any missing or unexpected key is a ModelLoadError."""
         from safetensors.torch import load_file
 
-        self.read_config(directory)
+        saved, _ = self.read_config(directory)
         path = Path(directory) / WEIGHTS_NAME
         try:
             tensors = load_file(str(path))
         except Exception as exc:  # safetensors raises its own error types for corrupt files
             raise ModelLoadError(f"{path}: cannot read safetensors ({exc})") from exc
         expected = self.new_state_dict()
+        if saved.layout != LAYOUT:
+            tensors, expected = self._from_old_layout(saved, path, tensors, expected)
         missing = sorted(set(expected) - set(tensors))
         unexpected = sorted(set(tensors) - set(expected))
         if missing or unexpected:
@@ -343,6 +358,32 @@ class MovieFactoryUNet(nn.Module):
         with torch.no_grad():
             for k, v in expected.items():
                 v.copy_(tensors[k].to(v.dtype))
+
+    @staticmethod
+    def _from_old_layout(
+        saved: MovieFactoryConfig,
+        path: Path,
+        tensors: dict[str, torch.Tensor],
+        expected: dict[str, torch.Tensor],
+    ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+        """Layout-1 adapters: the spatial adapters are unchanged and load; the temporal layers changed shape.
+        Untrained (zero-initialised) temporal layers are the identity in either layout, so they are left at
+        this model's fresh initialisation; trained ones cannot be carried over and are refused."""
+        if saved.layout > LAYOUT:
+            raise ModelLoadError(
+                f"{path}: adapters layout {saved.layout} is newer than this MovieFactory ({LAYOUT})"
+            )
+        if "temporal" in saved.stages_trained:
+            raise ModelLoadError(
+                f"{path}: temporal layers trained in the layout-{saved.layout} format (bare temporal attention, "
+                f"no time embedding); this version uses layout {LAYOUT} (temporal transformer blocks): rerun "
+                "`moviefactory train temporal` from the stage-1 adapters (their spatial part still loads)"
+            )
+
+        def spatial(d: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+            return {k: v for k, v in d.items() if not k.startswith("temporal_")}
+
+        return spatial(tensors), spatial(expected)
 
     # -- forward --------------------------------------------------------------------------------------
     def _ck(self, fn: Callable[..., torch.Tensor], *args: Any) -> torch.Tensor:
@@ -400,7 +441,7 @@ class MovieFactoryUNet(nn.Module):
             attns = getattr(block, "attentions", None)
             for j, resnet in enumerate(block.resnets):
                 x = self._ck(resnet, x, emb)
-                x = self._ck(tstack.res[j], x, f)
+                x = self._ck(tstack.res[j], x, f, emb)
                 if attns:
                     x = self._ck(attend, attns[j], x)
                     x = self._ck(tstack.attn[j], x, f)
@@ -414,12 +455,12 @@ class MovieFactoryUNet(nn.Module):
         if mid is not None:
             tm = self.temporal_mid
             x = self._ck(mid.resnets[0], x, emb)
-            x = self._ck(tm.res[0], x, f)
+            x = self._ck(tm.res[0], x, f, emb)
             for j, (attn, resnet) in enumerate(zip(mid.attentions, mid.resnets[1:], strict=True)):
                 x = self._ck(attend, attn, x)
                 x = self._ck(tm.attn[j], x, f)
                 x = self._ck(resnet, x, emb)
-                x = self._ck(tm.res[j + 1], x, f)
+                x = self._ck(tm.res[j + 1], x, f, emb)
 
         n_up = len(base.up_blocks)
         for i, (block, adapter, tstack) in enumerate(zip(base.up_blocks, self.up_adapters, tup, strict=True)):
@@ -432,7 +473,7 @@ class MovieFactoryUNet(nn.Module):
             for j, resnet in enumerate(block.resnets):
                 x = torch.cat([x, res[-1 - j]], dim=1)
                 x = self._ck(resnet, x, emb)
-                x = self._ck(tstack.res[j], x, f)
+                x = self._ck(tstack.res[j], x, f, emb)
                 if attns:
                     x = self._ck(attend, attns[j], x)
                     x = self._ck(tstack.attn[j], x, f)
