@@ -19,12 +19,12 @@ from typing import Any
 
 from moviefactory import __version__
 from moviefactory.config import Settings
-from moviefactory.errors import MovieFactoryError, SceneError
+from moviefactory.errors import InputError, MovieFactoryError, SceneError
 from moviefactory.picture import PICTURE, Clip, PictureBackend
 from moviefactory.progress import NullReporter, Reporter
 from moviefactory.script import WRITERS
 from moviefactory.spec import Movie, Scene, Style, Transition, check_text
-from moviefactory.workspace import Workspace, cache_key, slugify
+from moviefactory.workspace import Workspace, atomic_write_text, cache_key, slugify
 
 COMPOSE_VERSION = "1"  # bump when the compose graph changes what it outputs
 
@@ -58,24 +58,35 @@ def movie_folder(settings: Settings, request: str, seed: int) -> Path:
     return Path(settings.out) / slugify(request, seed)
 
 
-def write_script(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None) -> Workspace:
-    """Create (or reuse) the request's folder and make sure it has a valid script.json."""
+def write_script(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None,
+                 rewrite: bool = False) -> Workspace:  # fmt: skip
+    """Create (or reuse) the request's folder and make sure it has a valid script.json (`rewrite`: a new one)."""
     reporter = reporter or NullReporter()
     request = check_text(request, what="the request")
     WRITERS.get(settings.writer)
     ws = Workspace.create(movie_folder(settings, request, seed), request=request, seed=seed,
                           settings=settings.fingerprint())  # fmt: skip
     with ws:
-        _ensure_script(ws, settings, reporter)
+        _ensure_script(ws, settings, reporter, rewrite=rewrite)
     return ws
 
 
-def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter) -> Movie:
-    if ws.has_script():
-        return ws.load_script()  # the user's (possibly edited) script wins over the writer
+def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter, *, rewrite: bool = False) -> Movie:
+    if ws.has_script() and not rewrite:
+        movie = ws.load_script()  # the user's (possibly edited) script wins over the writer
+        made_by = movie.writer.split(":", 1)[0]
+        if "writer" in settings.model_fields_set and made_by and made_by != settings.writer:
+            raise InputError(f"{ws.script_path} was written by the {made_by} writer (and may hold your edits); "
+                             f"pass --rewrite to replace it with a script by --writer {settings.writer}")  # fmt: skip
+        return movie
+    if ws.has_script():  # --rewrite: the old script stays beside the new one
+        atomic_write_text(ws.path("script.prev.json"), ws.script_path.read_text(encoding="utf-8"))
     reporter.start("script", "writing the script", 1)
     style = Style.for_aspect(settings.aspect, fps=settings.fps, scale=settings.scale)
     writer = WRITERS.get(settings.writer).from_settings(settings)
+    attach = getattr(writer, "attach", None)  # writers that talk to a model keep a transcript in the folder
+    if callable(attach):
+        attach(ws.root, reporter)
     movie = writer.write(ws.manifest["request"], scenes=settings.scenes, seed=ws.manifest["seed"], style=style)
     ws.save_script(movie)
     ws.record("script.json", cache_key(ws.manifest["request"], ws.manifest["seed"], settings.writer), writer=movie.writer)
@@ -94,16 +105,17 @@ def check_backends(settings: Settings, *, writer: bool = True) -> None:
 
 
 def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None,
-         folder: Path | None = None) -> MakeResult:  # fmt: skip
+         folder: Path | None = None, rewrite: bool = False) -> MakeResult:  # fmt: skip
     """The whole flow for a request; running it again resumes in the same folder. `folder` replaces the
-    default <out>/<slug> (the studio's new version of a movie made again with other settings)."""
+    default <out>/<slug> (the studio's new version of a movie made again with other settings); `rewrite`
+    replaces the folder's script with a new one from the chosen writer."""
     reporter = reporter or NullReporter()
     request = check_text(request, what="the request")
     check_backends(settings)
     ws = Workspace.create(folder or movie_folder(settings, request, seed), request=request, seed=seed,
                           settings=settings.fingerprint())  # fmt: skip
     with ws:
-        _ensure_script(ws, settings, reporter)
+        _ensure_script(ws, settings, reporter, rewrite=rewrite)
         return _render(ws, settings, reporter, force_scenes=())
 
 
