@@ -38,6 +38,11 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
         g.add_argument("--fps", type=int, help="output frame rate (default 24)")
         g.add_argument("--scale", type=int, help="output size = generation size x SCALE (1-4, default 2)")
         g.add_argument("--llm-model", dest="llm_model", help="model name for --writer llm")
+        g.add_argument("--llm-option", dest="llm_option", action="append", metavar="KEY=VALUE",
+                       help="extra chat-completions field for the server (repeatable; JSON values; dotted keys "
+                            "nest, e.g. options.num_ctx=16384 for Ollama)")  # fmt: skip
+        g.add_argument("--rewrite", action="store_true",
+                       help="replace the folder's script.json with a new one (kept as script.prev.json)")  # fmt: skip
     g.add_argument("--picture", help="picture backend: animatic (default), moviefactory, diffusers")
     g.add_argument("--model", type=Path, help="model folder for --picture moviefactory/diffusers")
     g.add_argument("--adapters", type=Path, help="trained MovieFactory adapters folder")
@@ -68,6 +73,10 @@ def _settings(args: argparse.Namespace) -> Any:
 
     fields = set(Settings.model_fields)
     given = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    if getattr(args, "llm_option", None):
+        from moviefactory.script.llm_client import parse_options
+
+        given["llm_options"] = parse_options(args.llm_option)
     try:
         return Settings(**given)
     except ValidationError as exc:
@@ -97,7 +106,7 @@ def cmd_make(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     with _reporter(args) as rep:
-        result = pipeline.make(args.text, settings, seed=args.seed, reporter=rep)
+        result = pipeline.make(args.text, settings, seed=args.seed, reporter=rep, rewrite=args.rewrite)
     _print_result(args, result)
     return 0
 
@@ -107,7 +116,7 @@ def cmd_script(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     with _reporter(args) as rep:
-        ws = pipeline.write_script(args.text, settings, seed=args.seed, reporter=rep)
+        ws = pipeline.write_script(args.text, settings, seed=args.seed, reporter=rep, rewrite=args.rewrite)
     print(json.dumps({"folder": str(ws.root), "script": str(ws.script_path)}) if args.json else ws.script_path)
     return 0
 

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from moviefactory.config import redact_url
-from moviefactory.errors import ScriptError
+from moviefactory.errors import InputError, ScriptError
 from moviefactory.workspace import atomic_write_json
 
 OLLAMA_PORT = 11434
@@ -312,6 +312,31 @@ class ChatClient:
         else:
             record["error"] = _server_text(error, self.api_key, limit=4000)
         self.transcript.save(record)
+
+
+def parse_options(items: list[str]) -> dict[str, Any]:
+    """`--llm-option key=value` strings -> body fields. Values are JSON where they parse (numbers, true,
+    {"a": 1}), else strings; dotted keys nest (`options.num_ctx=16384` -> {"options": {"num_ctx": 16384}})."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        path = [k.strip() for k in key.split(".")]
+        if not sep or not all(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", k) for k in path):
+            raise InputError(f"--llm-option wants key=value (a dotted key nests), got {item!r}")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        node = out
+        for k in path[:-1]:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                raise InputError(f"--llm-option {item!r}: {k} is already set to a value, not a group")
+        node[path[-1]] = value
+    bad = RESERVED_OPTIONS & set(out)
+    if bad:
+        raise InputError(f"--llm-option cannot set {', '.join(sorted(bad))}: the writer sends those itself")
+    return out
 
 
 def context_size(messages: list[dict[str, str]], max_tokens: int) -> int:
