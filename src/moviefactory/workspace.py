@@ -91,7 +91,7 @@ def disk_full_error(path: Path, *, need_bytes: int | None = None, written: int |
     return DiskFullError(f"no space left on {mount_point(where)} writing {path} ({'; '.join(parts)})")
 
 
-def _is_disk_full(exc: BaseException, where: Path) -> bool:
+def is_disk_full(exc: BaseException, where: Path) -> bool:
     """ENOSPC/EDQUOT anywhere in the cause chain, ffmpeg's or libsndfile's words for it, or (when the
     error says nothing useful, e.g. a broken pipe to an encoder that died) a filesystem that is full now."""
     seen: set[int] = set()
@@ -132,7 +132,7 @@ def atomic_output(
                                    dir=target.parent)  # fmt: skip
         os.close(fd)
     except OSError as exc:
-        if _is_disk_full(exc, target.parent if target.parent.exists() else Path(".")):
+        if is_disk_full(exc, target.parent if target.parent.exists() else Path(".")):
             raise disk_full_error(target, need_bytes=size_hint) from exc
         raise
     tmp_path = Path(tmp)
@@ -144,7 +144,7 @@ def atomic_output(
                 raise WorkspaceError(f"{target.name}: nothing was written")
             _publish(tmp_path, target)
         except Exception as exc:
-            if _is_disk_full(exc, target.parent):
+            if is_disk_full(exc, target.parent):
                 written = tmp_path.stat().st_size if tmp_path.exists() else 0
                 raise disk_full_error(target, need_bytes=size_hint, written=written) from exc
             raise

@@ -58,9 +58,11 @@ def open_libraries(user_dir: Path | None, *, home: Path | None = None) -> list[L
     builtin = Library.open(folder / "index", name="builtin")
     text = MiniLMText()
     if len(builtin) == 0 or builtin.embedder != text.name:
-        rows = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
-        overrides = {Path(r["file"]).name: {k: r[k] for k in ("title", "description", "tags", "license", "attribution", "kind")} for r in rows}
-        ingest(builtin, [folder / "effect", folder / "music"], text.encode_text, embedder=text.name, source="builtin", overrides=overrides)
+        with builtin.exclusive():  # first use: one process indexes, a second one waits and finds it done
+            if len(builtin) == 0 or builtin.embedder != text.name:
+                rows = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
+                overrides = {Path(r["file"]).name: {k: r[k] for k in ("title", "description", "tags", "license", "attribution", "kind")} for r in rows}
+                ingest(builtin, [folder / "effect", folder / "music"], text.encode_text, embedder=text.name, source="builtin", overrides=overrides)
     libs = [builtin]
     udir = user_dir or default_library_dir(home)
     if (udir / INDEX_FILE).exists():
@@ -191,12 +193,17 @@ class LibrarySound:
             clip_bonus = self._clip_scores(frames, [h.item.text() for h in cands])
         best: tuple[float, Hit, Any] | None = None
         for h, cb in zip(cands, clip_bonus, strict=True):
-            placed = place(load_audio(h.item.path), scene.duration_s, visual)
+            audio_in = self._load(h, warnings)
+            if audio_in is None:
+                continue
+            placed = place(audio_in, scene.duration_s, visual)
             total = float(h.score + MOTION_WEIGHT * placed.motion_corr + CLIP_WEIGHT * cb)
             if best is None or total > best[0]:
                 best = (total, h, placed)
-        assert best is not None
+        if best is None:
+            raise SoundError(f"scene {scene.id}: none of the {len(cands)} best-matching sounds could be read")
         _, hit, placed = best
+        warnings += self._missing_notes()
         # 4. level: about -20 LUFS, peak-safe; exactly the scene's length
         audio = normalize_loudness(placed.audio, RATE, EFFECT_LUFS, PEAK_DB)
         write_wav(audio, out)
@@ -226,13 +233,40 @@ class LibrarySound:
         if not hits:
             raise SoundError("the sound library has no music")
         ranked = sorted(hits, key=lambda h: -(h.score + feature_score(h.item.features, mood, tempo)))
-        hit = ranked[0]
+        warnings: list[str] = []
+        for hit in ranked:
+            bed = self._load(hit, warnings)
+            if bed is not None:
+                break
+        else:
+            raise SoundError(f"none of the {len(ranked)} best-matching music files could be read")
         n = round(movie.total_duration_s() * RATE)
-        audio = normalize_loudness(fit_length(load_audio(hit.item.path), n), RATE, MUSIC_LUFS, PEAK_DB)
+        audio = normalize_loudness(fit_length(bed, n), RATE, MUSIC_LUFS, PEAK_DB)
         write_wav(audio, out)
         f = hit.item.features
         desc = f"{hit.item.title} ({hit.item.source}), {f.get('tempo_bpm', 0):.0f} BPM {f.get('key', '')} {f.get('mode', '')}, score {hit.score:.2f}"
-        return SoundTrack(path=Path(out), duration_s=n / RATE, description=desc, credits=[_credit(hit.item)])
+        return SoundTrack(path=Path(out), duration_s=n / RATE, description=desc, credits=[_credit(hit.item)],
+                          warnings=warnings + self._missing_notes())  # fmt: skip
+
+    def _load(self, hit: Hit, warnings: list[str]) -> np.ndarray | None:
+        """A candidate's audio, or None (with a warning) when its file was deleted or broke after indexing:
+        one bad file costs that candidate, not the movie."""
+        from moviefactory.errors import ComposeError
+
+        try:
+            return load_audio(hit.item.path)
+        except (OSError, SoundError, ComposeError) as exc:
+            warnings.append(f"sound {hit.item.path} skipped: cannot read it ({str(exc).splitlines()[0][:100]})")
+            return None
+
+    def _missing_notes(self) -> list[str]:
+        """One warning per indexed file found gone at search time (each reported once per backend)."""
+        notes = []
+        for lib in self.libraries():
+            for path in lib.missing:
+                notes.append(f"sound {path} is gone since `library add`; skipped (run `library add` again to drop it)")
+            lib.missing.clear()
+        return notes
 
     # -- narration -----------------------------------------------------------------------------------
     def narration(self, movie: Movie, scene: Scene, out: Path) -> SoundTrack | None:
@@ -257,4 +291,11 @@ class LibrarySound:
 
 def _credit(item: Any) -> Credit:
     source = f"builtin:{Path(item.path).stem}" if item.source == "builtin" else str(item.path)
-    return Credit(title=item.title, source=source, license=item.license, attribution=item.attribution)
+    return Credit(title=_one_line(item.title), source=_one_line(source), license=_one_line(item.license),
+                  attribution=_one_line(item.attribution))  # fmt: skip
+
+
+def _one_line(text: str) -> str:
+    """Credits are line-based text: control characters (a newline in a file name, say) are shown escaped
+    (as repr would) instead of breaking the line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

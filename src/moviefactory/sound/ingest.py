@@ -196,20 +196,52 @@ def guess_kind(declared: str, path: Path, text: str, features: dict[str, Any]) -
 
 
 def scan(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
-    """(audio file, the root it was found under) pairs in sorted order, and warnings for bad paths."""
+    """(audio file, the root it was found under) pairs in sorted order, and warnings for bad paths.
+
+    Symlinked folders are followed (sample packs are often linked in); a link back into a folder already
+    being walked (a loop) and a broken link are skipped with a warning. A file reached twice through links
+    is listed once."""
     found: dict[Path, Path] = {}
+    reals: set[Path] = set()
     warnings: list[str] = []
     for p in paths:
         p = Path(p).expanduser().resolve()
         if p.is_file():
-            found.setdefault(p, p.parent)
+            if p not in reals:
+                reals.add(p)
+                found[p] = p.parent
         elif p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES and not f.name.startswith("."):
-                    found.setdefault(f, p)
+            _walk(p, p, frozenset(), found, reals, warnings)
         else:
             warnings.append(f"{p}: no such file or folder")
     return sorted(found.items()), warnings
+
+
+def _walk(folder: Path, root: Path, above: frozenset[Path], found: dict[Path, Path], reals: set[Path],
+          warnings: list[str]) -> None:  # fmt: skip
+    """Depth-first over `folder`; `above` holds the real paths of the folders on the current path."""
+    above = above | {folder.resolve()}
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError as exc:
+        warnings.append(f"{folder}: cannot list ({exc.strerror or exc})")
+        return
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        try:
+            real = e.resolve(strict=True)
+        except (OSError, RuntimeError):  # RuntimeError: a link that resolves to itself
+            warnings.append(f"{e}: broken or looping symlink, skipped")
+            continue
+        if e.is_dir():
+            if real in above:
+                warnings.append(f"{e}: symlink loop (points back to {real}), skipped")
+            else:
+                _walk(e, root, above, found, reals, warnings)
+        elif e.is_file() and e.suffix.lower() in AUDIO_SUFFIXES and real not in reals:
+            reals.add(real)
+            found[e] = root
 
 
 def _csv_rows_for(file: Path, root: Path, cache: dict[Path, dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
@@ -242,21 +274,39 @@ def ingest(
     progress: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Index the audio files under `paths` into `library` (one transaction). `encode` embeds texts to
-    unit vectors (N, D); `overrides` maps a file name to description fields that win over everything."""
+    unit vectors (N, D); `overrides` maps a file name to description fields that win over everything.
+    Runs under the library's writer lock: what to change is read and applied by one writer at a time."""
+    with library.exclusive():
+        return _ingest(library, paths, encode, embedder=embedder, source=source, overrides=overrides,
+                       progress=progress)  # fmt: skip
+
+
+def _ingest(library: Library, paths: Iterable[Path], encode: Callable[[list[str]], np.ndarray], *, embedder: str,
+            source: str | None, overrides: dict[str, dict[str, str]] | None,
+            progress: Callable[[str], None] | None) -> IngestReport:  # fmt: skip
     from moviefactory.sound.features import analyze
 
     report = IngestReport()
     files, bad = scan(paths)
-    report.skipped.extend((w.split(":")[0], "no such file or folder") for w in bad)
+    for w in bad:
+        where, _, why = w.partition(": ")
+        report.skipped.append((where, why))
     known = {it.path: it for it in library.items()}
     skipped_before = library.skipped()
     change = Change()
     fresh: list[tuple[Item, bool]] = []  # (item, is_update)
     csv_cache: dict[Path, dict[str, dict[str, str]]] = {}
     seen_digests: dict[str, Item] = {}
-    vanished = {it.digest: it for p, it in known.items() if not p.exists()}
+    vanished: dict[str, list[Item]] = {}  # digest -> indexed items whose file is gone (copies share a digest)
+    for p, it in known.items():
+        if not p.is_file():
+            vanished.setdefault(it.digest, []).append(it)
     for file, root in files:
-        st = file.stat()
+        try:
+            st = file.stat()
+        except OSError as exc:  # deleted or made unreadable while we were scanning
+            report.skipped.append((str(file), exc.strerror or str(exc)))
+            continue
         old = known.get(file)
         if old is not None and old.size == st.st_size and old.mtime_ns == st.st_mtime_ns:
             report.unchanged += 1
@@ -266,8 +316,8 @@ def ingest(
             report.skipped.append((str(file), prev_skip[2]))
             continue
         dg = file_digest(file)
-        if old is None and dg in vanished and dg not in seen_digests:
-            moved = vanished.pop(dg)
+        if old is None and vanished.get(dg) and dg not in seen_digests:
+            moved = vanished[dg].pop()
             change.move.append((int(moved.uid.split(":")[1]), file, st.st_size, st.st_mtime_ns))
             report.moved += 1
             continue
@@ -296,7 +346,7 @@ def ingest(
             progress(str(file))
     # files that vanished and were not found elsewhere leave the index
     moved_ids = {m[0] for m in change.move}
-    for it in vanished.values():
+    for it in (it for group in vanished.values() for it in group):
         iid = int(it.uid.split(":")[1])
         if iid not in moved_ids:
             change.remove.append(iid)

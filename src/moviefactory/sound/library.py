@@ -16,8 +16,7 @@ import contextlib
 import json
 import os
 import sqlite3
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,10 @@ from typing import Any
 import numpy as np
 
 from moviefactory.errors import SoundError
-from moviefactory.workspace import sqlite_transaction
+from moviefactory.workspace import atomic_output, disk_full_error, hold_flock, sqlite_transaction
 
 INDEX_FILE = "index.sqlite"
+WRITE_LOCK = ".write.lock"  # held by whoever changes the index (ingest, first-use indexing)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS items (
@@ -114,16 +114,11 @@ def top_k(matrix: np.ndarray, query: np.ndarray, k: int, mask: np.ndarray | None
 
 
 def atomic_save_npy(path: Path, array: np.ndarray) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".npy", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.save(f, array)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+    """np.save through the one atomic-write helper (temp + fsync + rename, 0644, full-disk message)."""
+    with atomic_output(path, suffix=".npy", size_hint=int(array.nbytes) + 128) as tmp, tmp.open("wb") as f:
+        np.save(f, array)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 @dataclass
@@ -150,6 +145,8 @@ class Library:
         self._conn = conn
         self._items: list[Item] | None = None
         self._matrix: np.ndarray | None = None
+        self._writers = 0  # depth of `exclusive()` blocks held by this object
+        self.missing: list[Path] = []  # indexed files found gone at search time (skipped, reported once)
 
     @classmethod
     def open(cls, root: Path, *, name: str = "user", create: bool = True) -> Library:
@@ -167,6 +164,26 @@ class Library:
 
     def close(self) -> None:
         self._conn.close()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[Library]:
+        """Hold the index's writer lock (waiting for another writer) and see its latest state: reading what
+        to change and applying it happen under one lock, so two `library add` runs or two first uses never
+        both insert the same file. Re-entrant within this object."""
+        if self._writers:
+            self._writers += 1
+            try:
+                yield self
+            finally:
+                self._writers -= 1
+            return
+        with hold_flock(self.root / WRITE_LOCK):
+            self._writers = 1
+            self._items, self._matrix = None, None
+            try:
+                yield self
+            finally:
+                self._writers = 0
 
     # -- reading -------------------------------------------------------------------------------------
     def meta(self, key: str, default: str = "") -> str:
@@ -230,8 +247,18 @@ class Library:
         """Top-k items by cosine similarity of their text embedding to `query` (a unit vector)."""
         items = self.items()
         mask = None if kind is None else np.array([it.kind == kind for it in items], dtype=bool)
-        idx, scores = top_k(self.matrix(), query, k, mask)
-        return [Hit(items[i], float(s)) for i, s in zip(idx, scores, strict=True)]
+        while True:
+            idx, scores = top_k(self.matrix(), query, k, mask)
+            gone = [i for i in idx if not items[i].path.is_file()]
+            if not gone:
+                return [Hit(items[i], float(s)) for i, s in zip(idx, scores, strict=True)]
+            # A file deleted or moved since `library add`: skip it (the next match takes its place) and
+            # report it; `library add` drops it from the index for good.
+            mask = np.ones(len(items), dtype=bool) if mask is None else mask.copy()
+            for i in gone:
+                mask[i] = False
+                if items[i].path not in self.missing:
+                    self.missing.append(items[i].path)
 
     # -- writing -------------------------------------------------------------------------------------
     def _transaction(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
@@ -243,6 +270,16 @@ class Library:
             return self.revision
         if self.embedder and self.embedder != embedder and len(self):
             raise SoundError(f"{self.root} was indexed with {self.embedder}, not {embedder}; use a new --library")
+        try:
+            with self.exclusive():
+                new_rev = self._apply(change, dim=dim, embedder=embedder)
+        except sqlite3.OperationalError as exc:
+            if "disk is full" in str(exc) or "disk I/O error" in str(exc):
+                raise disk_full_error(self.root / INDEX_FILE) from exc
+            raise SoundError(f"sound library {self.root}: {exc}") from exc
+        return new_rev
+
+    def _apply(self, change: Change, *, dim: int, embedder: str) -> int:
         with self._transaction() as db:
             new_rev = self.revision + 1
             self._items, self._matrix = None, None

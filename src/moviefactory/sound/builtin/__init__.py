@@ -56,37 +56,52 @@ def render(entry: Entry):  # type: ignore[no-untyped-def]
 
 
 def ensure_builtin(home: Path | None = None) -> Path:
-    """The folder of built-in FLAC files plus catalog.json, rendering it once per GENERATOR_VERSION."""
+    """The folder of built-in FLAC files plus catalog.json, rendering it once per GENERATOR_VERSION.
+
+    First use is serialised by a lock file beside the folder: a second process waits for the first and then
+    finds the library made (two renders at once would only waste minutes). The lock holder also removes the
+    half-rendered `.builtin-*` folders of runs that were killed mid-render."""
     import soundfile as sf
+
+    from moviefactory.workspace import hold_flock
 
     final = builtin_dir(home)
     if (final / "catalog.json").exists():
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".builtin-", dir=final.parent))
-    try:
-        rows = []
-        for entry in CATALOG:
-            audio = render(entry)
-            name = f"{entry.kind}/{entry.id}.flac"
-            (tmp / entry.kind).mkdir(exist_ok=True)
-            sf.write(str(tmp / name), audio, 48_000, format="FLAC", subtype="PCM_24")
-            rows.append({
-                "file": name, "id": entry.id, "kind": entry.kind, "title": entry.title,
-                "description": entry.description, "tags": entry.tags, "license": LICENSE,
-                "attribution": ATTRIBUTION,
-            })  # fmt: skip
-        (tmp / "catalog.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
-        (tmp / "LICENSE.txt").write_text(
-            f"{ATTRIBUTION}, generator version {GENERATOR_VERSION}. Licensed under {LICENSE}, like MovieFactory.\n",
-            encoding="utf-8",
-        )
+    with hold_flock(final.parent / f".{final.name}.lock"):
+        if (final / "catalog.json").exists():
+            return final
+        for stale in final.parent.glob(".builtin-*"):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".builtin-", dir=final.parent))
         try:
+            rows = []
+            for entry in CATALOG:
+                audio = render(entry)
+                name = f"{entry.kind}/{entry.id}.flac"
+                (tmp / entry.kind).mkdir(exist_ok=True)
+                sf.write(str(tmp / name), audio, 48_000, format="FLAC", subtype="PCM_24")
+                rows.append({
+                    "file": name, "id": entry.id, "kind": entry.kind, "title": entry.title,
+                    "description": entry.description, "tags": entry.tags, "license": LICENSE,
+                    "attribution": ATTRIBUTION,
+                })  # fmt: skip
+            (tmp / "catalog.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
+            (tmp / "LICENSE.txt").write_text(
+                f"{ATTRIBUTION}, generator version {GENERATOR_VERSION}. Licensed under {LICENSE}, like MovieFactory.\n",
+                encoding="utf-8",
+            )
+            if final.exists():  # a folder without catalog.json: the remains of an older, interrupted layout
+                shutil.rmtree(final)
             os.rename(tmp, final)
-        except OSError:  # another process finished first: theirs is identical
-            if not (final / "catalog.json").exists():
-                raise
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(tmp)
+        except Exception as exc:
+            from moviefactory.workspace import disk_full_error, is_disk_full
+
+            if is_disk_full(exc, final.parent):
+                raise disk_full_error(final, need_bytes=70_000_000) from exc
+            raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                shutil.rmtree(tmp)
     return final
