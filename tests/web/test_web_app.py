@@ -123,7 +123,7 @@ def test_not_json_and_oversized_scripts_are_refused(client: TestClient, folder: 
     res = client.put(url(folder, "script"), content=b"\xff\xfe")
     assert res.status_code == 422 and "UTF-8" in res.json()["error"]
     res = client.put(url(folder, "script"), content=b" " * (2 << 20))
-    assert res.status_code == 422 and "limit" in res.json()["error"]
+    assert res.status_code == 413 and "limit" in res.json()["error"]
     assert folder.script_path.read_bytes() == before
 
 

@@ -1,38 +1,52 @@
 """The local web studio: a FastAPI app over the pipeline, a job queue and the movie folders in settings.out.
 
 Routes (JSON unless named otherwise; every error is {"error": one line}):
-    GET  /                                   the studio page (static/index.html)
-    GET  /api/options                        enum choices for the page (aspects, shots, cameras)
-    POST /api/movies {text, seed?, scenes?, aspect?}  -> 202 job (make)
-    GET  /api/movies                         movie folders: title, state, duration, files
+    GET  /                                   the studio page (static/index.html); /favicon.ico
+    GET  /api/options                        choices for the page (aspects, shots, cameras, writers, backends)
+    POST /api/movies {text, seed?, scenes?, aspect?, writer?, picture?, model?, narration?,
+                      burn_subtitles?, upscale?}  -> 202 job (make; other settings than the folder's: a new
+                                             version folder <slug>-v2, never a silent resume)
+    GET  /api/movies                         movie folders: title, state, duration, files, poster
     GET  /api/movies/{slug}                  one movie folder
+    DELETE /api/movies/{slug}                the folder and everything in it (409 while a job uses it)
     GET  /api/movies/{slug}/script           script.json
     PUT  /api/movies/{slug}/script           validated, saved atomically (422 names the bad field)
     POST /api/movies/{slug}/render {scenes?} -> 202 job (render; listed scenes are re-rendered)
+    GET  /api/movies/{slug}/poster.jpg       a frame of movie.mp4 (the gallery); scenes/{id}/thumb.jpg per clip
     GET  /api/movies/{slug}/{file}           movie.mp4 (Range), movie.srt, movie.vtt, report.html, images
     GET  /api/movies/{slug}/scenes/{id}/clip.mp4
-    GET  /api/jobs, /api/jobs/{id}
+    GET  /api/jobs, /api/jobs/{id}           with queue position and an estimate; POST /api/jobs/{id}/cancel
 
-A slug is only ever a direct child of settings.out that holds a MovieFactory manifest, so no request names a
-file outside a movie folder. Mutating requests must be same-origin (a page on another site cannot start jobs
-on this machine), and `trusted_hosts` rejects other Host headers (DNS rebinding) when the server is local.
+Access (see `Access`): every request's Host must be one the server was started for (DNS rebinding); off
+loopback, every route needs the token (query `?token=` once, then an HttpOnly SameSite=Strict cookie, or
+`Authorization: Bearer`). Mutating requests must be same-origin. Every response forbids framing; request
+bodies are capped while they stream in. A slug is only ever a direct child of settings.out that holds a
+MovieFactory manifest, and a file is served only when it is a regular file with one link whose real path
+lies in its movie folder. Error messages quote at most a short prefix of what the client sent and never
+show an absolute path.
 """
 
 from __future__ import annotations
 
+import hmac
 import logging
+import os
 import re
-from collections.abc import AsyncIterator, Sequence
+import shutil
+import stat
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
+from dataclasses import dataclass
+from pathlib import Path as FsPath
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from fastapi import Body, FastAPI, Request
+from fastapi import Body, FastAPI, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from moviefactory.config import Settings
@@ -40,12 +54,15 @@ from moviefactory.errors import InputError, MovieFactoryError, WorkspaceError
 from moviefactory.progress import Reporter
 from moviefactory.spec import ASPECT_SIZES, MAX_SCENES, Camera, Movie, Shot, check_text
 from moviefactory.web.jobs import Job, JobQueue, Runner
-from moviefactory.workspace import MANIFEST, Workspace, slugify
+from moviefactory.workspace import MANIFEST, Workspace, atomic_output, slugify
 
 log = logging.getLogger("moviefactory.web")
 
-STATIC = Path(__file__).parent / "static"
+STATIC = FsPath(__file__).parent / "static"
 MAX_SCRIPT_BYTES = 1 << 20  # a 60-scene script is ~60 KB; anything near 1 MB is not a script
+MAX_BODY_BYTES = MAX_SCRIPT_BYTES  # every request body; checked while it streams in, before it is parsed
+MAX_JOB_ID = 2**53  # ids are SQLite rowids; larger numbers are refused before they reach the database
+QUOTE = 40  # characters of client input an error message may quote
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 SCENE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")  # spec.Ident
 # Files of a movie folder the studio serves, by name (no sub-folders, no hidden or temporary files).
@@ -57,33 +74,113 @@ MEDIA_TYPES = {".mp4": "video/mp4", ".srt": "application/x-subrip", ".vtt": "tex
                ".wav": "audio/wav", ".json": "application/json"}  # fmt: skip
 HIDDEN = {MANIFEST}  # movie.json holds run settings; the studio has no use for it in the browser
 # The report is our own HTML with user text in it: no scripts, no outside requests.
-REPORT_CSP = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'"
+REPORT_CSP = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'; "
+              "frame-ancestors 'none'")  # fmt: skip
+# The page: our own files only; no framing by any page (clickjacking), no plugins, no base-URI tricks.
+PAGE_CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
+            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
+TOKEN_COOKIE = "moviefactory_studio"
 STATUS = {InputError: 422, WorkspaceError: 409}
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+SETTING_CHOICES = ("scenes", "aspect", "writer", "picture", "model", "narration", "burn_subtitles", "upscale")
+
+
+def quote(text: str) -> str:
+    """A client-supplied string for an error message: repr of at most QUOTE characters."""
+    return repr(text[:QUOTE] + "…") if len(text) > QUOTE else repr(text)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may talk to the server. `hosts`: accepted Host header names (None: any, for tests); `token`:
+    required on every route when set (a server bound off loopback)."""
+
+    hosts: frozenset[str] | None = None
+    token: str | None = None
+
+    def host_ok(self, host_header: str) -> bool:
+        return self.hosts is None or _hostname(host_header).lower() in self.hosts
+
+    def token_ok(self, candidate: str | None) -> bool:
+        return self.token is None or (
+            candidate is not None and hmac.compare_digest(candidate.encode(), self.token.encode())
+        )
 
 
 # -- request bodies -----------------------------------------------------------------------------------------
+JobId = Annotated[int, Path(ge=1, le=MAX_JOB_ID)]
+SceneId = Annotated[str, StringConstraints(pattern=SCENE_RE.pattern, max_length=32)]
+FolderPath = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
 class MakeBody(BaseModel):
+    """A make request: the text, the seed, and the settings the page offers (None: the server's)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    text: str
+    text: Annotated[str, StringConstraints(max_length=4000)]
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] = 0
     scenes: Annotated[int, Field(ge=1, le=MAX_SCENES)] | None = None
     aspect: Literal["2.35:1", "16:9", "9:16", "1:1"] | None = None
+    writer: Annotated[str, StringConstraints(max_length=40)] | None = None
+    picture: Annotated[str, StringConstraints(max_length=40)] | None = None
+    model: FolderPath | None = None  # a model folder on the server (moviefactory / diffusers backends)
+    narration: bool | None = None
+    burn_subtitles: bool | None = None
+    upscale: FolderPath | None = None  # an SR model file on the server; None: resample
 
 
 class RenderBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scenes: Annotated[list[str], Field(max_length=MAX_SCENES)] = []
+    scenes: Annotated[list[SceneId], Field(max_length=MAX_SCENES)] = []
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the request body is over the {limit}-byte limit")
+
+
+class BodyLimit:
+    """ASGI middleware: refuse a body whose Content-Length is over the limit, and stop reading one that
+    grows past it while streaming (chunked), so a huge upload costs at most `limit` bytes of memory."""
+
+    def __init__(self, app: Callable[..., Awaitable[None]], limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[Any]],
+                       send: Callable[[Any], Awaitable[None]]) -> None:  # fmt: skip
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            response = _secured(JSONResponse({"error": BodyTooLarge(self.limit).detail}, status_code=413))
+            await response(scope, receive, send)
+            return
+        seen = 0
+
+        async def capped() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message.get("type") == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise BodyTooLarge(self.limit)
+            return message
+
+        await self.app(scope, capped, send)
 
 
 # -- the production runner ------------------------------------------------------------------------------------
 class PipelineRunner:
-    """Runs studio jobs through moviefactory.pipeline with the server's settings.
+    """Runs studio jobs through moviefactory.pipeline with the server's settings (in the job's child process,
+    see `run_pipeline_job`).
 
-    make: the server's settings with the job's scenes/aspect. render: the folder's recorded settings (what
-    made it), with the server's execution settings (where, how many workers, which device, the API key)."""
+    make: the server's settings with the job's choices (scenes, aspect, writer, backend …), into the job's
+    folder. render: the folder's recorded settings (what made it), with the server's execution settings
+    (where, how many workers, which device, the API key)."""
 
     EXECUTION = ("out", "executor", "workers", "retries", "device", "llm_api_key")
 
@@ -95,17 +192,18 @@ class PipelineRunner:
 
         p = job.params
         if job.kind == "make":
-            upd = {k: p[k] for k in ("scenes", "aspect") if p.get(k) is not None}
-            result = pipeline.make(
-                p["text"], self.settings.model_copy(update=upd), seed=p["seed"], reporter=reporter
-            )
+            settings = make_settings(self.settings, p)
+            folder = FsPath(self.settings.out) / str(job.slug) if job.slug else None
+            result = pipeline.make(p["text"], settings, seed=p["seed"], reporter=reporter, folder=folder)
         elif job.kind == "render":
             root = movie_dir(self.settings, p["folder"])
             settings = self.folder_settings(Workspace.open(root))
             result = pipeline.render(root, settings, scenes=tuple(p.get("scenes") or ()), reporter=reporter)
         else:
             raise InputError(f"unknown job kind {job.kind!r}")
-        return {**result.to_json(), "slug": result.root.name}
+        # names inside the folder only: the page never sees where the server keeps its files
+        return {"slug": result.root.name, "duration_s": round(result.duration_s, 3), "rendered": result.rendered,
+                "reused": result.reused, "warnings": result.warnings}  # fmt: skip
 
     def folder_settings(self, ws: Workspace) -> Settings:
         from pydantic import ValidationError
@@ -120,23 +218,63 @@ class PipelineRunner:
             raise InputError(f"{ws.root.name}/{MANIFEST} settings: {first_error(exc)}") from exc
 
 
+def run_pipeline_job(job: Job, reporter: Reporter, config: dict[str, Any]) -> dict[str, Any]:
+    """The child process's entry (worker.ProcessRunner target): the server's settings travel in `config`."""
+    return PipelineRunner(Settings(**config["settings"]))(job, reporter)
+
+
+def make_settings(server: Settings, params: dict[str, Any]) -> Settings:
+    """The server's settings with a make job's choices (those the page set)."""
+    from pydantic import ValidationError
+
+    from moviefactory.spec import first_error
+
+    upd = {k: params[k] for k in SETTING_CHOICES if params.get(k) is not None}
+    try:
+        return Settings(**{**server.model_dump(), **upd})
+    except ValidationError as exc:
+        raise InputError(f"settings: {first_error(exc)}") from exc
+
+
 # -- movie folders ----------------------------------------------------------------------------------------------
 class NotFound(InputError):
     """A movie, file or job the request names does not exist (404)."""
 
 
-def movie_dir(settings: Settings, slug: str) -> Path:
+class Conflict(WorkspaceError):
+    """The request collides with a job or a run (409)."""
+
+
+def movie_dir(settings: Settings, slug: str) -> FsPath:
     """The folder for `slug`: a direct child of settings.out holding a MovieFactory manifest, else InputError
     (404 at the API). Refuses '..', separators, absolute paths and links that leave settings.out."""
-    out = Path(settings.out).resolve()
+    out = FsPath(settings.out).resolve()
     root = out / slug
     if (not SLUG_RE.match(slug) or slug in (".", "..") or not root.is_dir() or root.resolve().parent != out
             or not (root / MANIFEST).is_file()):  # fmt: skip
-        raise NotFound(f"no movie {slug!r} in {settings.out}")
+        raise NotFound(f"no movie {quote(slug)}")
     return root
 
 
-def movie_info(root: Path, jobs: JobQueue) -> dict[str, Any]:
+def make_folder_slug(settings: Settings, text: str, seed: int, fingerprint: dict[str, Any]) -> str:
+    """Where a make goes: the request's folder when it is new or was made with these settings (a resume),
+    else the first `<slug>-vN` that is new or matches (a new version, never a silent no-op)."""
+    base = slugify(text, seed)
+    out = FsPath(settings.out)
+    for n in range(1, 1000):
+        slug = base if n == 1 else f"{base}-v{n}"
+        try:
+            man = Workspace.open(out / slug).manifest
+        except WorkspaceError:
+            if (out / slug).exists():
+                continue  # something else sits there: not ours to write into
+            return slug
+        if man.get("request") == text and man.get("seed") == seed and man.get("settings") == fingerprint:
+            return slug
+    raise Conflict(f"too many versions of {quote(base)}")
+
+
+def movie_info(root: FsPath, jobs: JobQueue) -> dict[str, Any]:
     ws = Workspace.open(root)
     man = ws.manifest
     info: dict[str, Any] = {"slug": root.name, "request": man.get("request", ""), "seed": man.get("seed"),
@@ -160,10 +298,11 @@ def movie_info(root: Path, jobs: JobQueue) -> dict[str, Any]:
         state = "failed"
     elif has_movie:
         state = "done"
-    elif "running" in stages.values():
+    elif "running" in stages.values() or (job is not None and job.state == "cancelled"):
         state = "interrupted"
     else:
         state = "scripted" if ws.has_script() else "new"
+    settings = man.get("settings", {})
     info.update(
         state=state,
         has_movie=has_movie,
@@ -172,11 +311,23 @@ def movie_info(root: Path, jobs: JobQueue) -> dict[str, Any]:
         files={
             name: (root / name).is_file() for name in ("movie.mp4", "movie.srt", "movie.vtt", "report.html")
         },
+        clips={sid: (sc.get("sha256") or "")[:12] for sid, sc in _clip_records(man).items()},
+        settings={k: settings.get(k) for k in SETTING_CHOICES if k in settings},
         updated=man.get("updated", man.get("created")),
-        job=job.to_json() if job is not None else None,
+        job=jobs.annotate([job])[0].to_json() if job is not None else None,
         warnings=man.get("result", {}).get("warnings", []),
     )
     return info
+
+
+def _clip_records(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """scene id -> the manifest's record of scenes/<id>/clip.mp4 (its sha256 names the clip's version)."""
+    found = {}
+    for rel, rec in (manifest.get("artifacts") or {}).items():
+        m = re.fullmatch(r"scenes/([^/]+)/clip\.mp4", rel)
+        if m and isinstance(rec, dict):
+            found[m.group(1)] = rec
+    return found
 
 
 def srt_to_vtt(srt: str) -> str:
@@ -187,26 +338,76 @@ def srt_to_vtt(srt: str) -> str:
     return "WEBVTT\n\n" + "\n".join(lines) + "\n"
 
 
+def still(video: FsPath, root: FsPath, cache: FsPath, *, at_s: float, width: int = 320) -> FsPath:
+    """A JPEG of `video` at `at_s` seconds (width px wide), made once per version of the video and kept in
+    the studio's cache folder (not in the movie folder, which a render may hold locked)."""
+    from moviefactory.media import run_ffmpeg
+
+    st = served_file(video, root)
+    key = (
+        f"{root.name}--{video.relative_to(root).as_posix().replace('/', '--')}--{st.st_size}-{st.st_mtime_ns}"
+    )
+    target = cache / f"{key}.jpg"
+    if not target.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        for old in cache.glob(f"{root.name}--{video.relative_to(root).as_posix().replace('/', '--')}--*.jpg"):
+            old.unlink(missing_ok=True)  # earlier versions of this video
+        with atomic_output(target) as tmp:
+            run_ffmpeg(["-ss", f"{at_s:.3f}", "-i", str(video), "-frames:v", "1", "-vf", f"scale={width}:-2",
+                        "-q:v", "4", str(tmp)], what="poster", timeout=30)  # fmt: skip
+    return target
+
+
+def served_file(path: FsPath, root: FsPath) -> os.stat_result:
+    """The stat of `path` when the studio may send it, else NotFound: a regular file (not a link) with one
+    hard link (a second link could be a file from elsewhere), whose real path lies inside `root`."""
+    rel = path.relative_to(root).as_posix()
+    try:
+        st = os.lstat(path)
+    except OSError:
+        raise NotFound(f"{root.name}/{rel} does not exist (yet)") from None
+    real = FsPath(os.path.realpath(path))
+    if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or FsPath(os.path.realpath(root)) not in real.parents:
+        raise NotFound(f"{root.name}/{rel} is not served")
+    return st
+
+
 # -- the app ------------------------------------------------------------------------------------------------------
 def create_app(
     settings: Settings,
     *,
-    jobs_db: Path | None = None,
+    jobs_db: FsPath | None = None,
     start_worker: bool = True,
     runner: Runner | None = None,
     trusted_hosts: Sequence[str] | None = None,
+    token: str | None = None,
 ) -> FastAPI:
     """The studio app for the movies in settings.out.
 
     jobs_db defaults to <out>/.studio/jobs.sqlite. The job worker starts with the app's lifespan (uvicorn,
     or `with TestClient(app)`) when start_worker is true. `runner` replaces the pipeline (tests inject a
-    small job function). `trusted_hosts`, when given, are the only Host header values accepted."""
+    small job function); by default each job runs the pipeline in its own child process (worker.py).
+    `trusted_hosts`, when given, are the only Host header names accepted; `token`, when given, is required
+    on every route (see the module docstring)."""
+    from moviefactory.web.worker import ProcessRunner
+
     # 1. the queue: opening it re-queues jobs a dead server left running
-    out = Path(settings.out)
+    out = FsPath(settings.out)
     out.mkdir(parents=True, exist_ok=True)
-    jobs = JobQueue(
-        jobs_db or out / ".studio" / "jobs.sqlite", runner or PipelineRunner(settings), start_worker=False
-    )
+    studio = out / ".studio"
+    if runner is None:
+        runner = ProcessRunner("moviefactory.web.app:run_pipeline_job",
+                               {"settings": settings.model_dump(mode="json")}, log_dir=studio / "logs")  # fmt: skip
+    jobs = JobQueue(jobs_db or studio / "jobs.sqlite", runner, start_worker=False)
+    access = Access(frozenset(h.lower() for h in trusted_hosts) if trusted_hosts is not None else None, token)
+    hide = [str(p) for p in sorted({str(out.resolve()), str(out.absolute())}, key=len, reverse=True)]
+
+    def scrub(message: str) -> str:
+        """One line, with the server's own paths replaced by the movies folder's name."""
+        line = (message.splitlines() or [""])[0]
+        for prefix in hide:
+            line = line.replace(prefix, out.name)
+        return line[:500]
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -222,8 +423,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.jobs = jobs
+    app.state.access = access
 
-    # 2. errors: one JSON line, never a traceback
+    # 2. errors: one JSON line, never a traceback, never a server path
     @app.exception_handler(MovieFactoryError)
     async def _mf_error(request: Request, exc: MovieFactoryError) -> JSONResponse:
         code = (
@@ -231,34 +433,57 @@ def create_app(
             if isinstance(exc, NotFound)
             else next((c for t, c in STATUS.items() if isinstance(exc, t)), 500)
         )
-        return JSONResponse({"error": str(exc)}, status_code=code)
+        return JSONResponse({"error": scrub(str(exc))}, status_code=code)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         err = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
-        return JSONResponse({"error": f"{loc}: {err.get('msg', 'invalid')}"}, status_code=422)
+        loc = ".".join(str(p)[:QUOTE] for p in err.get("loc", ()) if p != "body") or "body"
+        return JSONResponse({"error": scrub(f"{loc}: {err.get('msg', 'invalid')}"[:300])}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            {"error": scrub(str(exc.detail))}, status_code=exc.status_code, headers=exc.headers
+        )
 
     @app.middleware("http")
     async def _guard(request: Request, call_next: Any) -> Response:
+        # a. the Host the browser thinks it talks to must be ours (DNS rebinding)
         host = request.headers.get("host", "")
-        if trusted_hosts is not None and _hostname(host) not in trusted_hosts:
-            return JSONResponse({"error": f"host {host!r} is not served here"}, status_code=400)
+        if not access.host_ok(host):
+            return _secured(
+                JSONResponse({"error": f"host {quote(host)} is not served here"}, status_code=400)
+            )
+        # b. the token, off loopback: cookie, bearer header, or ?token= once (then the cookie)
+        offered = request.query_params.get("token")
+        auth = request.headers.get("authorization", "")
+        bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        fresh = access.token is not None and offered is not None and access.token_ok(offered)
+        if not (fresh or access.token_ok(request.cookies.get(TOKEN_COOKIE)) or access.token_ok(bearer)):
+            if request.url.path == "/" and request.method in ("GET", "HEAD"):
+                return _secured(HTMLResponse(LOGIN_PAGE, status_code=401))
+            return _secured(JSONResponse({"error": "a token is required: open the link `moviefactory serve` "
+                                                   "printed"}, status_code=401))  # fmt: skip
+        # c. writes only from our own page (CSRF)
         origin = request.headers.get("origin")
-        if request.method not in ("GET", "HEAD", "OPTIONS") and origin and urlsplit(origin).netloc != host:
-            return JSONResponse({"error": "cross-origin requests are not allowed"}, status_code=403)
+        if request.method not in ("GET", "HEAD", "OPTIONS") and (
+            (origin and urlsplit(origin).netloc != host)
+            or request.headers.get("sec-fetch-site") == "cross-site"
+        ):
+            return _secured(JSONResponse({"error": "cross-origin requests are not allowed"}, status_code=403))
         try:
             response: Response = await call_next(request)
         except Exception as exc:  # the last line of defence: one line to the client, the traceback to the log
             log.exception("request failed: %s %s", request.method, request.url.path)
-            return JSONResponse({"error": f"internal error: {type(exc).__name__}: {exc}"}, status_code=500)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+            response = JSONResponse(
+                {"error": scrub(f"internal error: {type(exc).__name__}")}, status_code=500
+            )
+        if fresh:
+            response.set_cookie(TOKEN_COOKIE, str(offered), httponly=True, samesite="strict", path="/")
+        return _secured(response)
+
+    app.add_middleware(BodyLimit)  # outside the guard: a body is capped before anything reads it
 
     # 3. the page
     @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
@@ -267,36 +492,87 @@ def create_app(
             STATIC / "index.html", media_type="text/html", headers={"Cache-Control": "no-cache"}
         )
 
+    @app.api_route("/favicon.ico", methods=["GET", "HEAD"], include_in_schema=False)
+    def favicon() -> FileResponse:
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
+
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/api/options")
     def options() -> dict[str, Any]:
+        from moviefactory.picture import PICTURE
+        from moviefactory.script import WRITERS
+
         return {
             "aspects": list(ASPECT_SIZES),
             "shots": [s.value for s in Shot],
             "cameras": [c.value for c in Camera],
-            "defaults": {"aspect": settings.aspect, "scenes": settings.scenes, "seed": 0},
+            "writers": WRITERS.names(),
+            "pictures": PICTURE.names(),
+            "defaults": {
+                "aspect": settings.aspect,
+                "scenes": settings.scenes,
+                "seed": 0,
+                "writer": settings.writer,
+                "picture": settings.picture,
+                "narration": settings.narration,
+                "burn_subtitles": settings.burn_subtitles,
+            },
             "max_scenes": MAX_SCENES,
+            "token_required": access.token is not None,
         }
 
     # 4. jobs
     @app.get("/api/jobs")
     def list_jobs(limit: int = 30) -> dict[str, Any]:
-        return {"jobs": [j.to_json() for j in jobs.list(limit=max(1, min(limit, 200)))]}
+        found = jobs.annotate(jobs.list(limit=max(1, min(limit, 200))))
+        return {"jobs": [_public_job(j, scrub) for j in found]}
 
     @app.get("/api/jobs/{job_id}")
-    def get_job(job_id: int) -> dict[str, Any]:
+    def get_job(job_id: JobId) -> dict[str, Any]:
         job = jobs.get(job_id)
         if job is None:
             raise NotFound(f"no job {job_id}")
-        return job.to_json()
+        return _public_job(jobs.annotate([job])[0], scrub)
+
+    @app.post("/api/jobs/{job_id}/cancel")
+    def cancel_job(job_id: JobId) -> dict[str, Any]:
+        job = jobs.cancel(job_id)
+        if job is None:
+            raise NotFound(f"no job {job_id}")
+        if job.state in ("done", "failed"):
+            raise Conflict(f"job {job_id} has already finished ({job.state})")
+        return _public_job(job, scrub)
 
     # 5. movies
     @app.post("/api/movies", status_code=202)
     def make_movie(body: MakeBody) -> dict[str, Any]:
+        from moviefactory.picture import PICTURE
+        from moviefactory.script import WRITERS
+
         text = check_text(body.text, what="the request")
-        params = {"text": text, "seed": body.seed, "scenes": body.scenes, "aspect": body.aspect}
-        return jobs.submit("make", params, slug=slugify(text, body.seed)).to_json()
+        params: dict[str, Any] = {
+            "text": text,
+            "seed": body.seed,
+            "scenes": body.scenes,
+            "aspect": body.aspect,
+        }
+        params.update(
+            {k: getattr(body, k) for k in SETTING_CHOICES if k not in params and getattr(body, k) is not None}
+        )
+        job_settings = make_settings(settings, params)
+        # unknown names fail now (422); a backend whose extra is missing fails in its job with the install hint
+        for key, registry in (("writer", WRITERS), ("picture", PICTURE)):
+            if getattr(job_settings, key) not in registry.names():
+                raise InputError(
+                    f"{key}: {quote(getattr(job_settings, key))} is not one of {', '.join(registry.names())}"
+                )
+        for key in ("model", "upscale"):
+            value = getattr(job_settings, key)
+            if params.get(key) and value is not None and not FsPath(str(value)).exists():
+                raise InputError(f"{key}: {quote(str(params[key]))} does not exist on the server")
+        slug = make_folder_slug(settings, text, body.seed, job_settings.fingerprint())
+        return _public_job(jobs.annotate([jobs.submit("make", params, slug=slug)])[0], scrub)
 
     @app.get("/api/movies")
     def list_movies() -> dict[str, Any]:
@@ -307,11 +583,25 @@ def create_app(
             except MovieFactoryError:
                 continue  # not a movie folder (or an unreadable one): not listed
         found.sort(key=lambda m: m.get("updated") or 0, reverse=True)
-        return {"out": str(out), "movies": found}
+        return {"movies": [_public_movie(m, scrub) for m in found]}
 
     @app.get("/api/movies/{slug}")
     def get_movie(slug: str) -> dict[str, Any]:
-        return movie_info(movie_dir(settings, slug), jobs)
+        return _public_movie(movie_info(movie_dir(settings, slug), jobs), scrub)
+
+    @app.delete("/api/movies/{slug}")
+    def delete_movie(slug: str) -> dict[str, Any]:
+        root = movie_dir(settings, slug)
+        if jobs.active_for(root.name):
+            raise Conflict(f"{root.name} has a queued or running job; cancel it first")
+        trash = studio / "trash" / f"{root.name}-{time.time_ns()}"
+        trash.parent.mkdir(parents=True, exist_ok=True)
+        with Workspace.open(root):  # 409 while a command-line run holds the folder
+            os.rename(root, trash)  # one step: the movie is gone from the list at once, never half-deleted
+        shutil.rmtree(trash, ignore_errors=True)
+        for old in (studio / "stills").glob(f"{root.name}--*.jpg"):
+            old.unlink(missing_ok=True)
+        return {"deleted": root.name}
 
     @app.get("/api/movies/{slug}/script")
     def get_script(slug: str) -> JSONResponse:
@@ -321,7 +611,7 @@ def create_app(
     @app.put("/api/movies/{slug}/script")
     async def put_script(slug: str, request: Request) -> dict[str, Any]:
         ws = Workspace.open(movie_dir(settings, slug))
-        raw = await request.body()
+        raw = await request.body()  # at most MAX_BODY_BYTES: BodyLimit stops a longer one as it streams
         if len(raw) > MAX_SCRIPT_BYTES:
             raise InputError(f"the script is {len(raw)} bytes; the limit is {MAX_SCRIPT_BYTES}")
         try:
@@ -340,22 +630,34 @@ def create_app(
         movie = Workspace.open(root).load_script()  # an invalid script fails now (422), not in the queue
         for sid in scenes:
             movie.scene(sid)
-        return jobs.submit("render", {"folder": root.name, "scenes": scenes}, slug=root.name).to_json()
+        job = jobs.submit("render", {"folder": root.name, "scenes": scenes}, slug=root.name)
+        return _public_job(jobs.annotate([job])[0], scrub)
+
+    @app.api_route("/api/movies/{slug}/poster.jpg", methods=["GET", "HEAD"])
+    def poster(slug: str) -> FileResponse:
+        root = movie_dir(settings, slug)
+        return _image(still(root / "movie.mp4", root, studio / "stills", at_s=1.0))
+
+    @app.api_route("/api/movies/{slug}/scenes/{scene_id}/thumb.jpg", methods=["GET", "HEAD"])
+    def scene_thumb(slug: str, scene_id: SceneId) -> FileResponse:
+        root = movie_dir(settings, slug)
+        return _image(still(root / "scenes" / scene_id / "clip.mp4", root, studio / "stills", at_s=0.4))
 
     @app.api_route("/api/movies/{slug}/scenes/{scene_id}/clip.mp4", methods=["GET", "HEAD"])
     def scene_clip(slug: str, scene_id: str) -> FileResponse:
         root = movie_dir(settings, slug)
         if not SCENE_RE.match(scene_id):
-            raise NotFound(f"no scene {scene_id!r}")
+            raise NotFound(f"no scene {quote(scene_id)}")
         return _file(root / "scenes" / scene_id / "clip.mp4", root)
 
     @app.api_route("/api/movies/{slug}/{name}", methods=["GET", "HEAD"])
     def movie_file(slug: str, name: str) -> Response:
         root = movie_dir(settings, slug)
         if not FILE_RE.match(name) or name in HIDDEN:
-            raise NotFound(f"{slug}/{name} is not served")
+            raise NotFound(f"{root.name}/{quote(name)} is not served")
         path = root / name
-        if name == "movie.vtt" and not path.is_file() and (root / "movie.srt").is_file():
+        if name == "movie.vtt" and not path.exists() and (root / "movie.srt").exists():
+            served_file(root / "movie.srt", root)
             vtt = srt_to_vtt((root / "movie.srt").read_text(encoding="utf-8"))
             return PlainTextResponse(vtt, media_type="text/vtt")
         return _file(path, root)
@@ -363,19 +665,57 @@ def create_app(
     return app
 
 
-def _file(path: Path, root: Path) -> FileResponse:
-    """A regular file inside `root` (Starlette answers Range requests: the player can seek)."""
-    rel = path.relative_to(root)
-    if not path.is_file():
-        raise NotFound(f"{root.name}/{rel} does not exist (yet)")
-    if root.resolve() not in path.resolve().parents:  # a link that leaves the movie folder
-        raise NotFound(f"{root.name}/{rel} is not served")
+LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>MovieFactory studio</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font: 16px system-ui, sans-serif; background: #111317; color: #e6e8ec; padding: 2rem">
+<h1>MovieFactory studio</h1><p>This studio needs its access token. Open the link that
+<code>moviefactory serve</code> printed when it started (it ends in <code>?token=…</code>).</p></body></html>
+"""
+
+
+def _secured(response: Response) -> Response:
+    """Headers every response carries: no framing (clickjacking), no sniffing, no referrer, same-origin only."""
+    response.headers.setdefault("Content-Security-Policy", PAGE_CSP)
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the ?token= URL never leaks to a linked page
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+def _public_job(job: Job, scrub: Callable[[str], str]) -> dict[str, Any]:
+    data = job.to_json()
+    if data.get("error"):
+        data["error"] = scrub(data["error"])
+    return data
+
+
+def _public_movie(info: dict[str, Any], scrub: Callable[[str], str]) -> dict[str, Any]:
+    if info.get("script_error"):
+        info["script_error"] = scrub(info["script_error"])
+    if info.get("job") and info["job"].get("error"):
+        info["job"]["error"] = scrub(info["job"]["error"])
+    info["warnings"] = [scrub(str(w)) for w in info.get("warnings") or []]
+    s = info.get("settings") or {}
+    for key in ("model", "upscale"):  # a server path: only its last part
+        if s.get(key):
+            s[key] = FsPath(str(s[key])).name
+    return info
+
+
+def _file(path: FsPath, root: FsPath) -> FileResponse:
+    """A file the studio may send (see served_file); Starlette answers Range requests: the player can seek."""
+    served_file(path, root)
     headers = {"Cache-Control": "no-cache"}
     if path.suffix == ".html":
         headers["Content-Security-Policy"] = REPORT_CSP
     return FileResponse(
         path, media_type=MEDIA_TYPES.get(path.suffix, "application/octet-stream"), headers=headers
     )
+
+
+def _image(path: FsPath) -> FileResponse:
+    return FileResponse(path, media_type="image/jpeg", headers={"Cache-Control": "no-cache"})
 
 
 def _hostname(host_header: str) -> str:

@@ -12,13 +12,53 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "serve", help="open the web studio: make, watch, edit and re-render movies in a browser"
     )
     p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only; the studio has no login)")  # fmt: skip
+                   help="address to listen on (default 127.0.0.1: this machine only, no token; any other "
+                        "address needs the access token printed on start)")  # fmt: skip
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--out", type=Path, help="parent folder for movies (default: settings, else movies)")
     p.add_argument(
         "--jobs-db", dest="jobs_db", type=Path, help="job database (default <out>/.studio/jobs.sqlite)"
     )
+    p.add_argument(
+        "--token", help="access token off loopback (default: MOVIEFACTORY_TOKEN, else a new random one)"
+    )
+    p.add_argument("--allow-host", dest="allow_host", action="append", default=[], metavar="NAME",
+                   help="another Host name the studio answers to (a DNS name or proxy in front of it); repeatable")  # fmt: skip
     p.set_defaults(func=cmd_serve)
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: only this machine can connect."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def served_hosts(host: str, allow: list[str]) -> list[str]:
+    """Host header names the studio answers to: the bind address, loopback names on a loopback bind, this
+    machine's names and addresses on a wildcard bind, and the --allow-host names."""
+    import socket
+
+    names = {host.lower(), f"[{host.lower()}]" if ":" in host else host.lower(), *(a.lower() for a in allow)}
+    if is_loopback(host) or host in ("0.0.0.0", "::"):
+        names.update(("127.0.0.1", "localhost", "::1", "[::1]"))
+    if host in ("0.0.0.0", "::"):
+        names.discard(host)
+        names.discard(f"[{host}]")
+        try:
+            own = [socket.gethostname(), socket.getfqdn()]
+            names.update(n.lower() for n in own)
+            for info in socket.getaddrinfo(own[0], None):
+                addr = str(info[4][0])
+                names.add(f"[{addr}]" if ":" in addr else addr)
+        except OSError:
+            pass  # no resolvable name: the bind address, loopback and --allow-host still work
+    return sorted(names)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -49,22 +89,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
             ) from exc
 
-    # 3. the app; a local-only server also refuses foreign Host headers (DNS rebinding)
+    # 3. the app: Host names always checked (DNS rebinding); off loopback every route needs the token
     try:
         import uvicorn
 
-        from moviefactory.web.app import LOOPBACK_HOSTS, create_app
+        from moviefactory.web.app import create_app
     except ImportError as exc:
         raise MovieFactoryError(
             f"the studio needs FastAPI and uvicorn: pip install 'moviefactory[web]' ({exc})"
         ) from exc
-    local = args.host in LOOPBACK_HOSTS
-    app = create_app(settings, jobs_db=args.jobs_db, trusted_hosts=LOOPBACK_HOSTS if local else None)
-    shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"MovieFactory studio: http://{shown}:{args.port}/  (movies in {Path(settings.out).resolve()})",
-          file=sys.stderr)  # fmt: skip
+    local = is_loopback(args.host)
+    token = None
     if not local:
-        print("warning: the studio has no login; anyone who can reach this address can make movies here",
-              file=sys.stderr)  # fmt: skip
+        import os
+        import secrets
+
+        token = args.token or os.environ.get("MOVIEFACTORY_TOKEN") or secrets.token_urlsafe(24)
+        if len(token) < 16:
+            raise InputError("--token must be at least 16 characters")
+    hosts = served_hosts(args.host, args.allow_host)
+    app = create_app(settings, jobs_db=args.jobs_db, trusted_hosts=hosts, token=token)
+    shown = socket.gethostname() if args.host in ("0.0.0.0", "::") else args.host
+    shown = f"[{shown}]" if ":" in shown and not shown.startswith("[") else shown
+    url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")
+    print(f"MovieFactory studio: {url}  (movies in {Path(settings.out).resolve()})", file=sys.stderr)
+    if not local:
+        print("the studio is reachable from other machines: open the link above (it holds the access token); "
+              f"it answers to the Host names {', '.join(hosts)} (add more with --allow-host)", file=sys.stderr)  # fmt: skip
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

@@ -29,8 +29,9 @@ from moviefactory.workspace import sqlite_transaction, try_flock
 log = logging.getLogger("moviefactory.web")
 
 JobKind = Literal["make", "render"]
-JobState = Literal["queued", "running", "done", "failed"]
+JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 ACTIVE: tuple[JobState, ...] = ("queued", "running")
+FINISHED: tuple[JobState, ...] = ("done", "failed", "cancelled")
 MAX_ATTEMPTS = 3  # a job that was interrupted this many times (e.g. it keeps killing the server) fails
 SCHEMA_VERSION = 1
 
@@ -40,7 +41,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     kind      TEXT NOT NULL,
     params    TEXT NOT NULL,          -- JSON: make {text, seed, scenes?, aspect?}; render {folder, scenes?}
     slug      TEXT,                   -- the movie folder's name under settings.out
-    state     TEXT NOT NULL,          -- queued | running | done | failed
+    state     TEXT NOT NULL,          -- queued | running | done | failed | cancelled
     progress  TEXT NOT NULL DEFAULT '{}',
     result    TEXT,                   -- JSON: MakeResult.to_json() + slug
     error     TEXT,                   -- one line
@@ -67,6 +68,11 @@ class Job:
     started: float | None = None
     finished: float | None = None
     attempts: int = 0
+    # Filled by JobQueue.annotate for the page (not stored): place in the queue (1 = next) and the expected
+    # seconds until this job finishes, from the durations of recent jobs of the same kind (None: no history).
+    position: int | None = None
+    eta_s: float | None = None
+    cancel_requested: bool = False
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Job:
@@ -99,12 +105,23 @@ class Job:
             "started": self.started,
             "finished": self.finished,
             "attempts": self.attempts,
+            # claimed more than once: an earlier server stopped while it ran, and this run resumes it
+            "resumed": self.attempts > 1,
+            "position": self.position,
+            "eta_s": self.eta_s,
+            "cancel_requested": self.cancel_requested,
         }
 
 
 # A runner does the work of one job and returns its JSON result; it raises MovieFactoryError for failures
-# a user can act on. The production runner (app.PipelineRunner) calls moviefactory.pipeline.
+# a user can act on. The production runner (worker.ProcessRunner) runs each job in a child process, so a
+# cancel or a dying server ends the whole render tree. A runner with a `cancel(job_id)` method is told when
+# a running job is cancelled; any runner's reporter raises JobCancelled at its next progress call.
 Runner = Callable[[Job, Reporter], dict[str, Any]]
+
+
+class JobCancelled(MovieFactoryError):
+    """The user cancelled the job while it ran."""
 
 
 class JobReporter:
@@ -122,8 +139,10 @@ class JobReporter:
                                                     ("compose", 2.0))  # fmt: skip
     NOTES = 20
 
-    def __init__(self, save: Callable[[dict[str, Any]], None], *, min_interval_s: float = 0.25) -> None:
+    def __init__(self, save: Callable[[dict[str, Any]], None], *, min_interval_s: float = 0.25,
+                 cancelled: Callable[[], bool] = lambda: False) -> None:  # fmt: skip
         self._save = save
+        self._cancelled = cancelled
         self._min_interval_s = min_interval_s
         self._last_save = 0.0
         self._stages = dict(self.STAGE_WEIGHTS)
@@ -136,12 +155,14 @@ class JobReporter:
         }
 
     def start(self, key: str, label: str, total: float) -> None:
+        self._check()
         self.progress["tasks"][key] = {"label": label.strip(), "completed": 0.0, "total": float(total)}
         if key in self._stages:
             self.progress["stage"], self.progress["label"] = key, label.strip()
         self._flush(force=True)
 
     def update(self, key: str, completed: float, total: float | None = None) -> None:
+        self._check()
         task = self.progress["tasks"].get(key)
         if task is None:
             return
@@ -157,8 +178,13 @@ class JobReporter:
         self._flush(force=True)
 
     def note(self, message: str) -> None:
+        self._check()
         self.progress["notes"] = [*self.progress["notes"], message][-self.NOTES :]
         self._flush(force=True)
+
+    def _check(self) -> None:
+        if self._cancelled():
+            raise JobCancelled("cancelled")
 
     def _fraction(self) -> float:
         stage = self.progress["stage"]
@@ -186,6 +212,9 @@ def _part(task: dict[str, float]) -> float:
     return min(1.0, task["completed"] / task["total"]) if task["total"] > 0 else 0.0
 
 
+JobList = list[Job]  # (JobQueue has a method named `list`)
+
+
 class JobQueue:
     """Jobs in `db` (SQLite); `runner` does each job's work on one worker thread.
 
@@ -208,6 +237,8 @@ class JobQueue:
         self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._cancel: set[int] = set()  # running jobs the user cancelled (the runner is stopping them)
+        self._running: int | None = None
         self._thread: threading.Thread | None = None
         self.requeued = self._requeue_interrupted()
         if start_worker:
@@ -245,6 +276,9 @@ class JobQueue:
         interrupted safely); the process exits around it and the next server re-queues it."""
         self._stop.set()
         self._wake.set()
+        stop = getattr(self.runner, "shutdown", None)
+        if stop is not None:  # a child-process runner ends its render tree; the job is resumed next start
+            stop()
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
@@ -292,6 +326,73 @@ class JobQueue:
             rows = self._conn.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [Job.from_row(r) for r in rows]
 
+    def active_for(self, slug: str) -> JobList:
+        with self._mutex:
+            rows = self._conn.execute("SELECT * FROM jobs WHERE slug=? AND state IN (?, ?) ORDER BY id",
+                                      (slug, *ACTIVE)).fetchall()  # fmt: skip
+        return [Job.from_row(r) for r in rows]
+
+    def annotate(self, jobs: JobList) -> JobList:
+        """Fill each job's queue position, ETA and cancel flag (see Job)."""
+        with self._mutex:
+            queued = [
+                r["id"] for r in self._conn.execute("SELECT id FROM jobs WHERE state='queued' ORDER BY id")
+            ]
+            running = self._conn.execute("SELECT * FROM jobs WHERE state='running' LIMIT 1").fetchone()
+            past = self._conn.execute("SELECT kind, finished - started AS secs FROM jobs WHERE state='done' "
+                                      "AND started IS NOT NULL ORDER BY id DESC LIMIT 40").fetchall()  # fmt: skip
+        typical: dict[str, float] = {}
+        for kind in ("make", "render"):
+            secs = sorted(r["secs"] for r in past if r["kind"] == kind)
+            if secs:
+                typical[kind] = secs[len(secs) // 2]  # the median: one odd job does not move it much
+        kinds = {j.id: j.kind for j in jobs}
+        with self._mutex:
+            for jid in queued:
+                if jid not in kinds:
+                    row = self._conn.execute("SELECT kind FROM jobs WHERE id=?", (jid,)).fetchone()
+                    kinds[jid] = row["kind"] if row else "make"
+        # seconds until the running job ends, then each queued job's typical length in order
+        clock: float | None = 0.0
+        if running is not None:
+            t = typical.get(running["kind"])
+            clock = None if t is None else max(0.0, t - (time.time() - (running["started"] or time.time())))
+        ends: dict[int, float | None] = {}
+        for jid in queued:
+            t = typical.get(kinds[jid])
+            clock = None if clock is None or t is None else clock + t
+            ends[jid] = clock
+        for job in jobs:
+            job.cancel_requested = job.id in self._cancel
+            if job.state == "queued":
+                job.position = queued.index(job.id) + 1 if job.id in queued else None
+                eta = ends.get(job.id)
+                job.eta_s = None if eta is None else round(eta, 1)
+            elif job.state == "running" and job.kind in typical:
+                job.eta_s = round(
+                    max(0.0, typical[job.kind] - (time.time() - (job.started or time.time()))), 1
+                )
+        return jobs
+
+    def cancel(self, job_id: int) -> Job | None:
+        """Cancel a queued job at once, or ask the runner to stop a running one (its row turns 'cancelled'
+        when the runner has stopped). A finished job is returned unchanged; None when there is no such job."""
+        with self._tx() as c:
+            row = c.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            if row["state"] == "queued":
+                c.execute("UPDATE jobs SET state='cancelled', finished=?, error=? WHERE id=?",
+                          (time.time(), "cancelled before it started", job_id))  # fmt: skip
+            elif row["state"] == "running":
+                self._cancel.add(job_id)
+        if row["state"] == "running":
+            stop = getattr(self.runner, "cancel", None)
+            if stop is not None:
+                stop(job_id)
+        job = self.get(job_id)
+        return self.annotate([job])[0] if job is not None else None
+
     def latest_for(self, slug: str) -> Job | None:
         """The folder's running job, else its newest queued job, else its newest job."""
         with self._mutex:
@@ -318,11 +419,25 @@ class JobQueue:
         job = self.claim_next()
         if job is None:
             return None
-        reporter = JobReporter(lambda p: self._set(job.id, progress=json.dumps(p)))
+        self._running = job.id
+        reporter = JobReporter(lambda p: self._set(job.id, progress=json.dumps(p)),
+                               cancelled=lambda: job.id in self._cancel)  # fmt: skip
+        reporter.start("job", "starting", 1)  # the page shows movement from the first second
         try:
             result = self.runner(job, reporter)
         except MovieFactoryError as exc:
-            self._end(job.id, "failed", reporter.progress, error=str(exc))
+            if job.id in self._cancel:
+                self._end(
+                    job.id,
+                    "cancelled",
+                    reporter.progress,
+                    error="cancelled while it ran; finished scenes are kept",
+                )
+            elif self._stop.is_set():  # the server is stopping and ended the run: the next server resumes it
+                self._running = None
+                return self.get(job.id)
+            else:
+                self._end(job.id, "failed", reporter.progress, error=str(exc))
         except Exception as exc:  # a bug must not kill the worker: one line here, the traceback in the log
             log.exception("job %s failed", job.id)
             self._end(
@@ -331,6 +446,8 @@ class JobQueue:
         else:
             reporter.progress["fraction"] = 1.0
             self._end(job.id, "done", reporter.progress, result=result)
+        self._cancel.discard(job.id)
+        self._running = None
         done = self.get(job.id)
         assert done is not None
         return done
