@@ -62,12 +62,26 @@ def good_script(n: int = 3) -> dict[str, Any]:
     }
 
 
+def stream(content: str, finish: str = "stop", *, reasoning: str = "", size: int = 9) -> tuple[int, Any]:
+    """A 200 Server-Sent Events reply: `content` in chunks of `size` characters, as llama.cpp/vLLM/Ollama send
+    it (role first, reasoning_content deltas, finish_reason on the last chunk, usage, then [DONE])."""
+    events: list[Any] = [{"choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}]
+    events += [{"choices": [{"index": 0, "delta": {"reasoning_content": reasoning[i : i + size]}}]}
+               for i in range(0, len(reasoning), size)]  # fmt: skip
+    events += [{"choices": [{"index": 0, "delta": {"content": content[i : i + size]}, "finish_reason": None}]}
+               for i in range(0, len(content), size)]  # fmt: skip
+    events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    events.append({"choices": [], "usage": {"prompt_tokens": 3000, "completion_tokens": len(events) - 2}})
+    return 200, ("sse", events)
+
+
 class FakeLLM:
-    """Replies are served in order; the last one repeats. A reply is (status, body) where body is a dict (JSON),
-    a str (raw text), or ("hang", seconds)."""
+    """Replies are served in order; the last one repeats. A reply is (status, body) or (status, body, headers)
+    where body is a dict (JSON), a str (raw text), ("hang", seconds) or ("sse", [event, ...]) (Server-Sent
+    Events: dicts become `data: {json}` lines, strings are sent as they are)."""
 
     def __init__(self) -> None:
-        self.replies: list[tuple[int, Any]] = []
+        self.replies: list[tuple[Any, ...]] = []  # (status, body) or (status, body, headers)
         self.requests: list[dict[str, Any]] = []
         self.release = threading.Event()
         fake = self
@@ -82,15 +96,23 @@ class FakeLLM:
                     {"path": self.path, "headers": dict(self.headers), "body": json.loads(raw)}
                 )
                 i = min(len(fake.requests), len(fake.replies)) - 1
-                status, body = fake.replies[i]
+                status, body = fake.replies[i][:2]
+                headers: dict[str, str] = fake.replies[i][2] if len(fake.replies[i]) > 2 else {}
+                kind = "application/json"
                 if isinstance(body, tuple) and body[0] == "hang":
                     fake.release.wait(body[1])
                     status, body = chat("{}")
+                if isinstance(body, tuple) and body[0] == "sse":
+                    kind = "text/event-stream"
+                    lines = [e if isinstance(e, str) else f"data: {json.dumps(e)}" for e in body[1]]
+                    body = "".join(f"{line}\n\n" for line in [*lines, "data: [DONE]"])
                 data = (json.dumps(body) if isinstance(body, dict) else str(body)).encode()
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", kind)
                     self.send_header("Content-Length", str(len(data)))
+                    for k, v in headers.items():
+                        self.send_header(k, v)
                     self.end_headers()
                     self.wfile.write(data)
                 except OSError:  # the client gave up (timeout test)
@@ -99,7 +121,7 @@ class FakeLLM:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.server.block_on_close = False
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
@@ -194,7 +216,7 @@ def test_hang_longer_than_the_timeout_fails_cleanly(llm: FakeLLM) -> None:
         writer(llm, timeout_s=0.5).write(REQUEST, scenes=3, seed=1, style=Style())
     assert time.monotonic() - t0 < 5.0
     msg = str(info.value)
-    assert "did not answer within 0.5 s" in msg and "\n" not in msg
+    assert "did not answer within 0.5 s" in msg and "MOVIEFACTORY_LLM_TIMEOUT_S" in msg and "\n" not in msg
     assert len(llm.requests) == 1
 
 
@@ -204,6 +226,7 @@ def test_401_fails_at_once_without_leaking_the_key(llm: FakeLLM) -> None:
         writer(llm, key="sk-secret").write(REQUEST, scenes=3, seed=1, style=Style())
     msg = str(info.value)
     assert "HTTP 401" in msg and "OPENAI_API_KEY" in msg and "sk-secret" not in msg and "\n" not in msg
+    assert "Incorrect API key provided" in msg  # the server's own words, without the key
     assert len(llm.requests) == 1
 
 
