@@ -26,7 +26,33 @@ class WorkspaceError(MovieFactoryError):
 
 
 class DiskFullError(WorkspaceError):
-    """A write failed because its filesystem is full; the message names the mount point and the need."""
+    """A write failed because its filesystem is full: names the file, the mount point, what is free and
+    (when known) about how much the whole job still needs. Built by `workspace.disk_full_error`."""
+
+    def __init__(self, path: str, mount: str, free_bytes: int | None, need_bytes: int | None = None,
+                 written: int | None = None) -> None:  # fmt: skip
+        self.path, self.mount, self.free_bytes = path, mount, free_bytes
+        self.need_bytes, self.written = need_bytes, written
+        free = "unknown" if free_bytes is None else _mb(free_bytes)
+        parts = [f"{free} free"]
+        if need_bytes:
+            parts.append(f"needs about {_mb(need_bytes)}")
+        elif written:
+            parts.append(f"{_mb(written)} written before it filled")
+        super().__init__(f"no space left on {mount} writing {path} ({'; '.join(parts)}); free some space and run "
+                         "the same command again to resume")  # fmt: skip
+
+    def with_need(self, need_bytes: int) -> DiskFullError:
+        """The same error, now saying how much the rest of the job needs (known to the pipeline only)."""
+        return DiskFullError(self.path, self.mount, self.free_bytes, max(need_bytes, self.need_bytes or 0))
+
+    def __reduce__(self) -> tuple[type[DiskFullError], tuple[str, str, int | None, int | None, int | None]]:
+        # crosses process boundaries (pool workers) with its fields, not just its message
+        return (DiskFullError, (self.path, self.mount, self.free_bytes, self.need_bytes, self.written))
+
+
+def _mb(n: float) -> str:
+    return f"{n / 1e6:.1f} MB"
 
 
 def os_error_message(exc: OSError) -> str:

@@ -8,9 +8,13 @@ reported, and every scene that succeeded is recorded before the error surfaces, 
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
+import os
 import queue
+import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import partial
@@ -19,7 +23,7 @@ from typing import Any
 
 from moviefactory import __version__
 from moviefactory.config import Settings
-from moviefactory.errors import InputError, MovieFactoryError, SceneError
+from moviefactory.errors import DiskFullError, InputError, MovieFactoryError, SceneError
 from moviefactory.picture import PICTURE, Clip, PictureBackend
 from moviefactory.progress import NullReporter, Reporter
 from moviefactory.script import WRITERS
@@ -116,7 +120,8 @@ def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | No
                           settings=settings.fingerprint())  # fmt: skip
     with ws:
         _ensure_script(ws, settings, reporter, rewrite=rewrite)
-        return _render(ws, settings, reporter, force_scenes=())
+        with _disk_need(ws, settings):
+            return _render(ws, settings, reporter, force_scenes=())
 
 
 def render(root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), reporter: Reporter | None = None) -> MakeResult:
@@ -127,7 +132,8 @@ def render(root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), repo
         movie = ws.load_script()
         for sid in scenes:
             movie.scene(sid)  # unknown ids fail before any work
-        return _render(ws, settings, reporter or NullReporter(), force_scenes=scenes)
+        with _disk_need(ws, settings):
+            return _render(ws, settings, reporter or NullReporter(), force_scenes=scenes)
 
 
 # -- picture ----------------------------------------------------------------------------------------------
@@ -141,13 +147,34 @@ def picture_key(movie: Movie, scene: Scene, identity: dict[str, Any]) -> str:
 def _render_scene_worker(
     backend: PictureBackend, movie: Movie, scene: Scene, out: Path, progress_q: Any | None
 ) -> Clip:
-    """Runs in a worker process (or a Ray task): render one scene, reporting frames via a queue."""
+    """Runs in a worker process (or a Ray task): render one scene, reporting frames via a queue (the pool's,
+    given to `_init_worker`, when `progress_q` is None)."""
+    q = progress_q if progress_q is not None else _WORKER_QUEUE
 
     def progress(done: int, total: int) -> None:
-        if progress_q is not None:
-            progress_q.put((scene.id, done, total))
+        if q is not None:
+            q.put((scene.id, done, total))
 
     return backend.render(movie, scene, out, progress)
+
+
+_WORKER_QUEUE: Any = None  # in a pool worker: the progress queue handed over at start-up
+
+
+def _init_worker(parent_pid: int, progress_q: Any) -> None:
+    """Pool worker start-up: keep the progress queue, and die with the parent. A killed `make` or `serve`
+    must not leave workers writing into a folder whose lock is gone (Linux: PR_SET_PDEATHSIG; elsewhere the
+    pool's broken pipe stops them at their next task)."""
+    global _WORKER_QUEUE
+    _WORKER_QUEUE = progress_q
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os._exit(1)
 
 
 def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, force: tuple[str, ...],
@@ -209,17 +236,22 @@ def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Repo
                 t0 = time.perf_counter()
                 try:
                     clip = backend.render(movie, scene, ws.path(rel), partial(_scene_progress, reporter, scene.id))
+                except DiskFullError:
+                    raise  # retrying cannot help, and every other scene would fail the same way
                 except MovieFactoryError as exc:
                     _failed(scene, rel, key, str(exc), attempts, failures, settings, pending, reporter)
                     continue
                 finished(scene, rel, key, clip, time.perf_counter() - t0)
         else:
             ctx = mp.get_context("spawn")  # fork after torch/MiniLM are loaded is unsafe; spawn is clean
-            with ctx.Manager() as manager, ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                q = manager.Queue()
+            # A plain queue handed to each worker at start-up (not a Manager: its server process and
+            # socket folder outlive a killed run); workers die with this process (_init_worker).
+            q = ctx.Queue()
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(os.getpid(), q)) as pool:  # fmt: skip
                 started: dict[Future[Clip], tuple[Scene, str, str, float]] = {}
                 for scene, rel, key in batch:
-                    fut = pool.submit(_render_scene_worker, backend, movie, scene, ws.path(rel), q)
+                    fut = pool.submit(_render_scene_worker, backend, movie, scene, ws.path(rel), None)
                     started[fut] = (scene, rel, key, time.perf_counter())
                 waiting = set(started)
                 while waiting:
@@ -229,12 +261,15 @@ def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Repo
                         scene, rel, key, t0 = started[fut]
                         try:
                             clip = fut.result()
+                        except DiskFullError:
+                            raise
                         except Exception as exc:  # a worker's error of any kind fails only its scene
                             _failed(scene, rel, key, f"{type(exc).__name__}: {exc}", attempts, failures, settings,
                                     pending, reporter)  # fmt: skip
                             continue
                         finished(scene, rel, key, clip, time.perf_counter() - t0)
                 _drain(q, reporter)
+            q.close()
     reporter.finish("picture")
     if failures:
         sid, msg = next(iter(failures.items()))
@@ -400,6 +435,7 @@ def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Report
         track = backend.music(movie, ws.path(rel))
         ws.record(rel, key, description=track.description, credits=[c.__dict__ for c in track.credits])
         result.rendered.append(rel)
+        result.warnings += track.warnings
     else:
         result.reused.append(rel)
     rec = ws.artifact(rel) or {}
@@ -437,7 +473,7 @@ def _render(ws: Workspace, settings: Settings, reporter: Reporter, *, force_scen
         reporter.start("compose", "composing (ffmpeg)", 1)
         ws.set_stage("compose", "running")
         res = compose(ComposeInputs(movie, finished, effects, narration, music), ws.path("movie.mp4"),
-                      burn_subtitles=settings.burn_subtitles)  # fmt: skip
+                      burn_subtitles=settings.burn_subtitles, scratch=ws.root)  # fmt: skip
         loud = res.loudness.__dict__ if res.loudness else None
         ws.record("movie.mp4", key, duration_s=res.duration_s, width=res.width, height=res.height, loudness=loud)
         ws.set_stage("compose", "done")
@@ -463,6 +499,36 @@ def _render(ws: Workspace, settings: Settings, reporter: Reporter, *, force_scen
     return result
 
 
+@contextlib.contextmanager
+def _disk_need(ws: Workspace, settings: Settings) -> Iterator[None]:
+    """A full disk anywhere in the run becomes one error that also says about how much the rest needs."""
+    try:
+        yield
+    except DiskFullError as exc:
+        try:
+            need = _bytes_needed(ws, ws.load_script(), settings)
+        except MovieFactoryError:
+            raise exc from None
+        raise exc.with_need(need) from exc
+
+
+def _bytes_needed(ws: Workspace, movie: Movie, settings: Settings) -> int:
+    """About how many bytes the folder still needs to finish: every artifact's typical size at this
+    movie's size (bytes per pixel-frame measured on the default animatic at CRF 12 / 18, WAV float32
+    stereo 48 kHz), with one extra movie-sized temp file, minus what is already recorded."""
+    st, total = movie.style, movie.total_duration_s()
+    wav = 48_000 * 2 * 4  # bytes per second of a float32 stereo WAV
+    clip_px = st.width * st.height * st.fps * 0.15  # bytes per second of a generation-size clip
+    out_px = st.output_width * st.output_height * st.fps
+    need = sum(d * (clip_px + wav) for d in (s.duration_s for s in movie.scenes))
+    need += sum(s.duration_s * wav for s in movie.scenes if s.narration) + total * wav  # narration, music
+    need += 2 * total * out_px * 0.05  # movie.mp4 (+ its temp while the old one still exists)
+    if settings.upscale:
+        need += total * out_px * 0.15
+    have = sum(int(r.get("size", 0)) for r in ws.manifest.get("artifacts", {}).values())
+    return max(int(1.25 * need) - have, 1_000_000)
+
+
 def _write_report(ws: Workspace, settings: Settings, result: MakeResult) -> Path | None:
     try:
         from moviefactory.evaluate.report import write_report
@@ -470,6 +536,6 @@ def _write_report(ws: Workspace, settings: Settings, result: MakeResult) -> Path
         return None
     try:
         return write_report(ws.root, clip_model=settings.clip_model)
-    except MovieFactoryError as exc:  # the movie is made; a report problem is a warning, not a failure
+    except (MovieFactoryError, OSError) as exc:  # the movie is made; a report problem is a warning
         result.warnings.append(f"report: {exc}")
         return None

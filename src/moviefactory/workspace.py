@@ -72,23 +72,14 @@ def mount_point(path: Path) -> Path:
     return p
 
 
-def _mb(n: float) -> str:
-    return f"{n / 1e6:.1f} MB"
-
-
 def disk_full_error(path: Path, *, need_bytes: int | None = None, written: int | None = None) -> DiskFullError:
-    """The one message for a full disk: which filesystem, what was being written, how much it needs."""
+    """The one full-disk error: which file, which filesystem, what is free, how much it needs."""
     where = path if path.exists() else path.parent
     try:
-        free = _mb(free_bytes(where))
+        free: int | None = free_bytes(where)
     except OSError:
-        free = "unknown"
-    parts = [f"{free} free"]
-    if need_bytes:
-        parts.append(f"needs about {_mb(need_bytes)}")
-    elif written:
-        parts.append(f"{_mb(written)} were written before it filled")
-    return DiskFullError(f"no space left on {mount_point(where)} writing {path} ({'; '.join(parts)})")
+        free = None
+    return DiskFullError(str(path), str(mount_point(where)), free, need_bytes, written)
 
 
 def is_disk_full(exc: BaseException, where: Path) -> bool:

@@ -5,7 +5,7 @@ The graph (N scenes, offsets from the script's durations; FIELD-NOTES has the xf
   [clip_i] fps, setsar, format, settb, tpad+trim to d_i                                -> [v_i]
   [v_0][v_1] xfade(offset = L - X_1) or concat (cut) -> ... -> scale (lanczos), pad (letterbox) [-> ass]
   [fx_i]   aformat, apad+atrim to d_i, afade in/out over the transitions, adelay to start_i -> amix [fx]
-  [nar_i]  aformat, adelay to start_i + 0.15 s                                       -> amix [voice]
+  [nar_i]  aformat, adelay to start_i (the WAV holds its own lead-in)                -> amix [voice]
   [fx]+[voice] -> [fg] ; [music] sidechaincompress keyed by [fg] -> [bed]
   [bed]+[fg] amix -> loudnorm (two-pass values, EBU R128 -16 LUFS, TP -1.5 dBTP) -> aresample 48k -> [aout]
 
@@ -27,7 +27,7 @@ from moviefactory.compose.subtitles import FONT_DIR, cues, to_ass
 from moviefactory.errors import ComposeError
 from moviefactory.media import AUDIO_RATE, LoudnessStats, ffmpeg_exe, fit_size, probe
 from moviefactory.spec import Movie, Transition
-from moviefactory.workspace import atomic_output
+from moviefactory.workspace import TEMP_DIR_PREFIX, atomic_output
 
 TARGET_LUFS = -16.0
 TARGET_TP = -1.5  # dBTP; leaves headroom under the -1 dBTP ceiling after AAC encoding
@@ -49,7 +49,7 @@ class ComposeInputs:
     movie: Movie
     clips: list[Path]  # one per scene, in script order
     effects: list[Path | None]  # per scene, 48 kHz WAV of the scene's duration (or None)
-    narration: list[Path | None]  # per scene (or None)
+    narration: list[Path | None]  # per scene (or None), scene-aligned: t=0 is the scene's start (lead-in inside)
     music: Path | None = None  # the bed, movie length
 
 
@@ -68,9 +68,13 @@ def _fmt(x: float) -> str:
 
 
 def _filter_path(path: Path) -> str:
-    r"""Escape a path for a filter option value (two levels: option value and graph)."""
-    s = str(path).replace("\\", "\\\\").replace(":", "\\:").replace("'", "\\'")
-    return s.replace(",", "\\,").replace("[", "\\[").replace("]", "\\]").replace(";", "\\;")
+    r"""Escape a path for a filter option value inside a -filter_complex graph.
+
+    Two levels, innermost first (ffmpeg-filters, "Notes on filtergraph escaping"): the option list
+    `key=value:key=value` treats \ ' : as special; the graph treats \ ' [ ] , ; as special. Each level
+    backslash-escapes its own characters in the output of the level before, so `t:mp` becomes `t\\\:mp`."""
+    level1 = re.sub(r"([\\':])", r"\\\1", str(path))
+    return re.sub(r"([\\'\[\],;])", r"\\\1", level1)
 
 
 def audio_graph(inp: ComposeInputs, first_audio_input: int) -> tuple[list[str], list[Path], str | None]:
@@ -111,7 +115,7 @@ def audio_graph(inp: ComposeInputs, first_audio_input: int) -> tuple[list[str], 
         if path is None:
             continue
         k = add(path)
-        ms = round((slot.start_s + 0.15) * 1000)
+        ms = round(slot.start_s * 1000)  # the WAV is scene-aligned: its lead-in silence is already inside it
         chains.append(f"[{k}:a]{fmt},asetpts=PTS-STARTPTS,adelay={ms}|{ms}[nar{i}]")
         voice_labels.append(f"[nar{i}]")
 
@@ -191,8 +195,12 @@ def compose(
     burn_subtitles: bool = False,
     preset: str = "veryfast",
     crf: int = 18,
+    scratch: Path | None = None,
 ) -> ComposeResult:
-    """Build the movie in one ffmpeg run and check that the result matches the timeline."""
+    """Build the movie in one ffmpeg run and check that the result matches the timeline.
+
+    Scratch files (the ASS subtitles and their fonts) go into a temp folder under `scratch` (the movie
+    folder, where the next run's sweep removes what a killed run left), else under TMPDIR."""
     movie = inp.movie
     style = movie.style
     n = len(movie.scenes)
@@ -237,7 +245,7 @@ def compose(
     # subtitles from an ASS file.
     vlast = (f"scale={content[0]}:{content[1]}:flags=lanczos,"
              f"pad={out_w}:{out_h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1")  # fmt: skip
-    tmpdir = Path(tempfile.mkdtemp(prefix="mf-compose-"))
+    tmpdir = Path(tempfile.mkdtemp(prefix=f"{TEMP_DIR_PREFIX}compose-", dir=scratch))
     try:
         items = cues(movie)
         if burn_subtitles and items:
