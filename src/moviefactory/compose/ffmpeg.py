@@ -23,7 +23,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from moviefactory.compose.subtitles import FONT_DIR, cues, to_ass
+from moviefactory.compose.subtitles import FONT_DIR, cues, fallback_files, missing_fonts, to_ass
 from moviefactory.errors import ComposeError
 from moviefactory.media import AUDIO_RATE, LoudnessStats, ffmpeg_exe, fit_size, probe
 from moviefactory.spec import Movie, Transition
@@ -250,11 +250,15 @@ def compose(
         items = cues(movie)
         if burn_subtitles and items:
             ass = tmpdir / "subs.ass"
-            ass.write_text(to_ass(items, width=out_w, height=out_h), encoding="utf-8")
+            have = fallback_files()
+            ass.write_text(to_ass(items, width=out_w, height=out_h, fonts=have), encoding="utf-8")
+            warnings += missing_fonts([c.text for c in items], have)
             fonts = tmpdir / "fonts"
             fonts.mkdir()
             for ttf in FONT_DIR.glob("*.ttf"):
                 shutil.copy(ttf, fonts / ttf.name)
+            for fallback in have.values():  # linked, not copied: a CJK collection is tens of MB
+                (fonts / fallback.name).symlink_to(fallback)
             vlast += f",ass=filename={_filter_path(ass)}:fontsdir={_filter_path(fonts)}"
         chains.append(f"{acc}{vlast},format=yuv420p[vout]")
 

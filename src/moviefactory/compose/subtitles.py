@@ -7,7 +7,9 @@ SRT/VTT; for ASS it is escaped so libass shows it literally (see `ass_escape`).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from moviefactory.spec import Movie
@@ -17,6 +19,93 @@ FONT_DIR = Path(__file__).with_name("fonts")
 FONT_NAME = "DejaVu Sans"  # DejaVuSans.ttf is shipped (Bitstream Vera licence); covers Latin, Greek,
 # Cyrillic, Hebrew and Arabic; libass shapes right-to-left text with HarfBuzz.
 WORD_JOINER = "\u2060"  # invisible; breaks libass escape sequences such as "\n" or "\N" in user text
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """A font for the scripts DejaVu Sans lacks. libass does not search a fonts folder for a glyph it
+    misses (only a system provider such as fontconfig would, and a static ffmpeg may have none), so runs of
+    these characters are set in the family explicitly with an `\\fn` override: a fallback chain we control."""
+
+    family: str
+    what: str  # for the warning when no file is found
+    package: str  # the Debian package that provides it
+    ranges: tuple[tuple[int, int], ...]  # inclusive code point ranges it is used for
+    files: tuple[str, ...]  # where distributions install it
+
+
+FALLBACKS = (
+    Fallback("Noto Sans CJK SC", "Chinese, Japanese or Korean", "fonts-noto-cjk",
+             ((0x1100, 0x11FF), (0x2E80, 0x2FDF), (0x2FF0, 0x31FF), (0x3200, 0x33FF), (0x3400, 0x4DBF),
+              (0x4E00, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F),
+              (0xFF00, 0xFFEF), (0x20000, 0x2FA1F)),
+             ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+              "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+              "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+              "/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc")),
+    Fallback("Symbola", "emoji", "fonts-symbola",
+             ((0x1F000, 0x1FAFF), (0x2B00, 0x2BFF)),
+             ("/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",
+              "/usr/share/fonts/truetype/ancient-scripts/Symbola.ttf",
+              "/usr/share/fonts/TTF/Symbola.ttf",
+              "/usr/share/fonts/gdouros-symbola/Symbola.ttf")),
+)  # fmt: skip
+KEEP_RUN = {0x200D, 0xFE0E, 0xFE0F}  # joiners and variation selectors stay with the run they are in
+
+
+@lru_cache(maxsize=1)
+def fallback_files() -> dict[str, Path]:
+    """family -> the font file found for it on this machine (MOVIEFACTORY_FONTS: extra folders to look in,
+    separated by os.pathsep, searched for the same file names first)."""
+    extra = [Path(d) for d in os.environ.get("MOVIEFACTORY_FONTS", "").split(os.pathsep) if d]
+    found: dict[str, Path] = {}
+    for fb in FALLBACKS:
+        for f in [*(d / Path(f).name for d in extra for f in fb.files), *map(Path, fb.files)]:
+            if f.is_file():
+                found[fb.family] = f
+                break
+    return found
+
+
+def _family_for(ch: str) -> str | None:
+    cp = ord(ch)
+    for fb in FALLBACKS:
+        if any(lo <= cp <= hi for lo, hi in fb.ranges):
+            return fb.family
+    return None
+
+
+def font_runs(text: str) -> list[tuple[str | None, str]]:
+    """Split text into (fallback family or None for the main font, run) pieces, in order."""
+    runs: list[tuple[str | None, str]] = []
+    for ch in text:
+        fam = runs[-1][0] if (ord(ch) in KEEP_RUN and runs) else _family_for(ch)
+        if runs and runs[-1][0] == fam:
+            runs[-1] = (fam, runs[-1][1] + ch)
+        else:
+            runs.append((fam, ch))
+    return runs
+
+
+def missing_fonts(texts: list[str], available: dict[str, Path] | None = None) -> list[str]:
+    """Warnings for scripts in `texts` that no installed font covers (they would burn in as boxes)."""
+    have = fallback_files() if available is None else available
+    need = {fam for t in texts for fam, _ in font_runs(t) if fam is not None}
+    return [f"subtitles use {fb.what} characters but no font for them is installed "
+            f"(apt-get install {fb.package}); they burn in as boxes"
+            for fb in FALLBACKS if fb.family in need and fb.family not in have]  # fmt: skip
+
+
+def ass_text(text: str, available: dict[str, Path] | None = None) -> str:
+    """A cue's text for the ASS file: escaped, with runs in fallback families where a font exists."""
+    have = fallback_files() if available is None else available
+    out = []
+    for fam, run in font_runs(text):
+        if fam is not None and fam in have:
+            out.append(f"{{\\fn{fam}}}{ass_escape(run)}{{\\fn{FONT_NAME}}}")
+        else:
+            out.append(ass_escape(run))
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -78,8 +167,9 @@ def _ass_ts(seconds: float) -> str:
     return f"{h:d}:{m:02d}:{s:02d}.{cs:02d}"
 
 
-def to_ass(items: list[Cue], *, width: int, height: int) -> str:
-    """An ASS script at the output resolution; font size ~5.5% of the height, white with a dark outline."""
+def to_ass(items: list[Cue], *, width: int, height: int, fonts: dict[str, Path] | None = None) -> str:
+    """An ASS script at the output resolution; font size ~5.5% of the height, white with a dark outline.
+    `fonts`: the fallback families available (default: those found on this machine)."""
     size = max(12, round(height * 0.055))
     margin = max(8, round(height * 0.06))
     head = (
@@ -94,7 +184,7 @@ def to_ass(items: list[Cue], *, width: int, height: int) -> str:
         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
     lines = [
-        f"Dialogue: 0,{_ass_ts(c.start_s)},{_ass_ts(c.end_s)},Default,,0,0,0,,{ass_escape(c.text)}" for c in items
+        f"Dialogue: 0,{_ass_ts(c.start_s)},{_ass_ts(c.end_s)},Default,,0,0,0,,{ass_text(c.text, fonts)}" for c in items
     ]
     return head + "\n".join(lines) + "\n"
 
