@@ -40,11 +40,9 @@ def credits_text(entries: list[dict[str, Any]]) -> str:
 
 
 def write_credits(folder: Path, uses: Iterable[tuple[str, Iterable[Credit]]]) -> tuple[Path, Path]:
-    """Write credits.json and CREDITS.txt into `folder` atomically; returns both paths."""
-    from moviefactory.workspace import atomic_write_json, atomic_write_text
+    """Write the "sounds" section of credits.json and CREDITS.txt in `folder` atomically (the picture
+    stage's icon section is kept; see moviefactory.credits); returns both paths."""
+    from moviefactory.credits import write_section
 
     entries = collect(uses)
-    jpath, tpath = Path(folder) / "credits.json", Path(folder) / "CREDITS.txt"
-    atomic_write_json(jpath, {"kind": "moviefactory-credits", "version": 1, "sounds": entries})
-    atomic_write_text(tpath, credits_text(entries))
-    return jpath, tpath
+    return write_section(Path(folder), "sounds", entries, credits_text(entries))

@@ -1,0 +1,143 @@
+"""Re-vendor the animatic's icon data from the npm registry (needs `npm`; CI and users never run this).
+
+    python scripts/update_icons.py [--version game-icons=1.2.4 ...]
+
+For each Iconify set it runs `npm pack @iconify-json/<set>[@version]`, reads icons.json + info.json from the
+tarball and writes src/moviefactory/picture/animatic/icondata/<set>.json.gz with only what lookup and
+rendering need: per-icon body (and size/offset where it differs from the set's), aliases (parent + flips /
+rotation), the set's info (name, author, licence) and where it came from. Dropped: hidden icons and, for
+colour emoji, the five skin-tone variants of an icon whose default (yellow) form exists. The gzip header
+carries no time stamp, so the same npm version always gives the same bytes (and the same data digest).
+Each set's licence (full text from the npm package spdx-license-list) goes beside it as LICENSE-<set>.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+from typing import Any
+
+SETS = ("game-icons", "fluent-emoji-flat")
+OUT = Path(__file__).resolve().parents[1] / "src" / "moviefactory" / "picture" / "animatic" / "icondata"
+SKIN_TONES = ("-light", "-medium-light", "-medium", "-medium-dark", "-dark")
+ICON_KEYS = ("body", "width", "height", "left", "top", "rotate", "hFlip", "vFlip")
+ALIAS_KEYS = ("parent", "rotate", "hFlip", "vFlip", "width", "height", "left", "top")
+
+
+def npm_pack(spec: str, work: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(icons.json, info.json, package.json) of one `npm pack` tarball."""
+    out = subprocess.run(
+        ["npm", "pack", spec, "--json"], cwd=work, check=True, capture_output=True, text=True
+    )
+    tgz = work / json.loads(out.stdout)[0]["filename"]
+    with tarfile.open(tgz) as tar:
+
+        def member(name: str) -> dict[str, Any]:
+            f = tar.extractfile(f"package/{name}")
+            if f is None:
+                raise SystemExit(f"{spec}: the tarball has no {name}")
+            return json.load(f)  # type: ignore[no-any-return]
+
+        return member("icons.json"), member("info.json"), member("package.json")
+
+
+def slim(icons: dict[str, Any], info: dict[str, Any], package: dict[str, Any]) -> dict[str, Any]:
+    kept = {
+        k: {f: v[f] for f in ICON_KEYS if f in v} for k, v in icons["icons"].items() if not v.get("hidden")
+    }
+    if info.get("palette"):  # colour emoji: keep the default tone only
+        kept = {
+            k: v
+            for k, v in kept.items()
+            if not any(k.endswith(t) and k[: -len(t)] in kept for t in SKIN_TONES)
+        }
+    aliases = {
+        k: {f: v[f] for f in ALIAS_KEYS if f in v}
+        for k, v in icons.get("aliases", {}).items()
+        if v.get("parent") in kept and not v.get("hidden")
+    }
+    return {
+        "prefix": icons["prefix"],
+        "width": icons.get("width", info.get("width", 16)),
+        "height": icons.get("height", info.get("height", 16)),
+        "info": {
+            "name": info["name"],
+            "author": info["author"],
+            "license": info["license"],
+            "palette": bool(info.get("palette")),
+        },
+        "source": {"package": package["name"], "version": package["version"]},
+        "icons": dict(sorted(kept.items())),
+        "aliases": dict(sorted(aliases.items())),
+    }
+
+
+def licence_text(data: dict[str, Any], spdx_texts: dict[str, str]) -> str:
+    """LICENSE-<set>.txt: who made the set, where it came from, then the licence's full text (SPDX list)."""
+    info = data["info"]
+    text = spdx_texts[info["license"]["spdx"]]
+    text = text.replace(
+        "<year> <copyright holders>", info["author"]["name"]
+    )  # the MIT template's holder line
+    head = (
+        f"{info['name']} by {info['author']['name']} ({info['author']['url']}), "
+        f"vendored from the npm package {data['source']['package']}@{data['source']['version']}.\n"
+        f"Licence: {info['license']['title']} ({info['license']['spdx']}), {info['license']['url']}\n"
+        "Changes: converted to a subset of the Iconify JSON format (see scripts/update_icons.py).\n\n"
+    )
+    return head + text.rstrip() + "\n"
+
+
+def spdx_licences(spdx_ids: set[str], work: Path) -> dict[str, str]:
+    out = subprocess.run(
+        ["npm", "pack", "spdx-license-list", "--json"], cwd=work, check=True, capture_output=True, text=True
+    )
+    with tarfile.open(work / json.loads(out.stdout)[0]["filename"]) as tar:
+        texts = {}
+        for spdx in spdx_ids:
+            f = tar.extractfile(f"package/licenses/{spdx}.json")
+            if f is None:
+                raise SystemExit(f"spdx-license-list has no {spdx}")
+            texts[spdx] = json.load(f)["licenseText"]
+        return texts
+
+
+def write_gz(path: Path, data: dict[str, Any]) -> int:
+    raw = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, compresslevel=9, mtime=0) as gz:
+        gz.write(raw)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(buf.getvalue())
+    os.replace(tmp, path)  # atomic: a failed run leaves the old data
+    return len(buf.getvalue())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", action="append", default=[], help="SET=VERSION, e.g. game-icons=1.2.4")
+    args = ap.parse_args()
+    versions = dict(v.split("=", 1) for v in args.version)
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = {}
+        for name in SETS:
+            spec = f"@iconify-json/{name}" + (f"@{versions[name]}" if name in versions else "")
+            sets[name] = slim(*npm_pack(spec, Path(tmp)))
+        spdx_texts = spdx_licences({d["info"]["license"]["spdx"] for d in sets.values()}, Path(tmp))
+        for name, data in sets.items():
+            size = write_gz(OUT / f"{name}.json.gz", data)
+            (OUT / f"LICENSE-{name}.txt").write_text(licence_text(data, spdx_texts), encoding="utf-8")
+            print(f"{name} {data['source']['version']}: {len(data['icons'])} icons, "
+                  f"{len(data['aliases'])} aliases, {size / 1e6:.2f} MB gzip")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

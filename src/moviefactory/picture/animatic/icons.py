@@ -1,0 +1,444 @@
+"""The animatic's icon library: ~5,700 drawables from two vendored Iconify sets, found by name or meaning.
+
+    game-icons         4,133 one-colour silhouettes (CC BY 3.0, GameIcons): set pieces, props, creatures
+    fluent-emoji-flat  1,593 colour emoji (MIT, Microsoft), default skin tone only: characters and props
+
+The data lives in `icondata/<set>.json.gz` (a subset of the Iconify JSON format, written by
+scripts/update_icons.py from `npm pack`), so lookup and rendering need neither npm nor the network.
+
+    lib = IconLibrary.load()                       # cached per process
+    m = lib.find("sand castle", prefer="silhouette")   # IconMatch("game-icons", "sand-castle", 1.0)
+    rgba = lib.raster(m.set, m.name, 120, tint=(200, 40, 40))   # (120, w, 4) uint8, straight alpha
+
+`find` tries, in order: the exact name (lemmatised: "flowers" -> flower; "sandcastle" ~ "sand-castle"), a name
+holding every word of the phrase, the phrase without its leading modifiers ("red balloon" -> balloon), a
+name whose words hold the head noun, then MiniLM meaning over all names. Only the last step loads the text
+model, so `raster` (and exact lookups) work in scene worker processes without it. Rasters are cached in
+memory and as PNGs under $MOVIEFACTORY_HOME/icons/<data digest>/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import hashlib
+import json
+import os
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from moviefactory.errors import InputError
+
+DATA_DIR = Path(__file__).with_name("icondata")
+SILHOUETTE = "game-icons"
+COLOUR = "fluent-emoji-flat"
+SETS = (SILHOUETTE, COLOUR)
+PREFER = {"colour": (COLOUR, SILHOUETTE), "silhouette": (SILHOUETTE, COLOUR), "any": (SILHOUETTE, COLOUR)}
+PREFER_BONUS = (
+    0.05  # ranking only: a preferred set wins a tie or a near tie, never over a clearly better name
+)
+MAX_HEIGHT_PX = 4096
+_PROBE_PX = 256  # first render, used only to find the drawn bounding box (1/256 of the icon's box)
+SEMANTIC_MARGIN = 0.05  # MiniLM cosine of two unrelated short names is ~0.3-0.5, of synonyms 0.6-0.9
+SEMANTIC_MAX_PIECES = 4  # a word the tokenizer splits this finely is unknown to MiniLM ("zzxqv": 5 pieces)
+_MEMORY_RASTERS = 512  # in-memory LRU of rendered RGBA arrays (~100 KB each at 160 px)
+
+# Words that say which of several things a phrase means but are not themselves drawn.
+_DETERMINERS = frozenset({
+    "a", "an", "the", "some", "any", "his", "her", "its", "their", "my", "your", "our", "this", "that", "these",
+    "those", "one", "two", "three", "four", "five", "several", "many", "few",
+    "little", "big", "small", "large", "huge", "tiny", "giant", "old", "young",  # size/age: no icon draws them
+})  # fmt: skip
+# A name ending in one of these draws the thing named before it ("fox-head" is a fox, "dragon-face" a dragon).
+_DEPICTS = frozenset({"head", "face", "bust", "mask", "silhouette"})
+_IRREGULAR = {
+    "mice": "mouse", "geese": "goose", "children": "child", "people": "person", "feet": "foot",
+    "teeth": "tooth", "women": "woman", "men": "man", "oxen": "ox", "lice": "louse", "dice": "die",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class IconMatch:
+    set: str  # "game-icons" | "fluent-emoji-flat"
+    name: str  # e.g. "lighthouse", "sand-castle"
+    score: float  # 0..1; 1.0 for an exact name match
+
+    @property
+    def drawn_as(self) -> str:
+        return f"{self.set}:{self.name}"
+
+
+@dataclass(frozen=True)
+class _Entry:
+    set: str
+    name: str
+    words: tuple[str, ...]  # lemmatised words of the name
+
+
+def home_dir() -> Path:
+    # Same root as the sound library's cache (sound.builtin.home_dir); a stage may not import another stage.
+    env = os.environ.get("MOVIEFACTORY_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "moviefactory"
+
+
+def _singulars(word: str) -> list[str]:
+    """Candidate singular forms of an English word, most likely first (the vocabulary picks one)."""
+    out = [_IRREGULAR[word]] if word in _IRREGULAR else []
+    if word.endswith("ies") and len(word) > 4:
+        out.append(word[:-3] + "y")
+    if word.endswith("ves"):
+        out += [word[:-3] + "f", word[:-3] + "fe"]
+    if word.endswith("men"):
+        out.append(word[:-3] + "man")
+    if word.endswith("es"):
+        out.append(word[:-2])
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        out.append(word[:-1])
+    return out
+
+
+class IconLibrary:
+    """All icons of both sets with a word index; `load()` gives the process-wide instance."""
+
+    _instance: IconLibrary | None = None
+    _lock = threading.Lock()
+
+    def __init__(self, sets: dict[str, dict[str, Any]], digest: str) -> None:
+        self.sets = sets
+        self.digest = digest  # of the vendored data files: part of every disk cache key
+        self._names: dict[str, set[str]] = {s: set(d["icons"]) | set(d["aliases"]) for s, d in sets.items()}
+        self.vocab: frozenset[str] = frozenset(
+            w for names in self._names.values() for n in names for w in n.split("-")
+        )
+        self.entries: list[_Entry] = [
+            _Entry(s, n, tuple(self.lemma(w) for w in n.split("-")))
+            for s in SETS
+            for n in sorted(self._names[s])
+        ]
+        # lemmatised compound key ("sandcastle") -> entries; word -> entries holding it
+        self._by_key: dict[str, list[_Entry]] = {}
+        self._by_word: dict[str, list[_Entry]] = {}
+        for e in self.entries:
+            self._by_key.setdefault("".join(e.words), []).append(e)
+            for w in set(e.words):
+                self._by_word.setdefault(w, []).append(e)
+        self._rasters: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
+        self._raster_lock = threading.Lock()
+        self._name_vectors: np.ndarray | None = None  # (len(entries), 384) float32, L2-normalised
+        self.renders = 0  # SVG renders done by this instance (cache misses), for tests and benchmarks
+
+    # -- loading ----------------------------------------------------------------------------------------------
+    @classmethod
+    def load(cls) -> IconLibrary:
+        with cls._lock:
+            if cls._instance is None:
+                h = hashlib.sha256()
+                sets = {}
+                for s in SETS:
+                    raw = (DATA_DIR / f"{s}.json.gz").read_bytes()
+                    h.update(raw)
+                    sets[s] = json.loads(gzip.decompress(raw))
+                cls._instance = cls(sets, h.hexdigest()[:16])
+            return cls._instance
+
+    def cache_dir(self) -> Path:
+        return home_dir() / "icons" / self.digest
+
+    def lemma(self, word: str) -> str:
+        """The singular of `word` where that is a word of some icon name, else `word`."""
+        if word in self.vocab and word not in _IRREGULAR:
+            return word
+        return next((c for c in _singulars(word) if c in self.vocab), word)
+
+    def has(self, set: str, name: str) -> bool:
+        return set in self._names and name in self._names[set]
+
+    # -- lookup -----------------------------------------------------------------------------------------------
+    def _words(self, text: str) -> list[str]:
+        words = re.findall(r"[a-z0-9]+", text.lower().replace("'s", ""))
+        while words and words[0] in _DETERMINERS and len(words) > 1:
+            words = words[1:]
+        return [self.lemma(w) for w in words]
+
+    def _lexical(self, words: list[str]) -> dict[_Entry, float]:
+        """Entries matched by name, with a score in 0..1 (see the module docstring for the tiers)."""
+        found: dict[_Entry, float] = {}
+
+        def add(entries: Iterable[_Entry], score: float) -> None:
+            for e in entries:
+                found[e] = max(found.get(e, 0.0), score)
+
+        if not words:
+            return found
+        n = len(words)
+        add(self._by_key.get("".join(words), []), 1.0)  # "sand castle", "sandcastle", "flowers"
+        head = words[-1]
+        for e in self._by_word.get(head, []):
+            m = len(e.words)
+            if n > 1 and _contains(e.words, words):  # "treasure chest" -> open-treasure-chest
+                add([e], 0.85 + 0.1 * n / m)
+                continue
+            share = len(set(words) & set(e.words)) / m  # how much of the name the phrase explains
+            if e.words[-1] == head or (m > 1 and e.words[-2] == head and e.words[-1] in _DEPICTS):
+                add([e], 0.6 + 0.25 * share)  # the name's own head noun: mounted-knight is a knight
+            else:
+                add([e], 0.5 + 0.1 * share)  # a modifier: wizard-staff is a staff
+        for i in range(
+            1, n
+        ):  # without leading modifiers: "red balloon" -> balloon, "hot air balloon" -> air-balloon
+            add(self._by_key.get("".join(words[i:]), []), 0.85 - 0.1 * (i - 1) / n)
+        if n == 1 and head not in self.vocab:  # a closed compound: "rowboat" -> boat, "firetruck" -> truck
+            for k in range(len(head) - 3, 2, -1):
+                if head[k:] in self.vocab and head[:k] not in _DETERMINERS:
+                    add((e for e in self._by_word[head[k:]] if e.words[-1] == head[k:]), 0.55)
+                    break
+        return found
+
+    def _rank(self, cands: dict[_Entry, float], prefer: str) -> tuple[_Entry, float] | None:
+        if not cands:
+            return None
+        order = PREFER[prefer]
+
+        def key(item: tuple[_Entry, float]) -> tuple[float, int, int, int, str]:
+            e, s = item
+            bonus = PREFER_BONUS if (prefer != "any" and e.set == order[0]) else 0.0
+            # among equals: a modifier many names share marks a family of variants (chess-knight, card-king,
+            # baby-bottle), a rare one a kind of the thing itself (mounted-knight, wine-bottle)
+            family = sum(len(self._by_word.get(w, ())) for w in e.words[:-1])
+            return (-round(s + bonus, 4), order.index(e.set), family, len(e.name), e.name)
+
+        return min(cands.items(), key=key)
+
+    def find(self, text: str, *, prefer: str = "any", min_score: float = 0.5) -> IconMatch | None:
+        return self.find_all([text], prefer=prefer, min_score=min_score)[0]
+
+    def find_all(
+        self, texts: list[str], *, prefer: str = "any", min_score: float = 0.5
+    ) -> list[IconMatch | None]:
+        """The best icon for each text (a noun or short noun phrase), or None below `min_score`.
+
+        Names matched exactly (score >= 0.85) are answered without the text model. The rest are compared by
+        MiniLM meaning with every icon name in one batch: a name that shares no word with the text scores its
+        cosine less SEMANTIC_MARGIN (at most 0.84, below any exact name); one that does scores the mean of
+        its word score and that. Words MiniLM's tokenizer cannot read (split into SEMANTIC_MAX_PIECES or more
+        pieces, e.g. "blorfquax") are left out of the meaning query, so nonsense finds nothing.
+        """
+        if prefer not in PREFER:
+            raise InputError(f"prefer must be one of {sorted(PREFER)}, got {prefer!r}")
+        words = [self._words(t) for t in texts]
+        found = [self._lexical(w) for w in words]
+        need = [i for i, c in enumerate(found) if max(c.values(), default=0.0) < 0.85 and words[i]]
+        if need:
+            from moviefactory.textembed import text_embedder
+
+            emb = text_embedder()
+            known = {
+                i: [w for w in words[i] if len(emb.model.tokenizer.tokenize(w)) < SEMANTIC_MAX_PIECES]
+                for i in need
+            }
+            need = [i for i in need if known[i]]
+            vecs = self.name_vectors()
+            queries = emb.encode([" ".join(known[i]) for i in need])  # (len(need), 384)
+            sims = queries @ vecs.T  # (len(need), entries): cosine
+            for row, i in enumerate(need):
+                for j in np.argsort(-sims[row], kind="stable")[:20]:
+                    e, sem = self.entries[int(j)], min(0.84, float(sims[row, j]) - SEMANTIC_MARGIN)
+                    found[i][e] = (found[i][e] + sem) / 2 if e in found[i] else sem
+        out: list[IconMatch | None] = []
+        for cands in found:
+            best = self._rank(cands, prefer)
+            if best is None or best[1] < min_score:
+                out.append(None)
+            else:
+                out.append(IconMatch(best[0].set, best[0].name, round(min(best[1], 1.0), 4)))
+        return out
+
+    def name_vectors(self) -> np.ndarray:
+        """(len(entries), 384) MiniLM vectors of all icon names, cached on disk per data digest."""
+        if self._name_vectors is None:
+            from moviefactory.textembed import MODEL_NAME, text_embedder
+
+            path = self.cache_dir() / f"names-{MODEL_NAME}.npy"
+            vecs: np.ndarray | None = None
+            with contextlib.suppress(OSError, ValueError):
+                vecs = np.load(path)
+            if vecs is None or vecs.shape[0] != len(self.entries):
+                from moviefactory.workspace import atomic_output
+
+                vecs = text_embedder().encode([" ".join(e.name.split("-")) for e in self.entries])
+                with atomic_output(path) as tmp, tmp.open("wb") as f:
+                    np.save(f, vecs)
+            self._name_vectors = vecs.astype(np.float32)
+        return self._name_vectors
+
+    # -- drawing ----------------------------------------------------------------------------------------------
+    def raster(
+        self, set: str, name: str, height_px: int, tint: tuple[int, int, int] | None = None
+    ) -> np.ndarray:
+        """(height_px, w, 4) uint8 RGBA, straight alpha, trimmed to the drawn box, aspect kept.
+
+        Silhouettes are drawn in `tint` (default black); colour emoji keep their colours. The untinted
+        render is cached on disk (PNG); the tinted array in memory. Returns a new array each call.
+        """
+        if not self.has(set, name):
+            raise InputError(f"no icon {set}:{name}")
+        if not 1 <= int(height_px) <= MAX_HEIGHT_PX:
+            raise InputError(f"icon height must be 1..{MAX_HEIGHT_PX} px, got {height_px}")
+        if tint is not None and (len(tint) != 3 or not all(0 <= int(c) <= 255 for c in tint)):
+            raise InputError(f"tint must be three 0..255 values, got {tint!r}")
+        height_px = int(height_px)
+        tinted = set == SILHOUETTE and tint is not None
+        key = (set, name, height_px, tuple(int(c) for c in tint) if tinted and tint else None)
+        with self._raster_lock:
+            hit = self._rasters.get(key)
+            if hit is not None:
+                self._rasters.move_to_end(key)
+                return hit.copy()
+        base = self._base_raster(set, name, height_px)
+        if tinted and tint is not None:
+            base = base.copy()
+            base[..., :3] = np.asarray(tint, np.uint8)  # one colour: the alpha channel is the shape
+        with self._raster_lock:
+            self._rasters[key] = base
+            while len(self._rasters) > _MEMORY_RASTERS:
+                self._rasters.popitem(last=False)
+        return base.copy()
+
+    def _base_raster(self, set: str, name: str, height_px: int) -> np.ndarray:
+        import cv2
+
+        path = self.cache_dir() / "raster" / set / f"{name}-{height_px}.png"
+        if path.exists():
+            bgra = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+            if bgra is not None and bgra.ndim == 3 and bgra.shape[2] == 4 and bgra.shape[0] == height_px:
+                return np.ascontiguousarray(cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGBA))
+        rgba = self._render(set, name, height_px)
+        from moviefactory.workspace import atomic_output
+
+        with atomic_output(path) as tmp:
+            ok, png = cv2.imencode(".png", cv2.cvtColor(rgba, cv2.COLOR_RGBA2BGRA))
+            if not ok:
+                raise InputError(f"{set}:{name}: could not encode the raster as PNG")
+            tmp.write_bytes(png.tobytes())
+        return rgba
+
+    def _icon(self, set: str, name: str) -> tuple[str, tuple[float, float, float, float], dict[str, Any]]:
+        """(SVG body, viewBox (left, top, width, height) in icon units, alias transforms)."""
+        data = self.sets[set]
+        alias: dict[str, Any] = {}
+        if name in data["aliases"]:
+            alias = data["aliases"][name]
+            name = alias["parent"]
+        icon = data["icons"][name]
+        box = tuple(float(icon.get(k, alias.get(k, d))) for k, d in
+                    (("left", 0), ("top", 0), ("width", data["width"]), ("height", data["height"])))  # fmt: skip
+        return icon["body"], box, alias  # type: ignore[return-value]
+
+    def _render(self, set: str, name: str, height_px: int) -> np.ndarray:
+        """Render with resvg in two passes: a probe finds the drawn box, then that box fills `height_px`."""
+        body, (x0, y0, w, h), alias = self._icon(set, name)
+        if alias.get("rotate"):
+            raise InputError(f"{set}:{name}: rotated aliases are not supported")
+        probe = _svg_rgba(body, (x0, y0, w, h), _PROBE_PX * w / max(w, h), _PROBE_PX * h / max(w, h))
+        ys, xs = np.nonzero(probe[..., 3])
+        if len(ys) == 0:
+            raise InputError(f"{set}:{name}: the icon draws nothing")
+        sx, sy = w / probe.shape[1], h / probe.shape[0]  # icon units per probe pixel
+        # drawn box in icon units, one probe pixel of margin (anti-aliased edges the probe may have missed)
+        bx0, by0 = x0 + (xs.min() - 1) * sx, y0 + (ys.min() - 1) * sy
+        bw, bh = (xs.max() - xs.min() + 3) * sx, (ys.max() - ys.min() + 3) * sy
+        scale = height_px / bh
+        out = _svg_rgba(body, (bx0, by0, bw, bh), max(1.0, bw * scale), height_px)
+        out = _trim(out)
+        if out.shape[0] != height_px:  # the margin held a transparent row: stretch by < 1 %
+            out = _resize_rgba(out, height_px)
+        if alias.get("hFlip"):
+            out = out[:, ::-1]
+        if alias.get("vFlip"):
+            out = out[::-1]
+        self.renders += 1
+        return np.ascontiguousarray(out)
+
+    # -- credits ----------------------------------------------------------------------------------------------
+    def credit(self, set: str, name: str) -> dict[str, str]:
+        """{"set", "name", "title", "author", "license", "url"}: url is the licence's."""
+        if not self.has(set, name):
+            raise InputError(f"no icon {set}:{name}")
+        info = self.sets[set]["info"]
+        return {
+            "set": set,
+            "name": name,
+            "title": name.replace("-", " "),
+            "author": f"{info['author']['name']} ({info['author']['url']})",
+            "license": info["license"]["title"],
+            "url": info["license"]["url"],
+        }
+
+
+def _contains(seq: tuple[str, ...], sub: list[str]) -> bool:
+    n = len(sub)
+    return any(list(seq[i : i + n]) == sub for i in range(len(seq) - n + 1))
+
+
+def _svg_rgba(body: str, box: tuple[float, float, float, float], width: float, height: float) -> np.ndarray:
+    """(height, width, 4) uint8 RGBA of an Iconify body drawn with viewBox `box` (left, top, w, h)."""
+    import cv2
+    import resvg_py
+
+    x0, y0, w, h = box
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="{x0:.4f} {y0:.4f} {w:.4f} {h:.4f}" width="{width:.3f}" height="{height:.3f}" '
+        f'preserveAspectRatio="none">{body}</svg>'
+    )
+    png = resvg_py.svg_to_bytes(
+        svg_string=svg, width=max(1, round(width)), height=max(1, round(height)), skip_system_fonts=True
+    )
+    bgra = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED)
+    if bgra is None or bgra.ndim == 2 or bgra.shape[2] != 4:
+        raise InputError("resvg returned an image without alpha")
+    return cv2.cvtColor(bgra, cv2.COLOR_BGRA2RGBA)
+
+
+def _trim(rgba: np.ndarray) -> np.ndarray:
+    ys, xs = np.nonzero(rgba[..., 3])
+    return rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+
+
+def _resize_rgba(rgba: np.ndarray, height: int) -> np.ndarray:
+    """Resize premultiplied (so transparent pixels' colour does not bleed into edges), back to straight."""
+    import cv2
+
+    width = max(1, round(rgba.shape[1] * height / rgba.shape[0]))
+    a = rgba[..., 3:].astype(np.float32) / 255.0
+    pm = np.concatenate([rgba[..., :3].astype(np.float32) * a, a * 255.0], axis=2)
+    pm = cv2.resize(pm, (width, height), interpolation=cv2.INTER_AREA)
+    alpha = pm[..., 3:] / 255.0
+    rgb = np.where(alpha > 0, pm[..., :3] / np.maximum(alpha, 1e-6), 0.0)
+    return np.clip(np.concatenate([rgb, pm[..., 3:]], axis=2) + 0.5, 0, 255).astype(np.uint8)
+
+
+def write_credits(used: Iterable[str], folder: Path) -> list[dict[str, str]]:
+    """Record the icons a movie draws (`drawn_as` strings, e.g. "game-icons:lighthouse") in the movie's
+    credits.json ("icons" section) and CREDITS.txt, keeping the sound stage's section. Pass every icon the
+    movie uses: the icon section is replaced, so an icon no scene draws any more leaves the credits.
+    Duplicates are merged, order is first use. Returns the entries written."""
+    from moviefactory.credits import write_section
+
+    lib = IconLibrary.load()
+    entries: dict[str, dict[str, str]] = {}
+    for drawn in used:
+        set, sep, name = drawn.partition(":")
+        if not sep:
+            raise InputError(f"an icon is named set:name, got {drawn!r}")
+        entries.setdefault(drawn, lib.credit(set, name))
+    lines = [f"{e['set']}:{e['name']} - {e['author']} ({e['license']}, {e['url']})" for e in entries.values()]
+    write_section(Path(folder), "icons", list(entries.values()), "\n".join(["Icon credits", "", *lines]))
+    return list(entries.values())
