@@ -86,3 +86,45 @@ def test_dev_tiny_model_command(tmp_path: Path) -> None:
     args = parser.parse_args(["dev", "tiny-model", str(tmp_path / "m")])
     with pytest.raises(InputError, match="not an empty folder"):
         args.func(args)
+
+
+def test_folders_as_current_diffusers_and_transformers_save_them(tiny_sd2: Path, tmp_path: Path) -> None:
+    """tokenizer.json only (transformers 5), weights only as the ".fp16" variant (variant="fp16")."""
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from transformers import CLIPTextModel, CLIPTokenizer
+
+    folder = tmp_path / "saved"
+    shutil.copytree(
+        tiny_sd2, folder, ignore=shutil.ignore_patterns("tokenizer", "unet", "vae", "text_encoder")
+    )
+    ref = load_sd2_components(tiny_sd2)
+    CLIPTokenizer.from_pretrained(tiny_sd2 / "tokenizer").save_pretrained(folder / "tokenizer")
+    assert (
+        not (folder / "tokenizer" / "vocab.json").exists()
+        and (folder / "tokenizer" / "tokenizer.json").is_file()
+    )
+    for sub, cls in (("unet", UNet2DConditionModel), ("vae", AutoencoderKL), ("text_encoder", CLIPTextModel)):
+        cls.from_pretrained(tiny_sd2 / sub).half().save_pretrained(folder / sub, variant="fp16")  # type: ignore[attr-defined]
+    assert sorted(p.name for p in (folder / "unet").iterdir()) == [
+        "config.json", "diffusion_pytorch_model.fp16.safetensors"
+    ]  # fmt: skip
+    comps = load_sd2_components(folder)
+    assert comps.unet.dtype == torch.float32  # upcast from the fp16 file
+    for k, v in ref.unet.state_dict().items():
+        assert torch.equal(comps.unet.state_dict()[k], v.half().float()), k
+    text = ["a red car ✓"]
+    ids = comps.tokenizer(text, padding="max_length", max_length=77, return_tensors="pt").input_ids
+    ref_ids = ref.tokenizer(text, padding="max_length", max_length=77, return_tensors="pt").input_ids
+    assert torch.equal(ids, ref_ids)
+    # neither tokenizer form present: both named
+    shutil.rmtree(folder / "tokenizer")
+    (folder / "tokenizer").mkdir()
+    with pytest.raises(ModelLoadError, match=r"missing tokenizer/vocab\.json, tokenizer/merges\.txt"):
+        check_sd2_folder(folder)
+
+
+def test_single_file_checkpoint_is_refused_with_the_conversion(tmp_path: Path) -> None:
+    ckpt = tmp_path / "v2-1_768-ema-pruned.safetensors"
+    ckpt.write_bytes(b"\0" * 16)
+    with pytest.raises(ModelLoadError, match=r"single file.*from_single_file"):
+        check_sd2_folder(ckpt)

@@ -154,7 +154,7 @@ def test_backend_with_adapters_windows_and_continuity(sd2: Path, tmp_path: Path)
     for tag, backend in (("plain", plain), ("cont", cont)):
         for scene in movie.scenes:
             clip = backend.render(movie, scene, tmp_path / tag / scene.id / "clip.mp4")
-            assert clip.num_frames == 4 and any("2 windows" in w for w in clip.warnings)
+            assert clip.num_frames == 4 and any("3 overlapping windows" in w for w in clip.warnings)
             assert not any("zero initialisation" in w for w in clip.warnings)
             outs[tag, scene.id] = read_frames(clip.path)
     assert np.array_equal(
@@ -185,3 +185,60 @@ def test_backend_errors_name_what_is_missing(sd2: Path, tmp_path: Path) -> None:
         MovieFactoryBackend(sd2, tmp_path)
     with pytest.raises(InputError, match="continuity"):
         MovieFactoryBackend(sd2, continuity=1.0)
+
+
+def test_context_windows_cover_every_frame() -> None:
+    from moviefactory.picture.moviefactory import context_windows, default_overlap
+
+    assert context_windows(16, 16, 4) == [0] and context_windows(3, 16, 4) == [0]
+    assert context_windows(20, 16, 4) == [0, 4]  # the default 2.5 s scene at 8 fps
+    assert context_windows(40, 16, 4) == [0, 12, 24]
+    assert context_windows(41, 16, 4) == [0, 12, 24, 25]  # the last window flush with the end
+    assert default_overlap(16) == 4 and default_overlap(2) == 1 and default_overlap(1) == 0
+    with pytest.raises(InputError, match="overlap"):
+        context_windows(20, 4, 4)
+
+
+def test_overlapping_windows_blend_to_the_whole_clip_when_frames_are_independent(
+    pipe: MovieFactoryPipeline,
+) -> None:
+    """At initialisation the temporal layers are the identity, so every frame's prediction is the same in
+    any window: blending windows must then reproduce one pass over the whole clip."""
+    seen: list[int] = []
+    hook = pipe.unet.register_forward_pre_hook(lambda _m, args: seen.append(args[0].shape[2]))
+    try:
+        kw = {"num_frames": 5, "height": 32, "width": 64, "steps": 2, "seed": 11, "scheduler": "ddim"}
+        whole = pipe("a red car", window=5, **kw)  # type: ignore[arg-type]
+        assert seen == [5, 5]
+        seen.clear()
+        blended = pipe("a red car", window=3, overlap=1, shuffle_noise=False, **kw)  # type: ignore[arg-type]
+        assert seen == [3, 3] * 2  # windows [0, 2] at each of the 2 steps
+    finally:
+        hook.remove()
+    assert torch.allclose(blended.latents, whole.latents, atol=1e-4)
+    shuffled = pipe("a red car", window=3, overlap=1, **kw)  # type: ignore[arg-type]
+    again = pipe("a red car", window=3, overlap=1, **kw)  # type: ignore[arg-type]
+    assert torch.equal(shuffled.latents, again.latents)  # FreeNoise rescheduling is seeded
+    assert not torch.allclose(shuffled.latents[:, :, 3:], blended.latents[:, :, 3:], atol=1e-4)
+
+
+@pytest.mark.parametrize("scheduler", ["ddim", "dpm++"])
+def test_one_frame_at_init_matches_diffusers_stable_diffusion(
+    pipe: MovieFactoryPipeline, scheduler: str
+) -> None:
+    """The zero-initialised video model samples what diffusers' own text-to-image pipeline samples."""
+    from diffusers import StableDiffusionPipeline
+
+    ours = pipe(
+        "a red car", num_frames=1, height=32, width=64, steps=3, seed=4, scheduler=scheduler, guidance=5.0
+    )
+    sd = StableDiffusionPipeline(
+        vae=pipe.vae, text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer, unet=pipe.unet.base,
+        scheduler=make_scheduler(scheduler, pipe.scheduler_config), safety_checker=None, feature_extractor=None,
+        requires_safety_checker=False,
+    )  # fmt: skip
+    sd.set_progress_bar_config(disable=True)
+    noise = torch.randn((1, 4, 4, 8), generator=torch.Generator("cpu").manual_seed(4))
+    ref = sd("a red car", height=32, width=64, num_inference_steps=3, guidance_scale=5.0, latents=noise,
+             output_type="latent").images  # fmt: skip
+    assert torch.allclose(ours.latents[:, :, 0], ref, atol=2e-5)

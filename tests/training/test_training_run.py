@@ -191,3 +191,70 @@ def test_two_processes_train_and_resume(tiny_sd2: Path, clip_folder: Path, tmp_p
     assert stdout.count("trained temporal: steps 2->3") == 1  # resumed, reported once
     log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
     assert [r["step"] for r in log] == [1, 2, 3]
+
+
+def test_documented_chain_through_the_cli_samples_whole_windows(
+    tiny_sd2: Path, clip_folder: Path, tmp_path: Path, capsys: Any
+) -> None:
+    """spatial -> temporal --init-adapters -> movie --init-adapters, as docs/training.md runs it: the final
+    adapters carry the temporal stage's clip length, and a 2 s scene is sampled as one 16-frame window."""
+    from moviefactory.models.unet import MovieFactoryUNet
+    from moviefactory.picture.moviefactory import MovieFactoryBackend
+    from moviefactory.spec import Movie, Scene, Style
+
+    common = ["--model", str(tiny_sd2), "--data", f"folder:{clip_folder}", "--size", "32x16", "--workers", "0",
+              "--steps", "1", "--log-every", "1"]  # fmt: skip
+    runs = {s: tmp_path / s for s in ("s1", "s2", "s3")}
+    chain = [
+        ["train", "spatial", "--output", str(runs["s1"])],
+        ["train", "temporal", "--output", str(runs["s2"]), "--init-adapters", str(runs["s1"] / "adapters")],
+        ["train", "movie", "--output", str(runs["s3"]), "--init-adapters", str(runs["s2"] / "adapters")],
+    ]
+    for argv in chain:
+        args = _cli([*argv, *common])
+        assert args.func(args) == 0
+    out = capsys.readouterr().out
+    assert "warning" not in out and "it/s, ETA" in out and "peak memory" in out
+    configs = {k: MovieFactoryUNet.read_config(v / "adapters")[0] for k, v in runs.items()}
+    assert configs["s1"].window() == 16  # stage 1 saw single frames: the sampler's default window
+    assert (configs["s2"].num_frames, configs["s3"].num_frames, configs["s3"].fps) == (16, 16, 8)
+    log = json.loads((runs["s2"] / "log.jsonl").read_text().splitlines()[-1])
+    assert log["it_s"] > 0 and log["eta_s"] == 0 and log["peak_mem_mb"] > 0
+
+    backend = MovieFactoryBackend(tiny_sd2, runs["s3"] / "adapters", steps=1, scheduler="ddim", guidance=1.0)
+    movie = Movie(request="a race", title="Race", style=Style(width=32, height=16),
+                  scenes=[Scene(id="s01", prompt="a square slides", duration_s=2.0, seed=1)])  # fmt: skip
+    backend.prepare(movie)
+    assert backend.pipe is not None
+    seen: list[int] = []
+    backend.pipe.unet.register_forward_pre_hook(lambda _m, a: seen.append(a[0].shape[2]))
+    clip = backend.render(movie, movie.scenes[0], tmp_path / "clip.mp4")
+    assert seen == [16] and clip.num_frames == 16 and clip.fps == 8
+    assert not any("window" in w for w in clip.warnings)
+
+    # stage 2 without --init-adapters says so
+    args = _cli(["train", "temporal", "--output", str(tmp_path / "lone"), *common, "--frames", "2"])
+    assert args.func(args) == 0
+    assert "warning: stage temporal starts without --init-adapters" in capsys.readouterr().out
+
+
+def test_validation_samples_and_precision_checks(tiny_sd2: Path, clip_folder: Path, tmp_path: Path) -> None:
+    from moviefactory.media import probe, read_frames
+
+    result = train(
+        make_cfg(
+            tiny_sd2, clip_folder, tmp_path / "v", frames=3, validate_every=2, validate_steps=2, steps=3
+        ),
+        TEMPORAL,
+    )
+    assert [p.relative_to(tmp_path / "v").as_posix() for p in result.samples] == [
+        "samples/step-00000002/webvid.mp4",
+        "samples/step-00000003/webvid.mp4",
+    ]
+    frames = read_frames(result.samples[0])
+    info = probe(result.samples[0])
+    assert frames.shape == (3, 16, 32, 3) and frames.std() > 1.0 and abs(info.fps - 8) < 1e-6
+    with pytest.raises(InputError, match="fp16 needs a CUDA GPU"):
+        train(make_cfg(tiny_sd2, clip_folder, tmp_path / "h", mixed_precision="fp16"), TEMPORAL)
+    with pytest.raises(InputError, match="must be tensorboard or wandb"):
+        make_cfg(tiny_sd2, clip_folder, tmp_path / "t", log_with="mlflow").check()

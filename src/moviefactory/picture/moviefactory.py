@@ -1,8 +1,14 @@
 """The paper's picture backend: SD2 text encoder + MovieFactoryUNet + a diffusers scheduler + VAE.
 
 `MovieFactoryPipeline` is the sampler (usable on its own); `MovieFactoryBackend` adapts it to the picture
-stage's PictureBackend protocol: one scene -> one MP4 at the model's native 8 fps (the paper's rate; the
-pipeline later interpolates to the output fps).
+stage's PictureBackend protocol: one scene -> one MP4 at the model's native frame rate (its config's `fps`:
+the rate its temporal layers trained at, 8 in the paper; the pipeline later interpolates to the output fps).
+
+Scenes longer than the model's window (its training clip length) are denoised as one latent video in
+overlapping windows (FreeNoise / MultiDiffusion style): every step runs the UNet on each window and blends
+the overlapping predictions with pyramid weights, and the initial noise of frames past the first window
+repeats the first window's noise in shuffled blocks (FreeNoise's noise rescheduling), so content stays
+coherent across the whole scene.
 
 Sampling follows the diffusers text-to-image recipe: classifier-free guidance with one batched UNet call per
 step, `scheduler.scale_model_input` / `scheduler.step` so each scheduler's own prediction type (epsilon for
@@ -12,7 +18,6 @@ seeded CPU generator so a seed gives the same video on any device.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,8 +39,24 @@ SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
     "dpm++": ("DPMSolverMultistepScheduler", {"algorithm_type": "dpmsolver++", "solver_order": 2}),
     "euler": ("EulerDiscreteScheduler", {}),
 }
-NATIVE_FPS = 8
-WINDOW_STRENGTH = 0.75  # how much of a chained window is re-noised from the previous window's last frame
+
+
+def context_windows(num_frames: int, window: int, overlap: int) -> list[int]:
+    """Start frames of the windows covering 0..num_frames-1: stride window - overlap, the last window
+    flush with the end. One window when the clip fits."""
+    if num_frames <= window:
+        return [0]
+    if not 0 <= overlap < window:
+        raise InputError(f"overlap must be in [0, window), got {overlap} for window {window}")
+    starts = list(range(0, num_frames - window + 1, window - overlap))
+    if starts[-1] != num_frames - window:
+        starts.append(num_frames - window)
+    return starts
+
+
+def default_overlap(window: int) -> int:
+    """A quarter of the window (FreeNoise's 16/4), at least one frame so windows always couple."""
+    return max(1, window // 4) if window > 1 else 0
 
 
 def make_scheduler(name: str, config: dict[str, Any]) -> Any:
@@ -129,6 +150,9 @@ class MovieFactoryPipeline:
         *,
         negative_prompt: str = "",
         num_frames: int = 16,
+        window: int | None = None,
+        overlap: int | None = None,
+        shuffle_noise: bool = True,
         height: int = 320,
         width: int = 768,
         steps: int = 30,
@@ -137,10 +161,14 @@ class MovieFactoryPipeline:
         domain: str | None = None,
         seed: int = 0,
         init_latent: torch.Tensor | None = None,
-        strength: float = WINDOW_STRENGTH,
+        strength: float = 1.0,
         decode_chunk: int = 8,
         progress: ProgressFn | None = None,
     ) -> VideoResult:
+        """Sample one video of `num_frames` frames. `window` (default: the model's) frames are denoised
+        together; longer videos use overlapping windows (`overlap`, default a quarter) blended every step,
+        with FreeNoise noise rescheduling unless `shuffle_noise` is False. `init_latent` (1, C, h, w) starts
+        every frame from that latent re-noised to `strength` (continuity from a previous scene)."""
         import numpy as np
         import torch
 
@@ -155,6 +183,9 @@ class MovieFactoryPipeline:
         if not 0.0 < strength <= 1.0:
             raise InputError(f"strength must be in (0, 1], got {strength}")
         unet = self.unet
+        window = window or unet.config.window()
+        overlap = default_overlap(window) if overlap is None else overlap
+        starts = context_windows(num_frames, window, overlap)
         domain = domain or unet.config.default_domain()
         domain_id = unet.domain_index(domain)
         dev, dtype = unet.device, unet.dtype
@@ -172,7 +203,16 @@ class MovieFactoryPipeline:
         gen = torch.Generator("cpu").manual_seed(seed)
         c = unet.base.config.in_channels
         shape = (1, c, num_frames, height // f, width // f)
-        noise = torch.randn(shape, generator=gen, dtype=torch.float32).to(dev)
+        noise = torch.randn(shape, generator=gen, dtype=torch.float32)
+        if shuffle_noise and len(starts) > 1:
+            # FreeNoise: frames past the first window reuse earlier noise frames in shuffled blocks
+            stride = window - overlap if window > overlap else 1
+            for i in range(window, num_frames, stride):
+                lo = max(0, i - window)
+                src = torch.arange(lo, lo + stride)[torch.randperm(stride, generator=gen)]
+                n_i = min(stride, num_frames - i)
+                noise[:, :, i : i + n_i] = noise[:, :, src[:n_i]]
+        noise = noise.to(dev)
         if init_latent is None:
             latents = noise * sched.init_noise_sigma
         else:
@@ -188,17 +228,30 @@ class MovieFactoryPipeline:
             latents = sched.add_noise(init, noise, timesteps[:1])
         latents = latents.to(dtype)
 
-        # 5. denoise
+        # 5. denoise: per window one batched (CFG) UNet call; overlapping predictions blended with pyramid
+        #    weights (frame j of a window weighs min(j + 1, window - j)), normalised per frame
         ids = torch.full((embeds.shape[0],), domain_id, dtype=torch.long, device=dev)
+        span = min(window, num_frames)
+        ramp = torch.arange(span, device=dev, dtype=torch.float32)
+        weight = torch.minimum(ramp + 1, span - ramp)[None, None, :, None, None]  # (1, 1, span, 1, 1)
+        total_w = torch.zeros((1, 1, num_frames, 1, 1), device=dev)
+        for s0 in starts:
+            total_w[:, :, s0 : s0 + span] += weight
         with torch.inference_mode():
             for i, t in enumerate(timesteps):
-                inp = torch.cat([latents] * 2) if cfg else latents
-                inp = sched.scale_model_input(inp, t)
-                pred = unet(inp, t, embeds, ids)
-                if cfg:
-                    uncond, cond = pred.chunk(2)
-                    pred = uncond + guidance * (cond - uncond)
-                latents = sched.step(pred, t, latents, return_dict=False)[0]
+                pred = torch.zeros(shape, device=dev, dtype=torch.float32)
+                for s0 in starts:
+                    lat = latents[:, :, s0 : s0 + span]
+                    inp = torch.cat([lat] * 2) if cfg else lat
+                    inp = sched.scale_model_input(inp, t)
+                    p = unet(inp, t, embeds, ids).float()
+                    if cfg:
+                        uncond, cond = p.chunk(2)
+                        p = uncond + guidance * (cond - uncond)
+                    pred[:, :, s0 : s0 + span] += p * (weight if len(starts) > 1 else 1.0)
+                if len(starts) > 1:
+                    pred = pred / total_w
+                latents = sched.step(pred.to(latents.dtype), t, latents, return_dict=False)[0]
                 if progress is not None:
                     progress(i + 1, len(timesteps))
 
@@ -218,7 +271,7 @@ class MovieFactoryBackend:
     """`--picture moviefactory --model SD2_FOLDER [--adapters DIR]`: the paper's video model, 8 fps clips."""
 
     name: ClassVar[str] = "moviefactory"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: overlapping windows, temporal transformer layout
     parallel: ClassVar[bool] = False
 
     def __init__(
@@ -302,8 +355,9 @@ class MovieFactoryBackend:
         assert self.pipe is not None
         pipe = self.pipe
         w, h = movie.style.width, movie.style.height
-        n = max(1, round(scene.duration_s * NATIVE_FPS))
-        window = pipe.unet.config.num_frames
+        fps = pipe.unet.config.fps
+        n = max(1, round(scene.duration_s * fps))
+        window = pipe.unet.config.window()
         prompt = scene.prompt
         look = movie.style.look
         if look and look.lower() not in prompt.lower():
@@ -336,39 +390,28 @@ class MovieFactoryBackend:
                     f"moviefactory: no latent of scene {prev} in this run; {scene.id} starts from noise"
                 )
 
-        windows = math.ceil(n / window)
-        if windows > 1:
+        starts = context_windows(n, window, default_overlap(window))
+        if len(starts) > 1:
             warnings.append(
-                f"moviefactory: {n} frames exceed the model's {window}-frame window; rendered as {windows} "
-                "windows, each started from the previous window's last frame"
+                f"moviefactory: {n} frames exceed the model's {window}-frame window; denoised together in "
+                f"{len(starts)} overlapping windows (overlap {default_overlap(window)}), blended every step"
             )
-        total = windows * self.steps
-        chunks: list[np.ndarray] = []
-        last: torch.Tensor | None = init
-        for k in range(windows):
-            frames_k = min(window, n - k * window)
-            base_done = k * self.steps
 
-            def report(done: int, _total: int, base_done: int = base_done) -> None:
-                if progress is not None:
-                    progress(min(base_done + done, total), total)
+        def report(done: int, total: int) -> None:
+            if progress is not None:
+                progress(done, total)
 
-            res = pipe(
-                prompt, negative_prompt=self.negative_prompt, num_frames=frames_k, height=h, width=w,
-                steps=self.steps, guidance=self.guidance, scheduler=self.scheduler, domain=domain,
-                seed=(scene.seed + k) % 2**63, init_latent=last,
-                strength=(1.0 - self.continuity) if (k == 0 and init is not None) else WINDOW_STRENGTH,
-                progress=report,
-            )  # fmt: skip
-            chunks.append(res.frames)
-            last = res.latents[:, :, -1].contiguous()  # (1, C, h, w)
-        assert last is not None
-        frames = np.concatenate(chunks)
+        res = pipe(
+            prompt, negative_prompt=self.negative_prompt, num_frames=n, window=window, height=h, width=w,
+            steps=self.steps, guidance=self.guidance, scheduler=self.scheduler, domain=domain,
+            seed=scene.seed % 2**63, init_latent=init,
+            strength=(1.0 - self.continuity) if init is not None else 1.0, progress=report,
+        )  # fmt: skip
+        frames = res.frames
+        last = res.latents[:, :, -1].contiguous()  # (1, C, h, w)
         self._last_latents[scene.id] = last
         if self.continuity > 0:
             with atomic_output(out.parent / "last_latent.npy") as tmp, open(tmp, "wb") as fh:
                 np.save(fh, last.numpy())
-        write_video(frames, out, fps=NATIVE_FPS, size=(w, h))
-        return Clip(
-            path=out, width=w, height=h, fps=NATIVE_FPS, num_frames=n, backend=self.name, warnings=warnings
-        )
+        write_video(frames, out, fps=fps, size=(w, h))
+        return Clip(path=out, width=w, height=h, fps=fps, num_frames=n, backend=self.name, warnings=warnings)

@@ -93,7 +93,14 @@ def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
     p.add_argument("--keep-checkpoints", type=int, default=3, help="newest checkpoints kept (default 3)")
     p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in backward")
     p.add_argument("--workers", type=int, default=2, help="data loader worker processes (default 2)")
-    p.add_argument("--log-every", type=int, default=10, help="print the loss every N steps (default 10)")  # fmt: skip
+    p.add_argument("--log-every", type=int, default=10, help="print loss, it/s, ETA and peak memory every N steps (default 10)")  # fmt: skip
+    p.add_argument("--log-with", choices=["tensorboard", "wandb"], default=None,
+                   help="also log to this tracker through accelerate (logs in OUTPUT/logs)")  # fmt: skip
+    p.add_argument("--validate-every", type=int, default=0, metavar="N",
+                   help="every N steps write a short validation clip per domain to OUTPUT/samples/ (default 0: off)")  # fmt: skip
+    p.add_argument("--validate-prompt", default="a red car driving along a coastal road at sunset",
+                   help="the validation clips' prompt")  # fmt: skip
+    p.add_argument("--validate-steps", type=int, default=20, help="denoising steps per validation clip (default 20)")  # fmt: skip
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -119,6 +126,8 @@ def config_from_args(args: argparse.Namespace) -> object:
         keep_checkpoints=args.keep_checkpoints, gradient_checkpointing=args.gradient_checkpointing,
         init_adapters=args.init_adapters, resume=args.resume, caption_dropout=args.caption_dropout,
         warmup_steps=args.warmup_steps, num_workers=args.workers, log_every=args.log_every,
+        log_with=args.log_with, validate_every=args.validate_every, validate_prompt=args.validate_prompt,
+        validate_steps=args.validate_steps,
     )  # fmt: skip
     cfg.check()
     return cfg
@@ -138,6 +147,8 @@ def handler(args: argparse.Namespace) -> int:
         return 0
     last = f", last loss {result.losses[-1]:.5f}" if result.losses else ""
     skipped = sum(result.skipped.values())
+    for w in result.warnings:
+        print(f"warning: {w}")
     print(
         f"trained {result.stage}: steps {result.start_step}->{result.steps}{last}; "
         f"{skipped} videos skipped; adapters in {result.adapters}"

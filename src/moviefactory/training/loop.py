@@ -9,7 +9,8 @@ accelerate state (+ our step counter and skip log) that a resumed run continues 
 
 Output folder:
     train_config.json                 the TrainConfig of the first run
-    log.jsonl                         one line per optimizer step: step, loss, lr
+    log.jsonl                         one line per optimizer step: step, loss, lr, it_s, eta_s, peak_mem_mb
+    samples/step-00000500/<domain>.mp4  validation clips (with --validate-every)
     checkpoints/step-00000500/        accelerate state: adapters/ (new modules, safetensors), optimizer,
                                       scheduler, RNG states, custom_checkpoint_*.pkl (step counter, EMA)
     adapters/                         the final new modules (EMA weights when --ema), loadable with
@@ -44,6 +45,7 @@ Stage = Literal["spatial", "temporal", "movie"]
 MixedPrecision = Literal["no", "fp16", "bf16"]
 CHECKPOINT_RE = re.compile(r"^step-(\d+)$")
 VAE_CHUNK = 16  # frames per VAE encode call: bounds activation memory at 768x320
+_FP16_ON_CPU = "--mixed-precision fp16 needs a CUDA GPU; on CPU use bf16 or no"
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ class TrainConfig:
     weight_decay: float = 0.0  # 0: decay would pull the domain norms' alpha (init 1) towards 0
     num_workers: int = 2
     log_every: int = 10
+    log_with: Literal["tensorboard", "wandb"] | None = None  # an accelerate tracker for loss/lr/speed
+    validate_every: int = 0  # 0: no validation samples; N: a short clip per domain every N steps
+    validate_prompt: str = "a red car driving along a coastal road at sunset"
+    validate_steps: int = 20  # denoising steps of a validation sample
 
     def check(self) -> None:
         """Raise InputError naming the first bad value."""
@@ -108,6 +114,19 @@ class TrainConfig:
             raise InputError(f"--workers must be >= 0, got {self.num_workers}")
         if not self.data:
             raise InputError("no --data given")
+        if self.validate_every < 0 or self.validate_steps < 1:
+            raise InputError(
+                f"--validate-every must be >= 0 and --validate-steps >= 1, got {self.validate_every}, "
+                f"{self.validate_steps}"
+            )
+        if self.log_with is not None:
+            from accelerate.utils import is_tensorboard_available, is_wandb_available
+
+            available = {"tensorboard": is_tensorboard_available, "wandb": is_wandb_available}
+            if self.log_with not in available:
+                raise InputError(f"--log-with must be tensorboard or wandb, got {self.log_with!r}")
+            if not available[self.log_with]():
+                raise InputError(f"--log-with {self.log_with}: not installed (pip install {self.log_with})")
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -126,6 +145,8 @@ class TrainResult:
     skipped: dict[str, int]  # reason -> unusable videos (index time + load time, whole run)
     checkpoints: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # also printed when the run starts
+    samples: list[Path] = field(default_factory=list)  # validation clips written
 
 
 class _Progress:
@@ -178,13 +199,20 @@ class Trainer:
         from diffusers import DDPMScheduler
         from diffusers.optimization import get_scheduler
 
-        from moviefactory.models.loading import load_sd2_components
+        from moviefactory.models.loading import load_sd2_components, quiet_hf
         from moviefactory.models.unet import MovieFactoryConfig, MovieFactoryUNet
 
         # 1. check inputs before anything heavy
         cfg.check()
         self.cfg, self.stage = cfg, stage
         self.frames = cfg.frames or stage.default_frames
+        self.warnings: list[str] = []
+        if stage.name != "spatial" and cfg.init_adapters is None:
+            self.warnings.append(
+                f"stage {stage.name} starts without --init-adapters: its spatial adapters are untrained "
+                "(the paper's chain: spatial -> temporal --init-adapters S1/adapters -> movie "
+                "--init-adapters S2/adapters)"
+            )
         checkpoint = find_checkpoint(cfg.output, cfg.resume) if cfg.resume else None
         if checkpoint is not None:
             saved = json.loads((checkpoint / "trainer.json").read_text())
@@ -194,14 +222,22 @@ class Trainer:
                 )
 
         # 2. accelerator: devices, processes, mixed precision
+        if cfg.mixed_precision == "fp16" and not torch.cuda.is_available():
+            raise InputError(_FP16_ON_CPU)
         try:
             self.accelerator = Accelerator(
                 mixed_precision=cfg.mixed_precision,
-                project_config=ProjectConfiguration(project_dir=str(cfg.output)),
+                project_config=ProjectConfiguration(
+                    project_dir=str(cfg.output), logging_dir=str(cfg.output / "logs")
+                ),
+                log_with=cfg.log_with,
             )
         except ValueError as exc:  # e.g. fp16 without a GPU
             raise InputError(f"--mixed-precision {cfg.mixed_precision}: {exc}") from exc
         acc = self.accelerator
+        if acc.mixed_precision == "fp16" and acc.device.type == "cpu":
+            # CPU autocast has no fp16 matmuls against the float32 trained layers
+            raise InputError(_FP16_ON_CPU)
         self.weight_dtype = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(
             acc.mixed_precision, torch.float32
         )
@@ -226,17 +262,20 @@ class Trainer:
             else:
                 domains = list(MovieFactoryConfig().domains)
                 domains += [d for d in dict.fromkeys(sources_domains) if d not in domains]
-                mf_config = MovieFactoryConfig(
-                    base=str(cfg.model), domains=domains, num_frames=self.frames, fps=round(cfg.fps)
-                )
+                mf_config = MovieFactoryConfig(base=str(cfg.model), domains=domains)
                 model = MovieFactoryUNet.from_base(comps.unet, mf_config)
+        if not stage.independent_frames:
+            # the clip length and rate the temporal layers see here are the sampler's window and frame rate
+            model.config.num_frames = self.frames
+            model.config.fps = round(cfg.fps)
         for d in sources_domains:
             model.domain_index(d)  # InputError for a domain the (loaded) model does not have
-        model.base.to(self.weight_dtype)
-        comps.text_encoder.to(acc.device, self.weight_dtype)
         vae_dtype = torch.float32 if self.weight_dtype == torch.float16 else self.weight_dtype
         vae: Any = comps.vae  # diffusers' lazy modules leave AutoencoderKL untyped for mypy
-        self.vae = vae.to(acc.device, vae_dtype)
+        with quiet_hf():  # casting warns "modules ... kept in float32: []" for SD2, which has none
+            model.base.to(self.weight_dtype)
+            comps.text_encoder.to(acc.device, self.weight_dtype)
+            self.vae = vae.to(acc.device, vae_dtype)
         self.text_encoder = comps.text_encoder
         trainable = model.set_trainable(stage.name)
         if cfg.gradient_checkpointing:
@@ -467,6 +506,12 @@ class Trainer:
                 f"steps {self.start_step}->{cfg.steps}, {acc.num_processes} process(es), "
                 f"precision {acc.mixed_precision}"
             )
+            for w in self.warnings:
+                acc.print(f"[train {self.stage.name}] warning: {w}")
+        if cfg.log_with is not None:
+            acc.init_trackers(f"moviefactory-{self.stage.name}", config=cfg.to_json())
+        samples: list[Path] = []
+        speed = _Speed(self.start_step, cfg.steps)
         losses: list[float] = []
         group: list[dict[str, Any]] = []
         micro = self.start_step * cfg.grad_accum
@@ -487,19 +532,28 @@ class Trainer:
                 group = []
                 losses.append(loss)
                 step = self.progress.step
+                it_s, eta_s = speed.tick(step)
+                record = {"step": step, "loss": loss, "lr": self.lr_scheduler.get_last_lr()[0],
+                          "it_s": it_s, "eta_s": eta_s, "peak_mem_mb": _peak_memory_mb(acc.device)}  # fmt: skip
                 if log is not None:
-                    log.write(
-                        json.dumps({"step": step, "loss": loss, "lr": self.lr_scheduler.get_last_lr()[0]})
-                        + "\n"
-                    )
+                    log.write(json.dumps(record) + "\n")
                     log.flush()
+                if cfg.log_with is not None:
+                    acc.log({k: v for k, v in record.items() if k != "step"}, step=step)
                 if cfg.log_every and step % cfg.log_every == 0:
-                    acc.print(f"[train {self.stage.name}] step {step}/{cfg.steps} loss {loss:.5f}")
+                    acc.print(
+                        f"[train {self.stage.name}] step {step}/{cfg.steps} loss {loss:.5f} "
+                        f"{it_s:.2f} it/s, ETA {_clock(eta_s)}, peak memory {record['peak_mem_mb']:.0f} MB"
+                    )
                 if step % cfg.checkpoint_every == 0 or step == cfg.steps:
                     self.save_checkpoint()
+                if cfg.validate_every and (step % cfg.validate_every == 0 or step == cfg.steps):
+                    samples += self.validate()
         finally:
             if log is not None:
                 log.close()
+            if cfg.log_with is not None:
+                acc.end_training()
         adapters = self.save_adapters()
         if acc.is_main_process and self.progress.skips.total:
             acc.print(f"[train {self.stage.name}] {self.progress.skips.summary()}")
@@ -513,7 +567,72 @@ class Trainer:
             skipped=dict(self.progress.skips.counts),
             checkpoints=list(self.checkpoints),
             seconds=time.perf_counter() - t0,
+            warnings=list(self.warnings),
+            samples=samples,
         )
+
+    def validate(self) -> list[Path]:
+        """A short clip per trained-on domain with the current weights (main process only), written as
+        samples/step-N/<domain>.mp4: the stage's clip length at the training size, a fixed seed."""
+        import torch
+
+        from moviefactory.media import write_video
+        from moviefactory.picture.moviefactory import MovieFactoryPipeline
+
+        acc, cfg = self.accelerator, self.cfg
+        written: list[Path] = []
+        if acc.is_main_process:
+            model = self.unwrapped
+            model.eval()
+            pipe = MovieFactoryPipeline(
+                model, self.vae, self.text_encoder, self.tokenizer, dict(self.noise_scheduler.config)
+            )
+            folder = cfg.output / "samples" / f"step-{self.progress.step:08d}"
+            w, h = cfg.size
+            frames = model.config.window() if self.stage.independent_frames else self.frames
+            for domain in dict.fromkeys(self.domains[i] for i in self.dataset._domain_ids.tolist()):
+                with acc.autocast():
+                    res = pipe(cfg.validate_prompt, num_frames=frames, height=h, width=w, steps=cfg.validate_steps,
+                               scheduler="ddim", domain=domain, seed=cfg.seed)  # fmt: skip
+                out = folder / f"{domain}.mp4"
+                write_video(res.frames, out, fps=model.config.fps, size=(w, h))
+                written.append(out)
+            model.train()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        acc.wait_for_everyone()
+        return written
+
+
+class _Speed:
+    """Optimizer steps per second over the last few steps, and the time left at that rate."""
+
+    def __init__(self, start_step: int, total: int, window: int = 20) -> None:
+        self.total = total
+        self.marks: list[tuple[int, float]] = [(start_step, time.perf_counter())]
+        self.window = window
+
+    def tick(self, step: int) -> tuple[float, float]:
+        self.marks = [*self.marks[-self.window :], (step, time.perf_counter())]
+        (s0, t0), (s1, t1) = self.marks[0], self.marks[-1]
+        it_s = (s1 - s0) / max(t1 - t0, 1e-9)
+        return it_s, (self.total - step) / max(it_s, 1e-9)
+
+
+def _peak_memory_mb(device: torch.device) -> float:
+    """Peak accelerator memory allocated by torch on CUDA, else this process's peak RSS (MB)."""
+    import resource
+
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def _clock(seconds: float) -> str:
+    s = int(min(seconds, 99 * 3600))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 def train(cfg: TrainConfig, stage: StageSpec) -> TrainResult:
