@@ -40,7 +40,7 @@ def test_page_has_the_form_and_its_assets(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     for needle in ('id="make-form"', 'id="make-text"', 'id="make-seed"', 'id="make-scenes"', 'id="make-aspect"',
-                   'id="jobs"', 'id="movies"', 'id="scene-table"', "/static/app.js", "/static/style.css"):  # fmt: skip
+                   'id="jobs"', 'id="movies"', 'id="storyboard"', "/static/app.js", "/static/style.css"):  # fmt: skip
         assert needle in page.text
     js = client.get("/static/app.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]

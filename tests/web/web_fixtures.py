@@ -3,7 +3,10 @@ at test time. No pipeline renders: jobs run small injected job functions."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,3 +66,35 @@ def make_folder(out: Path, *, request: str = REQUEST, seed: int = 0, with_movie:
             "1\n00:00:00,000 --> 00:00:01,000\nReady?\n\n2\n00:00:01,000 --> 00:00:02,500\nGo!\n"
         )
     return ws
+
+
+class LiveStudio:
+    """The studio app served by uvicorn on a free loopback port in a thread (a real HTTP server for the
+    browser and for raw-socket tests). Use as a context manager; `.url` is its base URL."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1") -> None:
+        import socket
+
+        import uvicorn
+
+        with socket.socket() as s:
+            s.bind((host, 0))
+            self.port = int(s.getsockname()[1])
+        self.host = host
+        self.url = f"http://{host}:{self.port}"
+        self.app = app
+        self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, name="live-studio", daemon=True)
+
+    def __enter__(self) -> LiveStudio:
+        self.thread.start()
+        end = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > end or not self.thread.is_alive():
+                raise RuntimeError("the studio did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)

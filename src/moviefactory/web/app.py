@@ -52,7 +52,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from moviefactory.config import Settings
 from moviefactory.errors import InputError, MovieFactoryError, WorkspaceError
 from moviefactory.progress import Reporter
-from moviefactory.spec import ASPECT_SIZES, MAX_SCENES, Camera, Movie, Shot, check_text
+from moviefactory.spec import ASPECT_SIZES, MAX_SCENES, Camera, Mood, Movie, Shot, Transition, check_text
 from moviefactory.web.jobs import Job, JobQueue, Runner
 from moviefactory.workspace import MANIFEST, Workspace, atomic_output, slugify
 
@@ -507,6 +507,8 @@ def create_app(
             "aspects": list(ASPECT_SIZES),
             "shots": [s.value for s in Shot],
             "cameras": [c.value for c in Camera],
+            "moods": [m.value for m in Mood],
+            "transitions": [t.value for t in Transition],
             "writers": WRITERS.names(),
             "pictures": PICTURE.names(),
             "defaults": {
