@@ -45,13 +45,15 @@ class Settings(BaseSettings):
     # extra chat-completions body fields (--llm-option key=value), e.g. {"options": {"num_ctx": 16384}} for Ollama
     llm_options: dict[str, Any] = {}
     llm_stream: bool = True  # stream the reply (progress in tokens); off for servers that mishandle SSE
+    characters: Path | None = None  # a character bank (JSON) for the llm and crew writers
 
     # picture
     picture: str = "animatic"
     model: Path | None = None  # a Stable Diffusion 2 folder (moviefactory) or a diffusers pipeline folder
-    adapters: Path | None = None  # saved MovieFactory adapters/temporal layers
+    adapters: Path | None = None  # saved MovieFactory adapters/temporal layers, or a MotionAdapter (diffusers)
     steps: int = Field(default=30, ge=1, le=500)
     guidance: float = Field(default=7.5, ge=0.0, le=50.0)
+    negative_prompt: str = Field(default="", max_length=2000)  # classifier-free guidance's "away from" text
     scheduler: Literal["ddim", "dpm++", "euler"] = "dpm++"
     domain: str | None = None
     continuity: float = Field(default=0.0, ge=0.0, lt=1.0)  # start a scene from the previous scene's noised last latent

@@ -28,3 +28,5 @@ class Writer(Protocol):
 WRITERS: Registry[type[Writer]] = Registry("script")
 WRITERS.add("builtin", "moviefactory.script.builtin:BuiltinWriter", summary="offline story writer (MiniLM)")
 WRITERS.add("llm", "moviefactory.script.llm:LLMWriter", summary="any OpenAI-compatible chat endpoint")
+WRITERS.add("crew", "moviefactory.script.crew:CrewWriter",
+            summary="staged crew on an OpenAI-compatible model: outline, cast, shots, critique")  # fmt: skip

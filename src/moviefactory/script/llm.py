@@ -27,6 +27,7 @@ the request; a prompt without "4K" gets the style's look appended (the paper's r
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -42,13 +43,15 @@ from moviefactory.script import prompts
 from moviefactory.script.builtin import scene_seed
 from moviefactory.script.llm_client import ChatClient, Transcript, one_line
 from moviefactory.script.tables import COLORS
-from moviefactory.spec import MAX_SCENES, Movie, Style, check_text, json_schema
+from moviefactory.spec import MAX_SCENES, Character, Movie, Style, check_text, json_schema
 
 if TYPE_CHECKING:
     from moviefactory.config import Settings
     from moviefactory.progress import Reporter
 
 T = TypeVar("T")
+# The Movie schema, built once (pydantic takes ~15 ms a call; read-only here: prompts and body serialise it).
+movie_schema = functools.cache(json_schema)
 MAX_REPLY_TOKENS = 32768
 
 _SYNONYMS: dict[str, dict[str, str]] = {
@@ -139,17 +142,20 @@ class LLMWriter:
         request = check_text(request, what="request")
         if scenes is not None and not 1 <= scenes <= MAX_SCENES:
             raise InputError(f"scenes must be between 1 and {MAX_SCENES}, got {scenes}")
-        schema = json_schema()
+        schema = movie_schema()
         messages: list[dict[str, str]] = [
             {"role": "system", "content": prompts.system_prompt(schema, scenes=scenes)},
             {"role": "user", "content": prompts.user_prompt(request, scenes=scenes, style=style)},
         ]
         self.client.purpose = "script"
-        movie, problem = self.converse(
-            messages, reply_budget(scenes), seed=seed, schema=schema,
-            read=lambda text: self.read_movie(text, request=request, scenes=scenes, seed=seed, style=style),
-            repair=lambda problem: prompts.repair_prompt(problem, scenes=scenes),
-        )  # fmt: skip
+        try:
+            movie, problem = self.converse(
+                messages, reply_budget(scenes), seed=seed, schema=schema,
+                read=lambda text: self.read_movie(text, request=request, scenes=scenes, seed=seed, style=style),
+                repair=lambda problem: prompts.repair_prompt(problem, scenes=scenes),
+            )  # fmt: skip
+        finally:
+            self.client.close()
         if movie is None:
             raise ScriptError(
                 f"the LLM {self.model!r} at {redact_url(self.base_url)} gave no valid script in {self.retries} "
@@ -159,7 +165,7 @@ class LLMWriter:
 
     def converse(
         self, messages: list[dict[str, str]], max_tokens: int, *, seed: int, schema: dict[str, Any] | None,
-        read: Callable[[str], T], repair: Callable[[str], str],
+        read: Callable[[str], T], repair: Callable[[str], str], schema_name: str = "movie",
     ) -> tuple[T | None, str]:  # fmt: skip
         """Ask until `read(text)` accepts a reply (steps 2-5): (its result or None, the last problem).
 
@@ -168,7 +174,9 @@ class LLMWriter:
         asked = 0
         while asked < self.retries:
             # 2. ask
-            reply = self.client.complete(messages, max_tokens=max_tokens, seed=seed, schema=schema)
+            reply = self.client.complete(
+                messages, max_tokens=max_tokens, seed=seed, schema=schema, schema_name=schema_name
+            )
             asked += 1
             if reply.refusal:
                 raise ScriptError(f"the model {self.model!r} refused: {one_line(reply.refusal, 240)}")
@@ -205,9 +213,13 @@ class LLMWriter:
         return None, problem
 
     # -- replies ----------------------------------------------------------------------------------------
-    def read_movie(self, content: str, *, request: str, scenes: int | None, seed: int, style: Style) -> Movie:
-        """A reply's text -> a valid Movie, or Invalid with what to tell the model."""
-        data = normalise(extract_json(content), style=style)
+    def read_movie(
+        self, content: str, *, request: str, scenes: int | None, seed: int, style: Style,
+        bank: list[Character] | None = None,
+    ) -> Movie:  # fmt: skip
+        """A reply's text -> a valid Movie, or Invalid with what to tell the model. With a character `bank`,
+        the bank replaces the reply's characters and every scene prompt carries its subjects' descriptions."""
+        data = normalise(extract_json(content), style=style, bank=bank)
         data.update(
             schema_version=1, request=request, style=style.model_dump(mode="json"), writer=self.writer_name
         )
@@ -227,7 +239,48 @@ class LLMWriter:
             movie = Movie.model_validate(data)
         except ValidationError as exc:
             raise Invalid(errors_line(exc)) from exc
-        return movie.model_copy(update={"style": style})
+        movie = movie.model_copy(update={"style": style})
+        return with_descriptions(movie) if bank else movie
+
+
+def load_bank(path: Path) -> list[Character]:
+    """A user's character bank: a JSON list of characters, or {"characters": [...]} (spec.Character fields)."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"--characters {path}: cannot read it ({exc.strerror or exc})") from exc
+    except ValueError as exc:
+        raise InputError(f"--characters {path}: not JSON ({exc})") from exc
+    if isinstance(data, dict):
+        data = data.get("characters")
+    if not isinstance(data, list) or not 1 <= len(data) <= 16:
+        raise InputError(
+            f'--characters {path}: expected a list of 1-16 characters (or {{"characters": [...]}})'
+        )
+    try:
+        bank = [Character.model_validate(c) for c in data]
+    except ValidationError as exc:
+        raise InputError(f"--characters {path}: {errors_line(exc, limit=2)}") from exc
+    if len({c.id for c in bank}) != len(bank):
+        raise InputError(f"--characters {path}: character ids must be unique")
+    return bank
+
+
+def with_descriptions(movie: Movie) -> Movie:
+    """Every scene prompt carries each of its subjects' fixed description verbatim (the character bank's rule):
+    the name in the prompt is replaced by the description, or the description leads the prompt."""
+    scenes = []
+    for sc in movie.scenes:
+        prompt = sc.prompt
+        for cid in sc.subjects:
+            char = movie.character(cid)
+            desc = char.description.strip().rstrip(".")
+            if not desc or desc.lower() in prompt.lower():
+                continue
+            at = prompt.lower().find(char.name.lower())
+            prompt = prompt[:at] + desc + prompt[at + len(char.name) :] if at >= 0 else f"{desc}, {prompt}"
+        scenes.append(sc.model_copy(update={"prompt": prompt[:1000]}))
+    return movie.model_copy(update={"scenes": scenes})
 
 
 def _join(head: str, tail: str) -> str:
@@ -264,7 +317,7 @@ def _enum_key(value: str) -> str:
     return v[: -len("-shot")] if v.endswith("-shot") else v
 
 
-def normalise(data: Any, *, style: Style) -> dict[str, Any]:
+def normalise(data: Any, *, style: Style, bank: list[Character] | None = None) -> dict[str, Any]:
     if isinstance(data, list):
         data = {"scenes": data}
     if not isinstance(data, dict):
@@ -273,7 +326,9 @@ def normalise(data: Any, *, style: Style) -> dict[str, Any]:
         (only,) = data.values()
         if isinstance(only, dict) and "scenes" in only:
             data = only  # {"movie": {...}}
-    schema = json_schema()
+    if bank is not None:  # the fixed character bank wins over whatever characters the reply lists
+        data = {**data, "characters": [c.model_dump(mode="json") for c in bank]}
+    schema = movie_schema()
     defs = schema["$defs"]
 
     def keep(obj: Any, model: str | None) -> Any:

@@ -111,3 +111,101 @@ def shorter_prompt(problem: str) -> str:
         f"Your reply could not be used: {problem}. Write the complete JSON object again, shorter: keep every text "
         "field brief (prompts under 40 words, one short sentence elsewhere), no reasoning, no prose."
     )
+
+
+# -- the crew (crew.py): director -> casting -> screenwriter/storyboard -> script supervisor --------------
+def bank_text(characters: list[dict[str, Any]]) -> str:
+    """The character bank as the screenwriter sees it: ids, names and the fixed descriptions."""
+    lines = [f'- id "{c["id"]}": {c["name"]} ({c.get("kind") or "subject"}): "{c.get("description", "")}"'
+             for c in characters]  # fmt: skip
+    return (
+        'Character bank (use these ids in "subjects"; copy each description word for word into every prompt '
+        "that shows the character, so it looks the same in every scene):\n" + "\n".join(lines)
+    )
+
+
+def outline_prompt(request: str, *, scenes: int | None, schema: dict[str, Any]) -> list[dict[str, str]]:
+    """Director: the story outline, the tone, and the request's items that the movie must carry."""
+    count = f"exactly {scenes}" if scenes else f"{SCENE_RANGE[0]} to {SCENE_RANGE[1]}"
+    system = (
+        "You are the director of a film crew making a short AI-generated movie of two-second shots. Plan the "
+        "story before anyone writes prompts. Return ONE JSON object following this JSON Schema:\n"
+        + json.dumps(schema, separators=(",", ":"))
+        + '\n\n- "items": every thing the request names that the movie must carry: subjects, objects, the '
+        'setting, actions, time and weather; "words": lower-case word stems any of which shows the item '
+        '(e.g. ["repair", "fix"]); "draw": true for what can be seen.\n'
+        f'- "beats": {count} beats, one per two-second shot, each one sentence: introduce the subjects, build '
+        "up to a climax, end on a wide resolution. Every item appears in at least one beat.\n"
+        '- "tone": the whole movie\'s mood and tempo and a short background-music description.'
+    )
+    user = PAPER_PROMPT.replace("[User Input]", request) + "\n\nAnswer with the JSON object only."
+    return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def casting_prompt(request: str, outline: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, str]]:
+    """Casting: a character bank with one fixed visual description per recurring subject."""
+    system = (
+        "You are the casting and costume lead of a film crew. Define every recurring subject of the movie once, "
+        "so a picture generator draws it the same in every shot. Return ONE JSON object following this JSON "
+        "Schema:\n" + json.dumps(schema, separators=(",", ":")) + "\n\n"
+        '- "id": lower-case letters, digits, "-"; "name": as the story calls it; "kind": ONE plain drawable noun '
+        '("car", "dog", "person"); "description": its fixed look in at most 20 words (colour, size, clothing, '
+        'markings), written so it can be pasted into any prompt; "color": its main colour as "#rrggbb".\n'
+        "- Only subjects, never actions or events (a race is not a character)."
+    )
+    user = f"The request: {request}\n\nThe director's outline:\n{json.dumps(outline, ensure_ascii=False)}"
+    return [{"role": "system", "content": system}, {"role": "user", "content": user + "\n\nJSON only."}]
+
+
+def shots_prompt(
+    request: str, outline: dict[str, Any], characters: list[dict[str, Any]], *, scenes: int | None, style: Style,
+    schema: dict[str, Any],
+) -> list[dict[str, str]]:  # fmt: skip
+    """Screenwriter + storyboard: one scene per beat, with shot size and camera move named in the prompt."""
+    n = len(outline.get("beats", [])) or scenes
+    beats = "\n".join(f"{i + 1}. {b}" for i, b in enumerate(outline.get("beats", [])))
+    user = "\n\n".join([
+        PAPER_PROMPT.replace("[User Input]", request),
+        f'Title: {outline.get("title", "")}. Logline: {outline.get("logline", "")}',
+        f"The director's beats, one scene each ({n} scenes):\n{beats}",
+        bank_text(characters),
+        "Each prompt names its shot size and camera move in words (e.g. \"close-up, slow dolly in, of …\"); "
+        "keep time of day and weather continuous from scene to scene; every scene lasts about 2 seconds.",
+        f'End every prompt with the look: "{style.look}". Frame: {style.aspect}.',
+        "Answer with the JSON object only.",
+    ])  # fmt: skip
+    return [
+        {"role": "system", "content": "You are the screenwriter and storyboard artist of a film crew.\n\n"
+         + system_prompt(schema, scenes=n)},
+        {"role": "user", "content": user},
+    ]  # fmt: skip
+
+
+def critique_prompt(request: str, items: list[dict[str, Any]], script: dict[str, Any],
+                    schema: dict[str, Any]) -> list[dict[str, str]]:  # fmt: skip
+    """Script supervisor: check the script against the request and list what must change (nothing = approve)."""
+    checklist = "\n".join(f'- the {it["role"]} "{it["words"][0]}"' for it in items)
+    system = (
+        "You are the script supervisor of a film crew. Check the shooting script against the request and list "
+        "concrete problems a rewrite must fix. Return ONE JSON object following this JSON Schema:\n"
+        + json.dumps(schema, separators=(",", ":"))
+        + "\n\nCheck: every item of the request appears in some scene prompt; continuity (characters look the "
+        "same, time of day and weather progress plausibly, places follow each other); every scene lasts about "
+        '2 seconds; every prompt names its shot size and camera move. "problems": one short sentence each, '
+        "naming the scene id; an empty list approves the script."
+    )
+    user = f"The request: {request}\nItems it must carry:\n{checklist}\n\nThe script:\n" + json.dumps(
+        script, ensure_ascii=False
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": user + "\n\nJSON only."}]
+
+
+def revision_prompt(problems: list[str], *, scenes: int | None) -> str:
+    """The follow-up that asks the screenwriter to revise after the critique."""
+    count = f" Keep exactly {scenes} scenes." if scenes else ""
+    listed = "\n".join(f"- {p}" for p in problems)
+    return (
+        f"The script supervisor found these problems:\n{listed}\n"
+        "Revise the script to fix every one of them, changing as little else as possible. Reply with the "
+        f"complete corrected JSON object only, following the schema.{count}"
+    )
