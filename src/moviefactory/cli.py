@@ -45,8 +45,11 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
                        help="replace the folder's script.json with a new one (kept as script.prev.json)")  # fmt: skip
     g.add_argument("--picture", help="picture backend: animatic (default), moviefactory, diffusers")
     g.add_argument("--model", type=Path, help="model folder for --picture moviefactory/diffusers")
-    g.add_argument("--adapters", type=Path, help="trained MovieFactory adapters folder")
+    g.add_argument("--adapters", type=Path, help="trained MovieFactory adapters folder (moviefactory), or an "
+                   "AnimateDiff MotionAdapter folder to combine with an SD folder given as --model (diffusers)")  # fmt: skip
     g.add_argument("--steps", type=int, help="denoising steps")
+    g.add_argument("--guidance", type=float, help="classifier-free guidance scale (default 7.5; 1 = off)")
+    g.add_argument("--negative-prompt", dest="negative_prompt", help="what guidance steers away from")
     g.add_argument("--scheduler", choices=["ddim", "dpm++", "euler"], help="diffusion scheduler")
     g.add_argument("--device", help="torch device (default: cuda if available)")
     g.add_argument("--domain", help="domain normalisation to sample with (default: movie if trained, else webvid)")

@@ -104,7 +104,7 @@ def check_backends(settings: Settings, *, writer: bool = True) -> None:
 
     if writer:
         WRITERS.get(settings.writer)
-    PICTURE.get(settings.picture)
+    PICTURE.get(settings.picture).from_settings(settings)  # cheap: checks --model/--adapters, loads nothing
     SOUND.get(settings.sound)
 
 

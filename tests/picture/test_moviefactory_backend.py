@@ -242,3 +242,35 @@ def test_one_frame_at_init_matches_diffusers_stable_diffusion(
     ref = sd("a red car", height=32, width=64, num_inference_steps=3, guidance_scale=5.0, latents=noise,
              output_type="latent").images  # fmt: skip
     assert torch.allclose(ours.latents[:, :, 0], ref, atol=2e-5)
+
+
+def test_a_bad_model_fails_before_the_script_is_written(
+    sd2: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moviefactory.cli import main
+
+    out = tmp_path / "movies"
+    code = main(["make", "a race between a car and an airplane", "--picture", "moviefactory",
+                 "--model", str(tmp_path / "nowhere"), "--out", str(out)])  # fmt: skip
+    err = capsys.readouterr().err
+    assert (
+        code != 0 and "model folder" in err and "does not exist" in err and len(err.strip().splitlines()) == 1
+    )
+    assert not out.exists() or not any(out.iterdir())  # no movie folder, no script
+    code = main(["make", "a race", "--picture", "moviefactory", "--model", str(sd2), "--adapters",
+                 str(tmp_path), "--out", str(out)])  # fmt: skip
+    assert code != 0 and "is missing config.json" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_guidance_and_negative_prompt_flags_reach_the_backend(sd2: Path) -> None:
+    import argparse
+
+    from moviefactory.cli import _settings, _settings_args
+
+    parser = argparse.ArgumentParser()
+    _settings_args(parser)
+    args = parser.parse_args(["--model", str(sd2), "--guidance", "3.5", "--negative-prompt", "blurry, text"])
+    backend = MovieFactoryBackend.from_settings(_settings(args))
+    assert (backend.guidance, backend.negative_prompt) == (3.5, "blurry, text")
+    assert backend.identity()["negative_prompt"] == "blurry, text"

@@ -319,7 +319,7 @@ class MovieFactoryBackend:
         return cls(
             settings.model, settings.adapters, steps=settings.steps, guidance=settings.guidance,
             scheduler=settings.scheduler, domain=settings.domain, device=settings.device,
-            continuity=float(getattr(settings, "continuity", 0.0) or 0.0),
+            continuity=settings.continuity, negative_prompt=settings.negative_prompt,
         )  # fmt: skip
 
     def prepare(self, movie: Movie) -> None:
