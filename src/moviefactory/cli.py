@@ -41,6 +41,11 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
         g.add_argument("--llm-option", dest="llm_option", action="append", metavar="KEY=VALUE",
                        help="extra chat-completions field for the server (repeatable; JSON values; dotted keys "
                             "nest, e.g. options.num_ctx=16384 for Ollama)")  # fmt: skip
+        g.add_argument("--duration", dest="duration_s", type=_seconds, metavar="LENGTH",
+                       help="target movie length instead of --scenes: 60s, 1m30s, 90 (2 s a scene)")  # fmt: skip
+        g.add_argument("--language", help="language of subtitles and narration for --writer llm/crew (e.g. German)")
+        g.add_argument("--characters", type=Path, metavar="FILE",
+                       help="your character bank (JSON list of id/name/kind/description/color) for llm/crew")  # fmt: skip
         g.add_argument("--rewrite", action="store_true",
                        help="replace the folder's script.json with a new one (kept as script.prev.json)")  # fmt: skip
     g.add_argument("--picture", help="picture backend: animatic (default), moviefactory, diffusers")
@@ -65,6 +70,16 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
                    help="burn subtitles into the picture (movie.srt is always written)")  # fmt: skip
     g.add_argument("--executor", choices=["local", "ray"], help="where scenes render (default local)")
     g.add_argument("--workers", type=int, help="scene worker processes (default: one per core)")
+
+
+def _seconds(text: str) -> float:
+    """'60s', '1m30s', '2m', '90' -> seconds (argparse type: a bad value is a one-line usage error)."""
+    import re
+
+    m = re.fullmatch(r"\s*(?:(\d+(?:\.\d+)?)\s*m)?\s*(?:(\d+(?:\.\d+)?)\s*s?)?\s*", text.lower())
+    if not m or not (m.group(1) or m.group(2)):
+        raise argparse.ArgumentTypeError(f"expected a length like 60s, 1m30s or 90, got {text!r}")
+    return float(m.group(1) or 0) * 60 + float(m.group(2) or 0)
 
 
 def _settings(args: argparse.Namespace) -> Any:

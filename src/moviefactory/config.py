@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     llm_options: dict[str, Any] = {}
     llm_stream: bool = True  # stream the reply (progress in tokens); off for servers that mishandle SSE
     characters: Path | None = None  # a character bank (JSON) for the llm and crew writers
+    language: str | None = None  # subtitles and narration in this language (llm and crew writers), e.g. "German"
+    duration_s: float | None = Field(default=None, gt=0, le=600)  # target length instead of --scenes (2 s a scene)
 
     # picture
     picture: str = "animatic"
@@ -77,6 +79,15 @@ class Settings(BaseSettings):
     executor: Literal["local", "ray"] = "local"
     workers: int = Field(default=0, ge=0, le=256)  # 0: one per core (capped by the backend)
     retries: int = Field(default=1, ge=0, le=5)  # extra attempts for a failed scene
+
+    @model_validator(mode="after")
+    def _scenes_from_duration(self) -> Settings:
+        if self.duration_s is not None:
+            scenes = max(1, min(60, round(self.duration_s / 2.0)))  # the paper's two-second shots
+            if self.scenes is not None and self.scenes != scenes:  # (equal: a folder's own saved settings)
+                raise ValueError(f"give --scenes or --duration, not both ({self.duration_s:g} s is {scenes} scenes)")
+            self.scenes = scenes
+        return self
 
     @classmethod
     def settings_customise_sources(

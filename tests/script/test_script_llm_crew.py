@@ -113,7 +113,7 @@ def test_stages_are_typed_saved_and_resumed(llm: FakeLLM, tmp_path: Path) -> Non
     path.write_text(json.dumps(saved))
     broken = crew(llm)
     broken.attach(tmp_path)
-    with pytest.raises(InputError, match="02-characters.json"):
+    with pytest.raises(InputError, match=re.escape("02-characters.json")):
         broken.write(REQUEST, scenes=None, seed=3, style=Style())
 
 
@@ -146,9 +146,10 @@ def test_local_checks() -> None:
 
 def test_the_models_own_critique_is_acted_on(llm: FakeLLM) -> None:
     fixed = shots(ITEMS)
-    fixed["scenes"][3]["prompt"] = "wide shot, slow pan right, the astronaut's visor cracks among " + fixed["scenes"][3][
-        "prompt"
-    ].split(" among ")[1]
+    fixed["scenes"][3]["prompt"] = (
+        "wide shot, slow pan right, the astronaut's visor cracks among "
+        + fixed["scenes"][3]["prompt"].split(" among ")[1]
+    )
     llm.replies = [chat(json.dumps(outline(ITEMS))), chat(json.dumps(bank(ITEMS))), chat(json.dumps(shots(ITEMS))),
                    chat(json.dumps({"problems": ["s04 should show the visor cracking"]})), chat(json.dumps(fixed)),
                    approve()]  # fmt: skip

@@ -313,3 +313,44 @@ def test_cli_another_writer_on_a_scripted_folder_says_so_and_rewrite_replaces_it
     assert main([*args, "--writer", "llm"]) == 0 and len(llm.requests) == 2  # same writer: the script is kept
     written = "".join(p.read_text() for p in folder.rglob("*.json"))
     assert "s3cret" not in written and "sk-never-written" not in written
+
+
+def test_language_and_a_user_character_bank_reach_the_llm_writer(llm: FakeLLM, tmp_path: Path) -> None:
+    cast = tmp_path / "cast.json"
+    cast.write_text(json.dumps({"characters": [
+        {"id": "car", "name": "the red car", "kind": "car", "description": "a dented red 1968 roadster"},
+        {"id": "airplane", "name": "the airplane", "kind": "airplane", "description": "a silver biplane"}]}))  # fmt: skip
+    llm.replies = [chat(SCRIPT)]
+    w = LLMWriter(base_url=llm.url, api_key="", model="m", characters=cast, language="German")
+    movie = w.write(REQUEST, scenes=3, seed=1, style=Style())
+    user = llm.requests[0]["body"]["messages"][1]["content"]
+    assert 'Write "subtitle" and "narration" in German' in user and 'id "car"' in user
+    assert "a dented red 1968 roadster" in user
+    assert movie.characters[0].description == "a dented red 1968 roadster"
+    assert (
+        "a dented red 1968 roadster" in movie.scenes[0].prompt
+        and "a silver biplane" in movie.scenes[1].prompt
+    )
+    cast.write_text("[]")
+    with pytest.raises(InputError, match="--characters"):
+        LLMWriter(base_url=llm.url, api_key="", model="m", characters=cast)
+
+
+def test_duration_sets_the_scene_count(
+    llm: FakeLLM, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moviefactory.cli import main
+
+    assert Settings(duration_s=60).scenes == 30 and Settings(duration_s=1).scenes == 1
+    assert Settings(duration_s=6000 / 10).scenes == 60
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MOVIEFACTORY_LLM_BASE_URL", llm.url)
+    llm.replies = [chat(SCRIPT)]
+    args = ["script", REQUEST, "--writer", "llm", "--out", str(tmp_path), "--quiet"]
+    assert main([*args, "--duration", "6s"]) == 0
+    assert "Write exactly 3 scenes." in llm.requests[0]["body"]["messages"][1]["content"]
+    capsys.readouterr()
+    assert main([*args, "--duration", "6s", "--scenes", "5"]) == 2
+    assert "not both" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*args, "--duration", "soon"])

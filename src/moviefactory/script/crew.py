@@ -36,7 +36,6 @@ from moviefactory.script.llm import (
     LLMWriter,
     errors_line,
     extract_json,
-    load_bank,
     movie_schema,
     reply_budget,
 )
@@ -122,20 +121,11 @@ def _camera_words(camera: str) -> list[str]:
 class CrewWriter(LLMWriter):
     name = "crew"
 
-    def __init__(self, *, characters: Path | None = None, rounds: int = ROUNDS, **kwargs: Any) -> None:
+    def __init__(self, *, rounds: int = ROUNDS, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.user_bank = load_bank(characters) if characters else None
         self.rounds = rounds
         self.folder: Path | None = None
         self.unresolved: list[str] = []  # problems still open after the last round (also in crew/)
-
-    @classmethod
-    def from_settings(cls, settings: Any) -> CrewWriter:
-        return cls(
-            base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model,
-            timeout_s=settings.llm_timeout_s, retries=settings.llm_retries, options=settings.llm_options,
-            stream=settings.llm_stream, characters=getattr(settings, "characters", None),
-        )  # fmt: skip
 
     def attach(self, folder: Path | None, reporter: Any = None, task: str = "script") -> None:
         super().attach(folder, reporter, task)
@@ -151,7 +141,7 @@ class CrewWriter(LLMWriter):
         request = check_text(request, what="request")
         if scenes is not None and not 1 <= scenes <= MAX_SCENES:
             raise InputError(f"scenes must be between 1 and {MAX_SCENES}, got {scenes}")
-        key = cache_key(request, scenes, seed, style, self.model)
+        key = cache_key(request, scenes, seed, style, self.model, self.language)
         # 1. outline
         low, high = (scenes, scenes) if scenes else prompts.SCENE_RANGE
 
@@ -188,7 +178,7 @@ class CrewWriter(LLMWriter):
 
         messages = prompts.shots_prompt(request, outline.model_dump(mode="json"),
                                         [c.model_dump(mode="json") for c in chars], scenes=n, style=style,
-                                        schema=schema)  # fmt: skip
+                                        schema=schema, language=self.language)  # fmt: skip
         movie = self._step("03-shots", key, Movie, messages, read_shots, seed, reply_budget(n), schema=schema,
                            repair=lambda p: prompts.repair_prompt(p, scenes=n))  # fmt: skip
         # 4. critique and revision rounds

@@ -107,6 +107,7 @@ class LLMWriter:
     def __init__(
         self, *, base_url: str, api_key: str, model: str, timeout_s: float = 60.0, retries: int = 3,
         backoff_s: float = 0.5, options: dict[str, Any] | None = None, stream: bool = True,
+        characters: Path | None = None, language: str | None = None,
     ) -> None:  # fmt: skip
         self.client = ChatClient(
             base_url=base_url, api_key=api_key, model=model, timeout_s=timeout_s, retries=retries,
@@ -114,13 +115,15 @@ class LLMWriter:
         )  # fmt: skip
         self.model = model
         self.retries = retries
+        self.user_bank = load_bank(characters) if characters else None  # checked before any request
+        self.language = language  # subtitles and narration are written in it; prompts stay English
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMWriter:
         return cls(
             base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model,
             timeout_s=settings.llm_timeout_s, retries=settings.llm_retries, options=settings.llm_options,
-            stream=settings.llm_stream,
+            stream=settings.llm_stream, characters=settings.characters, language=settings.language,
         )  # fmt: skip
 
     @property
@@ -145,13 +148,18 @@ class LLMWriter:
         schema = movie_schema()
         messages: list[dict[str, str]] = [
             {"role": "system", "content": prompts.system_prompt(schema, scenes=scenes)},
-            {"role": "user", "content": prompts.user_prompt(request, scenes=scenes, style=style)},
-        ]
+            {"role": "user", "content": prompts.user_prompt(request, scenes=scenes, style=style,
+                                                            language=self.language)},
+        ]  # fmt: skip
+        bank = self.user_bank
+        if bank:
+            messages[1]["content"] += "\n\n" + prompts.bank_text([c.model_dump(mode="json") for c in bank])
         self.client.purpose = "script"
         try:
             movie, problem = self.converse(
                 messages, reply_budget(scenes), seed=seed, schema=schema,
-                read=lambda text: self.read_movie(text, request=request, scenes=scenes, seed=seed, style=style),
+                read=lambda text: self.read_movie(text, request=request, scenes=scenes, seed=seed, style=style,
+                                                  bank=bank),
                 repair=lambda problem: prompts.repair_prompt(problem, scenes=scenes),
             )  # fmt: skip
         finally:

@@ -80,11 +80,22 @@ def system_prompt(schema: dict[str, Any], *, scenes: int | None) -> str:
     )
 
 
-def user_prompt(request: str, *, scenes: int | None, style: Style) -> str:
+def language_rule(language: str | None) -> str:
+    """Subtitles and narration in the user's language; prompts and sound queries stay English, because the
+    picture and sound models read English."""
+    if not language:
+        return ""
+    return (f'Write "subtitle" and "narration" in {language}. Keep "prompt", "sound", "setting" and "action" '
+            "in English.")  # fmt: skip
+
+
+def user_prompt(request: str, *, scenes: int | None, style: Style, language: str | None = None) -> str:
     """The paper's prompt with the user's request, plus the scene count and the look to quote."""
     parts = [PAPER_PROMPT.replace("[User Input]", request)]
     if scenes:
         parts.append(f"Write exactly {scenes} scenes.")
+    if language:
+        parts.append(language_rule(language))
     parts.append(f'End every prompt with the look: "{style.look}". Frame: {style.aspect}.')
     parts.append("Answer with the JSON object only.")
     return "\n\n".join(parts)
@@ -159,12 +170,12 @@ def casting_prompt(request: str, outline: dict[str, Any], schema: dict[str, Any]
 
 def shots_prompt(
     request: str, outline: dict[str, Any], characters: list[dict[str, Any]], *, scenes: int | None, style: Style,
-    schema: dict[str, Any],
+    schema: dict[str, Any], language: str | None = None,
 ) -> list[dict[str, str]]:  # fmt: skip
     """Screenwriter + storyboard: one scene per beat, with shot size and camera move named in the prompt."""
     n = len(outline.get("beats", [])) or scenes
     beats = "\n".join(f"{i + 1}. {b}" for i, b in enumerate(outline.get("beats", [])))
-    user = "\n\n".join([
+    user = "\n\n".join(part for part in [
         PAPER_PROMPT.replace("[User Input]", request),
         f'Title: {outline.get("title", "")}. Logline: {outline.get("logline", "")}',
         f"The director's beats, one scene each ({n} scenes):\n{beats}",
@@ -172,8 +183,9 @@ def shots_prompt(
         "Each prompt names its shot size and camera move in words (e.g. \"close-up, slow dolly in, of …\"); "
         "keep time of day and weather continuous from scene to scene; every scene lasts about 2 seconds.",
         f'End every prompt with the look: "{style.look}". Frame: {style.aspect}.',
+        language_rule(language),
         "Answer with the JSON object only.",
-    ])  # fmt: skip
+    ] if part)  # fmt: skip
     return [
         {"role": "system", "content": "You are the screenwriter and storyboard artist of a film crew.\n\n"
          + system_prompt(schema, scenes=n)},
