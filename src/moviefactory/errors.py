@@ -62,7 +62,9 @@ def os_error_message(exc: OSError) -> str:
     import errno
 
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"no space left on the disk holding {exc.filename}" if exc.filename else "no space left on device"
+        return (
+            f"no space left on the disk holding {exc.filename}" if exc.filename else "no space left on device"
+        )
     cause = (exc.strerror or type(exc).__name__).lower()
     names = [str(f) for f in (exc.filename, exc.filename2) if f is not None]
     return f"{' -> '.join(names)}: {cause}" if names else cause

@@ -72,7 +72,9 @@ def mount_point(path: Path) -> Path:
     return p
 
 
-def disk_full_error(path: Path, *, need_bytes: int | None = None, written: int | None = None) -> DiskFullError:
+def disk_full_error(
+    path: Path, *, need_bytes: int | None = None, written: int | None = None
+) -> DiskFullError:
     """The one full-disk error: which file, which filesystem, what is free, how much it needs."""
     where = path if path.exists() else path.parent
     try:
@@ -312,8 +314,10 @@ class Workspace:
         if self._lock_fd is not None:
             return
         fd = try_flock(self.root / LOCK, busy=f"{self.root} is in use by another MovieFactory run")
-        os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        # the pid is for people; the flock is the lock (and must hold on a full disk too)
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
         self._lock_fd = fd
         self.sweep()
 

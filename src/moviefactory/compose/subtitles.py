@@ -141,7 +141,9 @@ def _ts(seconds: float, sep: str) -> str:
 
 
 def to_srt(items: list[Cue]) -> str:
-    blocks = [f"{i}\n{_ts(c.start_s, ',')} --> {_ts(c.end_s, ',')}\n{c.text}\n" for i, c in enumerate(items, 1)]
+    blocks = [
+        f"{i}\n{_ts(c.start_s, ',')} --> {_ts(c.end_s, ',')}\n{c.text}\n" for i, c in enumerate(items, 1)
+    ]
     return "\n".join(blocks)
 
 
@@ -184,7 +186,8 @@ def to_ass(items: list[Cue], *, width: int, height: int, fonts: dict[str, Path] 
         "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
     )
     lines = [
-        f"Dialogue: 0,{_ass_ts(c.start_s)},{_ass_ts(c.end_s)},Default,,0,0,0,,{ass_text(c.text, fonts)}" for c in items
+        f"Dialogue: 0,{_ass_ts(c.start_s)},{_ass_ts(c.end_s)},Default,,0,0,0,,{ass_text(c.text, fonts)}"
+        for c in items
     ]
     return head + "\n".join(lines) + "\n"
 

@@ -131,7 +131,9 @@ def read_csv_descriptions(path: Path) -> dict[str, dict[str, str]]:
                 key = _pick(row, _FILE_COLS)
                 if not key:
                     continue
-                captions = [row[c].strip() for c in sorted(row) if re.fullmatch(r"caption_?\d+", c) and row[c].strip()]
+                captions = [
+                    row[c].strip() for c in sorted(row) if re.fullmatch(r"caption_?\d+", c) and row[c].strip()
+                ]
                 desc = _pick(row, _DESC_COLS) or "; ".join(captions)
                 meta = {
                     "description": desc,
@@ -157,7 +159,10 @@ def describe(path: Path, csv_rows: dict[str, dict[str, str]]) -> dict[str, str]:
             try:
                 data: Any = json.loads(side.read_text(encoding="utf-8"))
                 if isinstance(data, dict):
-                    meta = {k: str(v) if not isinstance(v, list) else " ".join(map(str, v)) for k, v in data.items()}
+                    meta = {
+                        k: str(v) if not isinstance(v, list) else " ".join(map(str, v))
+                        for k, v in data.items()
+                    }
                     meta["description"] = meta.get("description") or meta.get("caption", "")
                     meta["attribution"] = meta.get("attribution") or meta.get("author", "")
                     meta["license"] = meta.get("license") or meta.get("licence", "")
@@ -173,7 +178,10 @@ def describe(path: Path, csv_rows: dict[str, dict[str, str]]) -> dict[str, str]:
                 except (OSError, UnicodeDecodeError):
                     pass
     if not meta.get("description"):
-        meta = {**csv_rows.get(path.name.lower(), csv_rows.get(path.stem.lower(), {})), **{k: v for k, v in meta.items() if v}}
+        meta = {
+            **csv_rows.get(path.name.lower(), csv_rows.get(path.stem.lower(), {})),
+            **{k: v for k, v in meta.items() if v},
+        }
     words = " ".join(re.findall(r"[A-Za-z]+", path.stem)).lower()
     return {
         "title": (meta.get("title") or words or path.stem)[:200],
@@ -244,7 +252,9 @@ def _walk(folder: Path, root: Path, above: frozenset[Path], found: dict[Path, Pa
             found[e] = root
 
 
-def _csv_rows_for(file: Path, root: Path, cache: dict[Path, dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
+def _csv_rows_for(
+    file: Path, root: Path, cache: dict[Path, dict[str, dict[str, str]]]
+) -> dict[str, dict[str, str]]:
     rows: dict[str, dict[str, str]] = {}
     folder = file.parent
     chain = []

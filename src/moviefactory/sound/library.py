@@ -53,7 +53,24 @@ CREATE TABLE IF NOT EXISTS items (
 CREATE INDEX IF NOT EXISTS items_digest ON items(digest);
 CREATE TABLE IF NOT EXISTS skipped (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, reason TEXT);
 """
-_COLUMNS = ["path", "kind", "title", "description", "tags", "license", "attribution", "source", "size", "mtime_ns", "digest", "duration_s", "loudness_lufs", "tempo_bpm", "mode", "features"]
+_COLUMNS = [
+    "path",
+    "kind",
+    "title",
+    "description",
+    "tags",
+    "license",
+    "attribution",
+    "source",
+    "size",
+    "mtime_ns",
+    "digest",
+    "duration_s",
+    "loudness_lufs",
+    "tempo_bpm",
+    "mode",
+    "features",
+]
 
 
 @dataclass
@@ -86,7 +103,9 @@ class Hit:
     score: float  # cosine similarity of the query to the item (text or cross-modal)
 
 
-def top_k(matrix: np.ndarray, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def top_k(
+    matrix: np.ndarray, query: np.ndarray, k: int, mask: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """(indices, scores) of the k best rows of `matrix @ query`, best first; rows where mask is False are
     excluded. float16 matrices are scored by torch's half-precision kernel (fp32 accumulation, ~3x faster than
     numpy's float32 path, which has no fp16 BLAS); float32 ones by numpy."""
@@ -210,10 +229,20 @@ class Library:
                 d = dict(zip(["id", "row", *_COLUMNS], r, strict=True))
                 out.append(
                     Item(
-                        uid=f"{self.name}:{d['id']}", row=d["row"], path=Path(d["path"]), kind=d["kind"],
-                        title=d["title"], description=d["description"], tags=d["tags"], license=d["license"],
-                        attribution=d["attribution"], source=d["source"], size=d["size"], mtime_ns=d["mtime_ns"],
-                        digest=d["digest"], features=json.loads(d["features"]),
+                        uid=f"{self.name}:{d['id']}",
+                        row=d["row"],
+                        path=Path(d["path"]),
+                        kind=d["kind"],
+                        title=d["title"],
+                        description=d["description"],
+                        tags=d["tags"],
+                        license=d["license"],
+                        attribution=d["attribution"],
+                        source=d["source"],
+                        size=d["size"],
+                        mtime_ns=d["mtime_ns"],
+                        digest=d["digest"],
+                        features=json.loads(d["features"]),
                     )
                 )
             self._items = out
@@ -240,7 +269,9 @@ class Library:
                 except (OSError, ValueError) as exc:
                     raise SoundError(f"{self.matrix_path()}: unreadable embedding matrix ({exc})") from exc
                 if len(self._matrix) != len(self):
-                    raise SoundError(f"{self.root}: matrix has {len(self._matrix)} rows for {len(self)} items")
+                    raise SoundError(
+                        f"{self.root}: matrix has {len(self._matrix)} rows for {len(self)} items"
+                    )
         return self._matrix
 
     def search(self, query: np.ndarray, *, k: int = 10, kind: str | None = None) -> list[Hit]:
@@ -269,7 +300,9 @@ class Library:
         if change.empty():
             return self.revision
         if self.embedder and self.embedder != embedder and len(self):
-            raise SoundError(f"{self.root} was indexed with {self.embedder}, not {embedder}; use a new --library")
+            raise SoundError(
+                f"{self.root} was indexed with {self.embedder}, not {embedder}; use a new --library"
+            )
         try:
             with self.exclusive():
                 new_rev = self._apply(change, dim=dim, embedder=embedder)
@@ -288,7 +321,9 @@ class Library:
             for iid in removed:
                 db.execute("DELETE FROM items WHERE id=?", (iid,))
             for iid, path, size, mtime in change.move:
-                db.execute("UPDATE items SET path=?, size=?, mtime_ns=? WHERE id=?", (str(path), size, mtime, iid))
+                db.execute(
+                    "UPDATE items SET path=?, size=?, mtime_ns=? WHERE id=?", (str(path), size, mtime, iid)
+                )
             updated_vecs: dict[int, np.ndarray] = {}
             for item, vec in change.update:
                 db.execute(
@@ -311,7 +346,9 @@ class Library:
                 )
                 rows.append(vec)
             for path, size, mtime, reason in change.skipped:
-                db.execute("INSERT OR REPLACE INTO skipped VALUES (?, ?, ?, ?)", (str(path), size, mtime, reason))
+                db.execute(
+                    "INSERT OR REPLACE INTO skipped VALUES (?, ?, ?, ?)", (str(path), size, mtime, reason)
+                )
             for path in change.unskip:
                 db.execute("DELETE FROM skipped WHERE path=?", (str(path),))
             matrix = np.stack(rows).astype(np.float16) if rows else np.zeros((0, dim), np.float16)
