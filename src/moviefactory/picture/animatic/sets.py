@@ -20,7 +20,7 @@ from typing import Literal
 SetKind = Literal["outdoor", "interior", "orbit", "underwater"]
 
 # Below this cosine a place is not drawn as its nearest set: the caller reports "could not draw place X".
-MIN_MEANING = 0.42
+MIN_MEANING = 0.45
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,11 @@ SETS: dict[str, SetSpec] = {s.name: s for s in [
        "volcanic island, volcanic, lava, eruption, crater, magma, 火山", rows=(0.9, 0.82, 0.3),
        pieces=("volcano",), effects=("lava", "waves"), specific=3),
     _s("lake", "outdoor", "a calm lake with reeds and hills around it",
-       "pond, loch, reservoir, lakeside, lakeshore, river, riverbank, 湖", rows=(0.92, 0.74, 0.33), specific=2),
+       "pond, loch, reservoir, lakeside, lakeshore, river, riverbank, swamp, marsh, bog, wetland, 湖", rows=(0.92, 0.74, 0.33), specific=2),
     _s("underwater", "underwater", "under the sea, underwater ocean depths with coral and fish",
        "undersea, under the sea, under water, seabed, sea floor, seafloor, ocean floor, reef, coral reef, coral, "
-       "deep sea, abyss, depths, deep ocean, aquarium, submerged, 海底, 水下",
+       "deep sea, abyss, depths, deep ocean, aquarium, submerged, bottom of the sea, bottom of the ocean, "
+        "ocean bottom, 海底, 水下",
        rows=(0.92, 0.5, 0.4), effects=("bubbles",), specific=2),
     # -- off the ground
     _s("orbit", "orbit", "outer space in orbit above the earth, stars and the planet's curved limb",

@@ -537,7 +537,8 @@ def _piece(p: _Painter, text: str, height: int, colour: np.ndarray | RGBf, icon:
         body = tuple(int(min(255, v)) for v in _c(colour))
         sp = rasterise(shape, body, max(4, height), 0, 0, False)  # type: ignore[arg-type]
         p.pieces.append((text, f"set:{text}"))
-        return sp.rgba
+        ys, xs = np.nonzero(sp.rgba[..., 3] > 8)  # crop the sprite's margin: pieces stand on their base
+        return sp.rgba[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] if len(ys) else sp.rgba
     return None
 
 
@@ -628,14 +629,14 @@ def _sky_layers(p: _Painter) -> list[Layer]:
 def _aurora(p: _Painter) -> Layer:
     """Curtains of green-violet light across the upper sky, drifting slowly (a layer with its own drift)."""
     H, P = p.H, p.P
-    x = np.arange(P, dtype=np.float32)
-    rows = np.arange(int(H * 0.55), dtype=np.float32)[:, None]
-    base = H * 0.12 + _periodic(P, p.rng, [(2, 1.0), (5, 0.5), (11, 0.2)]) * H * 0.06
-    rays = 0.55 + 0.45 * np.sin(_periodic(P, p.rng, [(37, 1.0), (61, 0.6)]) * 3 + x * 0)
-    d = rows - base[None, :]
-    a = np.clip(np.exp(-np.maximum(d, 0) / (H * 0.14)) * (d > -H * 0.04) * rays[None, :], 0, 1) * 0.55
-    t = np.clip(d / (H * 0.3), 0, 1)[..., None]
-    rgb = _mix((90, 255, 170), (150, 90, 220), t)
+    rows = np.arange(int(H * 0.5), dtype=np.float32)[:, None]
+    base = H * 0.34 + _periodic(P, p.rng, [(2, 1.0), (5, 0.5), (11, 0.2)]) * H * 0.06  # the bright lower hem
+    rays = 0.55 + 0.45 * np.sin(_periodic(P, p.rng, [(37, 1.0), (61, 0.6)]) * 3)
+    d = base[None, :] - rows  # height above the hem, pixels
+    hem = np.clip(d / (H * 0.015) + 1, 0, 1)  # soft lower edge
+    a = np.clip(np.exp(-np.maximum(d, 0) / (H * 0.12)) * hem * rays[None, :], 0, 1) * 0.6
+    t = np.clip(d / (H * 0.25), 0, 1)[..., None]
+    rgb = _mix((90, 255, 170), (150, 90, 220), t)  # green at the hem, violet above
     return _tile(np.broadcast_to(rgb, (*a.shape, 3)).copy(), a, 0, 0.03, drift=4.0)
 
 
@@ -775,7 +776,7 @@ def _houses(p: _Painter, sh: Sheet, n: int, hmin: float, hmax: float, snowy: boo
         h = int(p.H * p.rng.uniform(hmin, hmax))
         spr = _piece(p, "house", h, p.lit(cols[i % len(cols)], 0.2), shape="house")
         if spr is not None:
-            sh.stamp(spr, x, sh.top_row(x) + h * 0.2)
+            sh.stamp(spr, x, sh.top_row(x) + h * 0.06)
             if snowy:
                 sh.ellipse(x, sh.top_row(x) + h * 0.05, h * 0.55, h * 0.06, p.lit((245, 248, 252), 0.2))
     p.pieces[:] = list(dict.fromkeys(p.pieces))
@@ -841,11 +842,11 @@ def _rock_piece(p: _Painter, cx: float, base: float, w: float, h: float, depth: 
             _mix(rock, (255, 255, 255), 0.12))  # fmt: skip
     if lighthouse:
         lh = int(p.H * 0.36)
-        spr = _piece(p, "lighthouse", lh, (200, 40, 40), shape="lighthouse")
+        spr = _piece(p, "lighthouse", lh, p.lit((200, 40, 40), 0.1), shape="lighthouse")
         if spr is not None:
             top = base - h * 0.9
-            sh.stamp(spr, cx, top + lh * 0.14)
-            p.anchors["lamp"] = (cx - lh * 0.05, top + lh * 0.14 - lh * 1.07)
+            sh.stamp(spr, cx, top + 2)
+            p.anchors["lamp"] = (cx, top + 2 - spr.shape[0] * 0.8)
     return sh.layer(depth)
 
 
@@ -1265,8 +1266,18 @@ def _stadium(p: _Painter) -> list[Layer]:
     rows = np.arange(y1 - y0, dtype=np.float32)[:, None, None]
     stand = np.broadcast_to(_mix(p.lit((70, 70, 80), 0.1), p.lit((110, 110, 120), 0.0), rows / (y1 - y0)),
                             (y1 - y0, P, 3)).copy()  # fmt: skip
-    dots = p.rng.random((y1 - y0, P)) < 0.35
-    cols = p.rng.uniform(60, 240, (y1 - y0, P, 3)).astype(np.float32) * p.tint
+    import cv2
+
+    s_ = max(2, int(H * 0.015))  # one spectator ~ s_ pixels: coarse speckle, not pixel noise
+    small = (max(1, (y1 - y0) // s_), max(1, P // s_))
+    dots = (
+        cv2.resize(
+            (p.rng.random(small) < 0.55).astype(np.uint8), (P, y1 - y0), interpolation=cv2.INTER_NEAREST
+        )
+        > 0
+    )
+    cols = cv2.resize(p.rng.uniform(60, 240, (*small, 3)).astype(np.float32), (P, y1 - y0),
+                      interpolation=cv2.INTER_NEAREST) * p.tint  # fmt: skip
     stand[dots] = cols[dots]
     tier = max(3, int(H * 0.04))
     stand[np.arange(y1 - y0) % tier == 0] *= 0.55  # the tiers' edges
@@ -1353,9 +1364,9 @@ def _castle(p: _Painter) -> list[Layer]:
     )
     x = W * 0.7
     h = int(H * 0.42)
-    spr = _piece(p, "castle", h, p.lit((150, 146, 140), 0.25), icon="game-icons:castle", shape="castle")
+    spr = _piece(p, "castle", h, p.lit((170, 164, 150), 0.1), shape="castle")
     if spr is not None:
-        hill.stamp(spr, x, hill.top_row(x) + h * 0.04)
+        hill.stamp(spr, x, hill.top_row(x) + h * 0.08)
     out.append(hill.layer(0.15))
     out.extend(_land(p, None, ((90, 150, 70), "round", 6), ((96, 150, 70), (70, 124, 56)), sky=False))
     return out
