@@ -46,6 +46,8 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
         g.add_argument("--language", help="language of subtitles and narration for --writer llm/crew (e.g. German)")
         g.add_argument("--characters", type=Path, metavar="FILE",
                        help="your character bank (JSON list of id/name/kind/description/color) for llm/crew")  # fmt: skip
+        g.add_argument("--script", dest="script_file", type=Path, metavar="FILE",
+                       help="use your own script: a scene list (one per line) or a Fountain screenplay")  # fmt: skip
         g.add_argument("--rewrite", action="store_true",
                        help="replace the folder's script.json with a new one (kept as script.prev.json)")  # fmt: skip
     g.add_argument("--picture", help="picture backend: animatic (default), moviefactory, diffusers")
@@ -57,6 +59,8 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
     g.add_argument("--negative-prompt", dest="negative_prompt", help="what guidance steers away from")
     g.add_argument("--scheduler", choices=["ddim", "dpm++", "euler"], help="diffusion scheduler")
     g.add_argument("--device", help="torch device (default: cuda if available)")
+    g.add_argument("--offload", choices=["auto", "none", "model", "sequential"],
+                   help="--picture diffusers: CPU offload tier (default auto: by free GPU memory)")  # fmt: skip
     g.add_argument("--domain", help="domain normalisation to sample with (default: movie if trained, else webvid)")
     g.add_argument("--continuity", type=float,
                    help="0-1: start each scene from the previous scene's noised last latent (default 0)")  # fmt: skip
@@ -91,6 +95,8 @@ def _settings(args: argparse.Namespace) -> Any:
 
     fields = set(Settings.model_fields)
     given = {k: v for k, v in vars(args).items() if k in fields and v is not None}
+    if given.get("script_file") and "writer" not in given:
+        given["writer"] = "import"  # --script FILE is the script
     if getattr(args, "llm_option", None):
         from moviefactory.script.llm_client import parse_options
 
@@ -119,9 +125,22 @@ def _print_result(args: argparse.Namespace, result: Any) -> None:
     print(result.movie)
 
 
+def _request_text(args: argparse.Namespace) -> None:
+    """`make --script FILE` without a text: the file's own title names the movie."""
+    from moviefactory.errors import InputError
+
+    if args.text is None:
+        if not getattr(args, "script_file", None):
+            raise InputError("say what the movie is about: moviefactory make \"a whale and a submarine\"")
+        from moviefactory.script.crew_import import title_of
+
+        args.text = title_of(args.script_file)
+
+
 def cmd_make(args: argparse.Namespace) -> int:
     from moviefactory import pipeline
 
+    _request_text(args)
     settings = _settings(args)
     with _reporter(args) as rep:
         result = pipeline.make(args.text, settings, seed=args.seed, reporter=rep, rewrite=args.rewrite)
@@ -132,6 +151,7 @@ def cmd_make(args: argparse.Namespace) -> int:
 def cmd_script(args: argparse.Namespace) -> int:
     from moviefactory import pipeline
 
+    _request_text(args)
     settings = _settings(args)
     with _reporter(args) as rep:
         ws = pipeline.write_script(args.text, settings, seed=args.seed, reporter=rep, rewrite=args.rewrite)
@@ -188,13 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("make", parents=[common], help="make a movie from a sentence (resumes if run again)")
-    p.add_argument("text", help="what the movie is about")
+    p.add_argument("text", nargs="?", help="what the movie is about (with --script: defaults to its title)")
     p.add_argument("--seed", type=int, default=0, help="same text + seed -> same movie (default 0)")
     _settings_args(p)
     p.set_defaults(func=cmd_make)
 
     p = sub.add_parser("script", parents=[common], help="only write script.json (edit it, then `render`)")
-    p.add_argument("text")
+    p.add_argument("text", nargs="?")
     p.add_argument("--seed", type=int, default=0)
     _settings_args(p)
     p.set_defaults(func=cmd_script)

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     llm_options: dict[str, Any] = {}
     llm_stream: bool = True  # stream the reply (progress in tokens); off for servers that mishandle SSE
     characters: Path | None = None  # a character bank (JSON) for the llm and crew writers
+    script_file: Path | None = None  # --script: a scene list or Fountain screenplay (the "import" writer)
     language: str | None = None  # subtitles and narration in this language (llm and crew writers), e.g. "German"
     duration_s: float | None = Field(default=None, gt=0, le=600)  # target length instead of --scenes (2 s a scene)
 
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     domain: str | None = None
     continuity: float = Field(default=0.0, ge=0.0, lt=1.0)  # start a scene from the previous scene's noised last latent
     device: str | None = None  # None: cuda if available, else cpu
+    offload: Literal["auto", "none", "model", "sequential"] = "auto"  # --picture diffusers GPU memory tier
 
     # sound
     sound: str = "library"
