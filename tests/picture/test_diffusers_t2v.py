@@ -16,7 +16,15 @@ from moviefactory.config import Settings
 from moviefactory.errors import ModelLoadError
 from moviefactory.media import probe, read_frames
 from moviefactory.picture import PICTURE
-from moviefactory.picture.diffusers_t2v import DiffusersBackend, family_of, to_uint8_frames, valid_frame_count
+from moviefactory.picture.diffusers_t2v import (
+    DEFAULT_FAMILY,
+    DiffusersBackend,
+    choose_offload,
+    crop_box,
+    family_of,
+    to_uint8_frames,
+    valid_frame_count,
+)
 from moviefactory.spec import Movie, Scene, Style
 
 
@@ -112,9 +120,14 @@ def test_incomplete_or_missing_pipeline_folder(t2v: Path, tmp_path: Path) -> Non
 
 
 def test_family_rules_and_frame_conversion() -> None:
-    assert family_of("WanPipeline")[1:] == (16, 4, 1, 16)
-    assert family_of("CogVideoXPipeline")[1:] == (8, 4, 1, 16)
-    assert family_of("SomethingNew")[1:] == (8, 1, 0, 8)
+    wan, cog = family_of("WanPipeline"), family_of("CogVideoXPipeline")
+    assert (wan.fps, wan.frame_a, wan.frame_b, wan.size_multiple, wan.native_size, wan.native_frames) == (
+        16, 4, 1, 16, (832, 480), 81,
+    )  # fmt: skip
+    assert (cog.fps, cog.native_size, cog.native_frames) == (8, (720, 480), 49)
+    assert family_of("LTXPipeline").native_size == (704, 512) and family_of("LTXPipeline").fps == 24
+    assert family_of("AnimateDiffPipeline").native_size == (512, 512)
+    assert family_of("SomethingNew") == DEFAULT_FAMILY and DEFAULT_FAMILY.native_size is None
     assert (
         valid_frame_count(16, 4, 1) == 17
         and valid_frame_count(17, 4, 1) == 17
@@ -128,3 +141,72 @@ def test_family_rules_and_frame_conversion() -> None:
 
     pils = [[Image.fromarray(f) for f in u8]]
     assert np.array_equal(to_uint8_frames(pils), u8)
+
+
+def test_memory_tier_and_crop_rules() -> None:
+    wan = family_of("WanPipeline")  # needs ~20 GiB whole
+    assert choose_offload(wan, None) == "none"  # no GPU
+    assert choose_offload(wan, 24.0) == "none"
+    assert choose_offload(wan, 12.0) == "model"  # a 12 GB consumer card
+    assert choose_offload(wan, 8.0) == "sequential"
+    assert choose_offload(wan, 80.0, "sequential") == "sequential"
+    # Wan's 832x480 to the cinematic 2.35:1: full width, the middle 354 rows
+    assert crop_box((832, 480), 2.35) == (0, 63, 832, 417)
+    assert crop_box((512, 512), 1.0) == (0, 0, 512, 512)
+    assert crop_box((720, 480), 9 / 16) == (225, 0, 495, 480)
+
+
+@pytest.fixture(scope="module")
+def sd_and_motion(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny SD folder (StableDiffusionPipeline layout) and a tiny MotionAdapter saved on its own, as
+    AnimateDiff weights are published; the motion module knows 8 frame positions."""
+    from diffusers import MotionAdapter
+
+    from moviefactory.models.tiny import build_tiny_sd2
+
+    root = tmp_path_factory.mktemp("animatediff")
+    sd = build_tiny_sd2(root / "sd", seed=0)
+    torch.manual_seed(0)
+    MotionAdapter(
+        block_out_channels=(32, 64), motion_layers_per_block=1, motion_num_attention_heads=2,
+        motion_norm_num_groups=8, motion_max_seq_length=8,
+    ).save_pretrained(root / "motion")  # fmt: skip
+    return sd, root / "motion"
+
+
+def test_motion_adapter_folder_with_an_sd_folder_renders_long_scenes(
+    sd_and_motion: tuple[Path, Path], tmp_path: Path
+) -> None:
+    sd, motion = sd_and_motion
+    backend = DiffusersBackend.from_settings(Settings(model=sd, adapters=motion, steps=2, guidance=2.0))
+    assert backend.class_name == "AnimateDiffPipeline" and backend.fps == 8
+    movie = Movie(
+        request="a race", title="Race", style=Style(width=96, height=40),
+        scenes=[Scene(id="s01", prompt="a red car", duration_s=1.5, seed=3)],
+    )  # fmt: skip
+    # 12 frames > the motion module's 8 positions: diffusers alone fails ("size of tensor a (12) must
+    # match ... (8)"); the backend runs FreeNoise context windows
+    clip = backend.render(movie, movie.scenes[0], tmp_path / "clip.mp4")
+    frames = read_frames(clip.path)
+    assert clip.num_frames == 12 and frames.shape == (12, 40, 96, 3) and frames.std() > 1.0
+    assert any("FreeNoise context windows of 8" in w for w in clip.warnings)
+    assert any("generated at 64x64, centre-cropped to 64x27" in w for w in clip.warnings)
+    assert backend.identity()["motion_adapter"] == str(motion.resolve())
+    short = movie.model_copy(deep=True)
+    short.scenes[0].duration_s = 0.5
+    clip = backend.render(short, short.scenes[0], tmp_path / "short.mp4")
+    assert clip.num_frames == 4 and not any("FreeNoise" in w for w in clip.warnings)
+
+
+def test_motion_adapter_and_text_to_image_folders_alone_are_refused(
+    sd_and_motion: tuple[Path, Path], t2v: Path
+) -> None:
+    sd, motion = sd_and_motion
+    with pytest.raises(ModelLoadError, match="MotionAdapter: give it as --adapters"):
+        DiffusersBackend(motion)
+    with pytest.raises(ModelLoadError, match=r"text-to-image pipeline .*--adapters MOTION_ADAPTER"):
+        DiffusersBackend(sd)
+    with pytest.raises(ModelLoadError, match="not a MotionAdapter folder"):
+        DiffusersBackend(sd, adapters=sd)
+    with pytest.raises(ModelLoadError, match="combines with a StableDiffusionPipeline folder"):
+        DiffusersBackend(t2v, adapters=motion)

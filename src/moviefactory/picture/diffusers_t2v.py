@@ -1,11 +1,21 @@
-"""`--picture diffusers --model PATH`: any local diffusers text-to-video pipeline folder.
+"""`--picture diffusers --model PATH [--adapters MOTION_ADAPTER]`: any local diffusers text-to-video folder.
 
 The folder is loaded with `DiffusionPipeline.from_pretrained(path)` (its model_index.json names the class:
 TextToVideoSDPipeline / ModelScope, AnimateDiffPipeline, CogVideoXPipeline, WanPipeline, LTXPipeline, ...).
-A scene maps to the pipeline's call: prompt (+ the movie's look), frame count at the family's native frame
-rate (rounded up to the frame counts the family accepts, then trimmed), size (rounded up to the family's
-size multiple, then resized to the style's size), steps, guidance and a seeded CPU generator. The pipeline's
-own scheduler is kept: video families pair with their own (often flow-matching) schedulers.
+AnimateDiff weights are usually published as a MotionAdapter folder alone: `--model` a Stable Diffusion
+(1.5-family) folder plus `--adapters` the MotionAdapter folder are combined into an AnimateDiffPipeline.
+
+Per family (FAMILIES) a scene maps to the pipeline's call at the family's native frame rate and size:
+- frames: round(duration · fps), rounded up to the counts the family accepts (a·k + b), then trimmed;
+  AnimateDiff scenes longer than its motion module's window run diffusers' FreeNoise context windows
+  (`enable_free_noise`: overlapping 16-frame windows, stride 4, pyramid-weighted);
+- size: the family's native frame (e.g. Wan 832x480; for UNet families the UNet's sample_size x the VAE
+  factor from the folder's config) when it has one, else the style's size rounded up to the family's
+  multiple; the clip is then centre-cropped to the style's aspect (2.35:1: the full width, the
+  middle rows; nothing is letterboxed) and resized to the style's size, so compose gets the frame it expects;
+- memory (CUDA): bf16 where supported; below the family's full-GPU need, model CPU offload, and below half of
+  it sequential offload; VAE slicing/tiling whenever offloading (`--offload` overrides the choice).
+The pipeline's own scheduler is kept: video families pair with their own (often flow-matching) schedulers.
 """
 
 from __future__ import annotations
@@ -13,8 +23,9 @@ from __future__ import annotations
 import inspect
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from moviefactory.errors import BackendError, ModelLoadError
 from moviefactory.picture import Clip, ProgressFn
@@ -25,21 +36,39 @@ if TYPE_CHECKING:
     from moviefactory.config import Settings
     from moviefactory.spec import Movie, Scene
 
+Offload = Literal["auto", "none", "model", "sequential"]
 
-# class-name prefix -> (native fps, frames = a·k + b, size multiple); first match wins; default (8, 1, 0, 8)
-FAMILIES: tuple[tuple[str, int, int, int, int], ...] = (
-    ("CogVideoX", 8, 4, 1, 16),
-    ("Wan", 16, 4, 1, 16),
-    ("LTX", 24, 8, 1, 32),
-    ("AnimateDiff", 8, 1, 0, 8),
-    ("TextToVideoSD", 8, 1, 0, 8),
+
+@dataclass(frozen=True)
+class Family:
+    """What a diffusers video family was trained on, and roughly what it needs."""
+
+    prefix: str  # pipeline class-name prefix
+    fps: int  # native frame rate
+    frame_a: int  # accepted frame counts: frame_a·k + frame_b
+    frame_b: int
+    size_multiple: int  # width and height multiples
+    native_size: tuple[int, int] | None = None  # (W, H) the model was trained at; None: any size
+    native_frames: int | None = None  # frames per call it was trained on
+    full_gpu_gb: float = 8.0  # GPU memory to hold the whole pipeline in bf16 (no offload), GiB, approximate
+
+
+# first match wins; sizes and frame counts from the model cards of Wan 2.1 1.3B, LTX-Video, CogVideoX-2b,
+# AnimateDiff (SD 1.5 motion adapters) and ModelScope text-to-video
+FAMILIES: tuple[Family, ...] = (
+    Family("CogVideoX", 8, 4, 1, 16, (720, 480), 49, 18.0),
+    Family("Wan", 16, 4, 1, 16, (832, 480), 81, 20.0),
+    Family("LTX", 24, 8, 1, 32, (704, 512), 121, 18.0),
+    Family("AnimateDiff", 8, 1, 0, 8, (512, 512), 16, 8.0),
+    Family("TextToVideoSD", 8, 1, 0, 8, None, 16, 8.0),  # ModelScope 256², zeroscope 576x320: style size
 )
-DEFAULT_FAMILY = ("", 8, 1, 0, 8)
+DEFAULT_FAMILY = Family("", 8, 1, 0, 8)
+FREENOISE_STRIDE = 4  # frames between AnimateDiff context windows (FreeNoise's default)
 
 
-def family_of(class_name: str) -> tuple[str, int, int, int, int]:
+def family_of(class_name: str) -> Family:
     for fam in FAMILIES:
-        if class_name.startswith(fam[0]):
+        if class_name.startswith(fam.prefix):
             return fam
     return DEFAULT_FAMILY
 
@@ -50,6 +79,41 @@ def valid_frame_count(n: int, a: int, b: int) -> int:
     return a * k + b
 
 
+def choose_offload(family: Family, vram_gb: float | None, asked: Offload = "auto") -> str:
+    """ "none", "model" or "sequential": what `asked` says, else by free GPU memory against the family's
+    full-GPU need (no GPU: "none")."""
+    if asked != "auto":
+        return asked
+    if vram_gb is None or vram_gb >= family.full_gpu_gb:
+        return "none"
+    return "model" if vram_gb >= family.full_gpu_gb / 2 else "sequential"
+
+
+def crop_box(src: tuple[int, int], aspect: float) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) of the largest centred crop of a (W, H) frame with width/height = aspect."""
+    w, h = src
+    if w / h > aspect:
+        cw = round(h * aspect)
+        return ((w - cw) // 2, 0, (w - cw) // 2 + cw, h)
+    ch = round(w / aspect)
+    return (0, (h - ch) // 2, w, (h - ch) // 2 + ch)
+
+
+def _read_index(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as exc:
+        raise ModelLoadError(f"{path}: not valid JSON ({exc.msg})") from exc
+    if not isinstance(data, dict):
+        raise ModelLoadError(f"{path}: expected a JSON object")
+    return data
+
+
+def is_motion_adapter(folder: Path) -> bool:
+    cfg = folder / "config.json"
+    return cfg.is_file() and _read_index(cfg).get("_class_name") == "MotionAdapter"
+
+
 def check_pipeline_folder(folder: str | Path) -> tuple[Path, dict[str, Any]]:
     """The folder and its model_index.json, or one ModelLoadError naming every missing part."""
     root = Path(folder).expanduser()
@@ -57,13 +121,15 @@ def check_pipeline_folder(folder: str | Path) -> tuple[Path, dict[str, Any]]:
         raise ModelLoadError(f"model folder {root} does not exist (expected a diffusers pipeline folder)")
     index_path = root / "model_index.json"
     if not index_path.is_file():
+        if is_motion_adapter(root):
+            raise ModelLoadError(
+                f"{root} is an AnimateDiff MotionAdapter: give it as --adapters and a Stable Diffusion 1.5 "
+                "folder as --model"
+            )
         raise ModelLoadError(
             f"model folder {root} is missing model_index.json (not a diffusers pipeline folder)"
         )
-    try:
-        index = json.loads(index_path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ModelLoadError(f"{index_path}: not valid JSON ({exc.msg})") from exc
+    index = _read_index(index_path)
     missing = [
         f"{name}/" for name, spec in index.items()
         if not name.startswith("_") and isinstance(spec, list) and spec and spec[0] is not None
@@ -99,23 +165,47 @@ def to_uint8_frames(frames: Any) -> np.ndarray:
 
 
 class DiffusersBackend:
-    """Any diffusers text-to-video folder; clips at the family's native frame rate."""
+    """Any diffusers text-to-video folder (or SD folder + MotionAdapter); clips at the family's frame rate."""
 
     name: ClassVar[str] = "diffusers"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: native sizes with a centre crop, FreeNoise windows for AnimateDiff
+
     parallel: ClassVar[bool] = False
 
     def __init__(
-        self, model: Path, *, steps: int = 30, guidance: float = 7.5, device: str | None = None,
-        negative_prompt: str = "",
+        self, model: Path, *, adapters: Path | None = None, steps: int = 30, guidance: float = 7.5,
+        device: str | None = None, negative_prompt: str = "", offload: Offload = "auto",
     ) -> None:  # fmt: skip
         self.model, index = check_pipeline_folder(model)
         self.class_name = str(index.get("_class_name", ""))
-        _, self.fps, self.frame_a, self.frame_b, self.size_multiple = family_of(self.class_name)
+        self.motion_adapter: Path | None = None
+        if adapters is not None:
+            adapters = Path(adapters).expanduser()
+            if not adapters.is_dir() or not is_motion_adapter(adapters):
+                raise ModelLoadError(
+                    f"--adapters {adapters}: not a MotionAdapter folder (config.json with _class_name "
+                    "MotionAdapter); --picture diffusers takes only AnimateDiff motion adapters"
+                )
+            if self.class_name != "StableDiffusionPipeline":
+                raise ModelLoadError(
+                    f"a MotionAdapter combines with a StableDiffusionPipeline folder; {self.model} holds "
+                    f"{self.class_name or 'no pipeline class'}"
+                )
+            self.motion_adapter = adapters
+            self.class_name = "AnimateDiffPipeline"
+        elif self.class_name in ("StableDiffusionPipeline", "StableDiffusionXLPipeline"):
+            raise ModelLoadError(
+                f"{self.model} is a text-to-image pipeline ({self.class_name}): add --adapters MOTION_ADAPTER "
+                "(AnimateDiff) or use --picture moviefactory (the paper's model, SD 2)"
+            )
+        self.family = family_of(self.class_name)
+        self.fps = self.family.fps
         self.steps = steps
         self.guidance = guidance
         self.device = device
         self.negative_prompt = negative_prompt
+        self.offload: Offload = offload
+        self.memory: str = "none"  # the offload tier chosen in prepare()
         self.pipe: Any = None
 
     @classmethod
@@ -124,7 +214,11 @@ class DiffusersBackend:
             raise ModelLoadError(
                 "--picture diffusers needs --model PATH: a local diffusers text-to-video pipeline folder"
             )
-        return cls(settings.model, steps=settings.steps, guidance=settings.guidance, device=settings.device)
+        return cls(
+            settings.model, adapters=settings.adapters, steps=settings.steps, guidance=settings.guidance,
+            device=settings.device, negative_prompt=settings.negative_prompt,
+            offload=settings.offload,
+        )  # fmt: skip
 
     def prepare(self, movie: Movie) -> None:
         if self.pipe is not None:
@@ -132,28 +226,68 @@ class DiffusersBackend:
         import torch
         from diffusers import DiffusionPipeline
 
+        from moviefactory.models.loading import quiet_hf
+
         dev = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = torch.float32
+        vram: float | None = None
         if dev.startswith("cuda"):
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+            vram = torch.cuda.mem_get_info(torch.device(dev))[0] / 2**30
+        self.memory = choose_offload(self.family, vram, self.offload) if dev.startswith("cuda") else "none"
         try:
-            pipe = DiffusionPipeline.from_pretrained(self.model, torch_dtype=dtype, local_files_only=True)
-        except (OSError, ValueError, KeyError, RuntimeError, AttributeError) as exc:
+            with quiet_hf():
+                pipe = DiffusionPipeline.from_pretrained(self.model, torch_dtype=dtype, local_files_only=True)
+                if self.motion_adapter is not None:
+                    from diffusers import AnimateDiffPipeline, MotionAdapter
+
+                    adapter = MotionAdapter.from_pretrained(
+                        self.motion_adapter, torch_dtype=dtype, local_files_only=True
+                    )
+                    pipe = AnimateDiffPipeline.from_pipe(pipe, motion_adapter=adapter, torch_dtype=dtype)
+                if self.memory == "model":
+                    pipe.enable_model_cpu_offload(device=dev)
+                elif self.memory == "sequential":
+                    pipe.enable_sequential_cpu_offload(device=dev)
+                else:
+                    pipe.to(dev)
+        except (OSError, ValueError, KeyError, RuntimeError, AttributeError, TypeError) as exc:
             raise ModelLoadError(f"model folder {self.model}: {str(exc).splitlines()[0]}") from exc
-        pipe.to(dev)
+        vae = getattr(pipe, "vae", None)
+        if self.memory != "none" and vae is not None:  # decode in slices/tiles: the decoder's peak is the cap
+            for switch in ("enable_slicing", "enable_tiling"):
+                if hasattr(vae, switch):
+                    getattr(vae, switch)()
         pipe.set_progress_bar_config(disable=True)
         self.pipe = pipe
 
     def identity(self) -> dict[str, Any]:
+        roots = [self.model] + ([self.motion_adapter] if self.motion_adapter is not None else [])
         weights = sorted(
-            f"{p.relative_to(self.model)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-            for p in self.model.rglob("*") if p.suffix in (".safetensors", ".bin", ".json") and p.is_file()
+            f"{p.relative_to(r)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+            for r in roots for p in r.rglob("*")
+            if p.suffix in (".safetensors", ".bin", ".json") and p.is_file()
         )  # fmt: skip
         return {
             "backend": self.name, "version": self.version, "model": str(self.model.resolve()),
+            "motion_adapter": None if self.motion_adapter is None else str(self.motion_adapter.resolve()),
             "class": self.class_name, "files": weights, "steps": self.steps, "guidance": self.guidance,
             "negative_prompt": self.negative_prompt,
         }  # fmt: skip
+
+    def generation_size(self, width: int, height: int) -> tuple[int, int]:
+        """(W, H) to generate at: the frame the loaded model states in its config (a UNet's sample_size
+        times the VAE factor: 512 for SD 1.5 + AnimateDiff), else the family's native frame, else the
+        style's size rounded up to the family's multiple."""
+        unet = getattr(self.pipe, "unet", None)
+        sample = getattr(getattr(unet, "config", None), "sample_size", None)
+        factor = getattr(self.pipe, "vae_scale_factor", None)
+        if self.family.native_size is not None and isinstance(sample, int) and isinstance(factor, int):
+            return sample * factor, sample * factor
+        if self.family.native_size is not None:
+            return self.family.native_size
+        m = self.family.size_multiple
+        return m * math.ceil(width / m), m * math.ceil(height / m)
 
     def render(self, movie: Movie, scene: Scene, out: Path, progress: ProgressFn | None = None) -> Clip:
         import numpy as np
@@ -164,15 +298,34 @@ class DiffusersBackend:
 
         self.prepare(movie)
         pipe = self.pipe
+        fam = self.family
         w, h = movie.style.width, movie.style.height
         n = max(1, round(scene.duration_s * self.fps))
-        n_gen = valid_frame_count(n, self.frame_a, self.frame_b)
-        m = self.size_multiple
-        gw, gh = m * math.ceil(w / m), m * math.ceil(h / m)
+        n_gen = valid_frame_count(n, fam.frame_a, fam.frame_b)
+        gw, gh = self.generation_size(w, h)
         prompt = scene.prompt
         if movie.style.look and movie.style.look.lower() not in prompt.lower():
             prompt = f"{prompt}, {movie.style.look}"
         warnings: list[str] = []
+
+        # long AnimateDiff scenes: FreeNoise context windows no longer than the motion module's positions
+        if hasattr(pipe, "enable_free_noise"):
+            unet_cfg = getattr(getattr(pipe, "unet", None), "config", {})
+            max_seq = int(getattr(unet_cfg, "motion_max_seq_length", None) or 32)
+            context = min(fam.native_frames or 16, max_seq)
+            if n_gen > context:
+                pipe.enable_free_noise(context_length=context, context_stride=min(FREENOISE_STRIDE, context))
+                warnings.append(
+                    f"diffusers: {n_gen} frames in FreeNoise context windows of {context} (stride "
+                    f"{min(FREENOISE_STRIDE, context)})"
+                )
+            elif getattr(pipe, "free_noise_enabled", False):
+                pipe.disable_free_noise()
+        elif fam.native_frames is not None and n_gen > fam.native_frames:
+            warnings.append(
+                f"diffusers: {n_gen} frames exceed {self.class_name}'s trained {fam.native_frames}; "
+                "quality may drop and memory grows with the frame count"
+            )
 
         # map the scene onto whatever the pipeline's __call__ accepts
         params = inspect.signature(pipe.__call__).parameters
@@ -209,13 +362,16 @@ class DiffusersBackend:
         frames = to_uint8_frames(result.frames)[:n]
         if frames.shape[0] < n:
             raise BackendError(f"{self.class_name} returned {frames.shape[0]} frames; {n} were asked for")
-        if frames.shape[1:3] != (h, w):
+        fh, fw = frames.shape[1:3]
+        if (fh, fw) != (h, w):
+            box = crop_box((fw, fh), w / h)
             warnings.append(
-                f"diffusers: generated at {frames.shape[2]}x{frames.shape[1]}, resized to {w}x{h}"
+                f"diffusers: generated at {fw}x{fh}, centre-cropped to {box[2] - box[0]}x{box[3] - box[1]} "
+                f"({w}:{h}) and resized to {w}x{h}"
             )
-            frames = np.stack(
-                [np.asarray(Image.fromarray(f).resize((w, h), Image.Resampling.BICUBIC)) for f in frames]
-            )
+            frames = np.stack([
+                np.asarray(Image.fromarray(f).crop(box).resize((w, h), Image.Resampling.LANCZOS)) for f in frames
+            ])  # fmt: skip
         write_video(frames, out, fps=self.fps, size=(w, h))
         return Clip(
             path=out,
