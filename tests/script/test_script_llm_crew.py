@@ -211,3 +211,36 @@ def test_user_character_bank_replaces_casting(llm: FakeLLM, tmp_path: Path) -> N
         with pytest.raises(InputError, match=why):
             crew(llm, characters=path)
     assert WRITERS.get("crew") is CrewWriter
+
+
+# -- through the pipeline --------------------------------------------------------------------------------------
+def test_crew_through_the_pipeline_reports_what_stays_unresolved(llm: FakeLLM, tmp_path: Path) -> None:
+    from moviefactory import pipeline
+    from moviefactory.config import Settings
+
+    class Rec:
+        def __init__(self) -> None:
+            self.notes: list[str] = []
+            self.labels: list[str] = []
+
+        def start(self, key: str, label: str, total: float) -> None:
+            self.labels.append(label)
+
+        def update(self, key: str, completed: float, total: float | None = None) -> None: ...
+        def finish(self, key: str) -> None: ...
+
+        def note(self, message: str) -> None:
+            self.notes.append(message)
+
+    miss = chat(json.dumps(shots(ITEMS, omit=("satellite",))))
+    llm.replies = [chat(json.dumps(outline(ITEMS))), chat(json.dumps(bank(ITEMS))), miss,
+                   approve(), miss, approve(), miss, approve(), miss]  # fmt: skip
+    rec = Rec()
+    settings = Settings(writer="crew", llm_base_url=llm.url, llm_api_key="", out=tmp_path)
+    ws = pipeline.write_script(REQUEST, settings, seed=0, reporter=rec)
+    assert len(llm.requests) == 9 and len(list((ws.root / "llm").glob("*.json"))) == 9
+    assert json.loads(ws.script_path.read_text())["writer"] == "crew:gpt-4o-mini"
+    assert (ws.root / "crew" / "05-revision-3.json").exists()
+    assert rec.labels[:4] == ["writing the script", "script: outline", "script: characters", "script: shots"]
+    (note,) = rec.notes
+    assert "problem(s) left after 3 critique rounds" in note and "satellite" in note

@@ -354,3 +354,13 @@ def test_duration_sets_the_scene_count(
     assert "not both" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main([*args, "--duration", "soon"])
+
+
+def test_a_prompt_larger_than_the_context_fails_at_once_with_what_to_raise(llm: FakeLLM) -> None:
+    llm.replies = [(400, {"error": {"message": "This model's maximum context length is 4096 tokens. However, you "
+                                               "requested 7200 tokens.", "type": "BadRequestError"}})]  # fmt: skip
+    with pytest.raises(ScriptError) as info:
+        writer(llm).write(REQUEST, scenes=12, seed=1, style=Style())
+    msg = str(info.value)
+    assert "maximum context length is 4096" in msg and "options.num_ctx" in msg and "--max-model-len" in msg
+    assert len(llm.requests) == 1  # not walked down the response_format ladder

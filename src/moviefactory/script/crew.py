@@ -24,7 +24,7 @@ import json
 import re
 from itertools import pairwise
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -42,6 +42,9 @@ from moviefactory.script.llm import (
 from moviefactory.script.llm_client import one_line
 from moviefactory.spec import MAX_SCENES, Character, Movie, Style, TimeOfDay, Tone, check_text
 from moviefactory.workspace import atomic_write_json, cache_key
+
+if TYPE_CHECKING:
+    from moviefactory.progress import Reporter
 
 M = TypeVar("M", bound=BaseModel)
 ROUNDS = 3  # critique + revision rounds; the faithfulness set needs at most 2 with canned replies
@@ -126,10 +129,14 @@ class CrewWriter(LLMWriter):
         self.rounds = rounds
         self.folder: Path | None = None
         self.unresolved: list[str] = []  # problems still open after the last round (also in crew/)
+        self.reporter: Reporter | None = None
+        self.task = "script"
 
-    def attach(self, folder: Path | None, reporter: Any = None, task: str = "script") -> None:
+    def attach(self, folder: Path | None, reporter: Reporter | None = None, task: str = "script") -> None:
         super().attach(folder, reporter, task)
         self.folder = Path(folder) / "crew" if folder is not None else None
+        self.reporter = reporter
+        self.task = task
 
     def write(self, request: str, *, scenes: int | None, seed: int, style: Style) -> Movie:
         try:
@@ -201,6 +208,9 @@ class CrewWriter(LLMWriter):
             # a revision that loses request items is not taken (the model "fixed" one thing, broke another)
             if _missing(revised, outline.items) <= _missing(movie, outline.items):
                 movie = revised
+        if self.unresolved and self.reporter is not None:
+            self.reporter.note(f"crew: {len(self.unresolved)} problem(s) left after {self.rounds} critique rounds "
+                               f"(see crew/): {one_line('; '.join(self.unresolved), 200)}")  # fmt: skip
         return movie.model_copy(update={"writer": self.writer_name})
 
     # -- steps ------------------------------------------------------------------------------------------
@@ -210,6 +220,8 @@ class CrewWriter(LLMWriter):
         kept = self._load(name, key, model)
         if kept is not None:
             return kept
+        if self.reporter is not None:  # the script bar names the step; streamed tokens fill it
+            self.reporter.start(self.task, f"script: {name.split('-', 1)[1]}", max_tokens)
         self.client.purpose = name
         got, problem = self.converse(
             messages, max_tokens, seed=seed, schema=schema or _schema(model), read=read,

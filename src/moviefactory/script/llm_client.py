@@ -40,6 +40,8 @@ RESERVED_OPTIONS = frozenset({"model", "messages", "stream", "stream_options"})
 _THINK = re.compile(r"<(think|thinking|reasoning)>(.*?)</\1>\s*", re.DOTALL | re.IGNORECASE)
 _THINK_CLOSE = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
 _THINK_OPEN = re.compile(r"^\s*<(think|thinking|reasoning)>", re.IGNORECASE)
+_CONTEXT = re.compile(r"context (length|size|window)|context_length|maximum context|n_ctx|too many tokens",
+                      re.IGNORECASE)  # fmt: skip
 _SECRET = re.compile(r"\b(sk|pk|rk|key|gsk|hf)[-_][A-Za-z0-9_*.\-]{6,}")
 Progress = Callable[[int, int], None]  # (tokens so far, max_tokens)
 
@@ -186,6 +188,13 @@ class ChatClient:
                 reply.seconds = time.monotonic() - t0
                 return reply
             # 3. what the failure means
+            if status in (400, 413, 422) and _CONTEXT.search(error):
+                raise ScriptError(
+                    f"the LLM endpoint {self.safe_url} says the request does not fit the model's context "
+                    f"(HTTP {status}: {_server_text(error, self.api_key)}); give the model more context "
+                    "(Ollama: --llm-option options.num_ctx=16384; llama.cpp: llama-server -c 16384; vLLM: "
+                    "--max-model-len 16384) or ask for fewer scenes"
+                )
             if status in (400, 422) and self._step_down(error, schema):
                 attempt -= 1  # the server lacks a feature: not the model's fault, not counted
                 continue
