@@ -46,8 +46,23 @@ def test_lemmas_compounds_modifiers_and_preference(lib: IconLibrary) -> None:
 def small_lib(lib: IconLibrary) -> IconLibrary:
     """A sub-library of ~60 names, so MiniLM embeds little; the same code paths as the full one."""
     keep = {
-        SILHOUETTE: ["cook", "robber", "lighthouse", "asteroid", "sailboat", "anchor", "castle", "wolf-head"],
-        COLOUR: ["cook", "automobile", "rocket", "dog", "ghost", "mage", "bread", "snowflake"],
+        SILHOUETTE: [
+            "cook",
+            "robber",
+            "lighthouse",
+            "asteroid",
+            "sailboat",
+            "anchor",
+            "castle",
+            "wolf-head",
+            "chess-knight",
+            "mounted-knight",
+            "balloons",
+            "coffee-cup",
+            "wizard-staff",
+            "potable-water",
+        ],
+        COLOUR: ["cook", "automobile", "rocket", "dog", "ghost", "mage", "bread", "snowflake", "balloon"],
     }
     sets = {}
     for s, names in keep.items():
@@ -65,6 +80,16 @@ def test_meaning_finds_synonyms_and_nonsense_finds_nothing(small_lib: IconLibrar
     assert small_lib.find("car", min_score=0.99) is None
     # the name vectors were cached on disk, keyed by the data digest
     assert list(small_lib.cache_dir().glob("names-*.npy"))
+
+
+def test_the_thing_itself_beats_its_token_a_bunch_or_a_prop(small_lib: IconLibrary) -> None:
+    knight, balloon, coffee = small_lib.find_all(["knight", "red balloon", "coffee"])
+    assert knight is not None and knight.name == "mounted-knight"  # not the chess piece
+    assert balloon is not None and balloon.drawn_as == "fluent-emoji-flat:balloon"  # one, not "balloons"
+    assert small_lib.find("balloons") == IconMatch(SILHOUETTE, "balloons", 1.0)
+    assert coffee is not None and coffee.name == "coffee-cup"  # a modifier name that means the thing
+    under = small_lib.find("underwater")  # not split into "under water"
+    assert under is None or under.name != "potable-water"
 
 
 def test_silhouette_raster_is_tinted_trimmed_and_exactly_as_high_as_asked(lib: IconLibrary) -> None:

@@ -46,6 +46,10 @@ PREFER_BONUS = (
 )
 MAX_HEIGHT_PX = 4096
 _PROBE_PX = 256  # first render, used only to find the drawn bounding box (1/256 of the icon's box)
+SEMANTIC_MAX = 0.7  # meaning alone never outranks a name that holds the text's head noun as its own head
+SEMANTIC_NUDGE = 0.2  # weight of meaning between names the words rank alike (mounted-knight vs chess-knight)
+MODIFIER_NUDGE = 0.5  # ... and for names that hold the text's noun as a modifier (coffee-cup vs wizard-staff)
+PLURAL_PENALTY = 0.03  # a name matched only through its plural ("balloons" for "balloon") ranks just below
 SEMANTIC_MARGIN = 0.05  # MiniLM cosine of two unrelated short names is ~0.3-0.5, of synonyms 0.6-0.9
 SEMANTIC_MAX_PIECES = 4  # a word the tokenizer splits this finely is unknown to MiniLM ("zzxqv": 5 pieces)
 _MEMORY_RASTERS = 512  # in-memory LRU of rendered RGBA arrays (~100 KB each at 160 px)
@@ -58,6 +62,17 @@ _DETERMINERS = frozenset({
 })  # fmt: skip
 # A name ending in one of these draws the thing named before it ("fox-head" is a fox, "dragon-face" a dragon).
 _DEPICTS = frozenset({"head", "face", "bust", "mask", "silhouette"})
+# A name holding one of these draws a token or sign of the thing, not the thing ("chess-knight", "card-queen"):
+# such a name ranks below a plain kind of it ("mounted-knight") unless the text asks for the token.
+_SYMBOLIC = frozenset({
+    "chess", "card", "rank", "badge", "emblem", "symbol", "sign", "flag", "coin", "token", "logo", "button",
+    "stamp", "tattoo", "trophy", "medal", "statue",
+})  # fmt: skip
+SYMBOLIC_PENALTY = 0.1
+# First halves of closed compounds that are not modifiers of the second ("underwater" is not a water).
+_PARTICLES = frozenset(
+    {"under", "over", "out", "off", "back", "down", "through", "with", "after", "fore", "up"}
+)
 _IRREGULAR = {
     "mice": "mouse", "geese": "goose", "children": "child", "people": "person", "feet": "foot",
     "teeth": "tooth", "women": "woman", "men": "man", "oxen": "ox", "lice": "louse", "dice": "die",
@@ -123,6 +138,7 @@ class IconLibrary:
             for n in sorted(self._names[s])
         ]
         # lemmatised compound key ("sandcastle") -> entries; word -> entries holding it
+        self._index = {e: i for i, e in enumerate(self.entries)}  # row of each entry in name_vectors()
         self._by_key: dict[str, list[_Entry]] = {}
         self._by_word: dict[str, list[_Entry]] = {}
         for e in self.entries:
@@ -153,30 +169,43 @@ class IconLibrary:
 
     def lemma(self, word: str) -> str:
         """The singular of `word` where that is a word of some icon name, else `word`."""
-        if word in self.vocab and word not in _IRREGULAR:
-            return word
-        return next((c for c in _singulars(word) if c in self.vocab), word)
+        return next(
+            (c for c in _singulars(word) if c in self.vocab), word
+        )  # "flowers" (a name too) -> flower
 
     def has(self, set: str, name: str) -> bool:
         return set in self._names and name in self._names[set]
 
     # -- lookup -----------------------------------------------------------------------------------------------
     def _words(self, text: str) -> list[str]:
+        """Lemmatised content words; a closed compound no name holds is split where both halves are name
+        words ("rowboat" -> row boat, "henhouse" -> hen house; "sandcastle" then still meets sand-castle)."""
         words = re.findall(r"[a-z0-9]+", text.lower().replace("'s", ""))
         while words and words[0] in _DETERMINERS and len(words) > 1:
             words = words[1:]
-        return [self.lemma(w) for w in words]
+        out: list[str] = []
+        for w in (self.lemma(w) for w in words):
+            splits = [(w[:k], self.lemma(w[k:])) for k in range(3, len(w) - 2)] if w not in self.vocab else []
+            parts = [(a, b) for a, b in splits if a in self.vocab and b in self.vocab and a not in _PARTICLES]
+            out += list(parts[0]) if parts else [w]  # the longest head: "firetruck" -> fire truck
+        return out
 
-    def _lexical(self, words: list[str]) -> dict[_Entry, float]:
-        """Entries matched by name, with a score in 0..1 (see the module docstring for the tiers)."""
+    def _lexical(self, words: list[str], raw: str) -> tuple[dict[_Entry, float], dict[_Entry, float]]:
+        """Entries matched by name: ({entry: score 0..1}, {entry: weight of meaning when ordering it}).
+        `words`: the text's lemmatised words; `raw`: its letters and digits as typed ("waves")."""
         found: dict[_Entry, float] = {}
+        nudge: dict[_Entry, float] = {}
 
-        def add(entries: Iterable[_Entry], score: float) -> None:
+        def add(entries: Iterable[_Entry], score: float, weight: float = SEMANTIC_NUDGE) -> None:
             for e in entries:
-                found[e] = max(found.get(e, 0.0), score)
+                # matched only through its plural: "balloons" is a bunch, "balloon" was asked
+                plural = e.name.split("-") != [*e.words] and e.name.replace("-", "") != raw
+                s = score - PLURAL_PENALTY * plural
+                if s > found.get(e, 0.0):
+                    found[e], nudge[e] = s, weight
 
         if not words:
-            return found
+            return found, nudge
         n = len(words)
         add(self._by_key.get("".join(words), []), 1.0)  # "sand castle", "sandcastle", "flowers"
         head = words[-1]
@@ -185,21 +214,18 @@ class IconLibrary:
             if n > 1 and _contains(e.words, words):  # "treasure chest" -> open-treasure-chest
                 add([e], 0.85 + 0.1 * n / m)
                 continue
-            share = len(set(words) & set(e.words)) / m  # how much of the name the phrase explains
+            share = len(set(words) & set(e.words)) / len(set(words) | set(e.words))  # 1: the same words
+            token = SYMBOLIC_PENALTY if (_SYMBOLIC & set(e.words)) - set(words) else 0.0
             if e.words[-1] == head or (m > 1 and e.words[-2] == head and e.words[-1] in _DEPICTS):
-                add([e], 0.6 + 0.25 * share)  # the name's own head noun: mounted-knight is a knight
+                add([e], 0.6 + 0.25 * share - token)  # the name's own head noun: mounted-knight is a knight
             else:
-                add([e], 0.5 + 0.1 * share)  # a modifier: wizard-staff is a staff
+                # a modifier: wizard-staff is a staff, but a coffee-cup is what "coffee" shows; meaning decides
+                add([e], 0.5 + 0.1 * share - token, MODIFIER_NUDGE)
         for i in range(
             1, n
         ):  # without leading modifiers: "red balloon" -> balloon, "hot air balloon" -> air-balloon
             add(self._by_key.get("".join(words[i:]), []), 0.85 - 0.1 * (i - 1) / n)
-        if n == 1 and head not in self.vocab:  # a closed compound: "rowboat" -> boat, "firetruck" -> truck
-            for k in range(len(head) - 3, 2, -1):
-                if head[k:] in self.vocab and head[:k] not in _DETERMINERS:
-                    add((e for e in self._by_word[head[k:]] if e.words[-1] == head[k:]), 0.55)
-                    break
-        return found
+        return found, nudge
 
     def _rank(self, cands: dict[_Entry, float], prefer: str) -> tuple[_Entry, float] | None:
         if not cands:
@@ -226,14 +252,18 @@ class IconLibrary:
 
         Names matched exactly (score >= 0.85) are answered without the text model. The rest are compared by
         MiniLM meaning with every icon name in one batch: a name that shares no word with the text scores its
-        cosine less SEMANTIC_MARGIN (at most 0.84, below any exact name); one that does scores the mean of
-        its word score and that. Words MiniLM's tokenizer cannot read (split into SEMANTIC_MAX_PIECES or more
+        cosine less SEMANTIC_MARGIN (at most SEMANTIC_MAX, below any exact name); one that does scores the mean of
+        its word score, nudged by SEMANTIC_NUDGE times the cosine. Words MiniLM's tokenizer cannot read (split into SEMANTIC_MAX_PIECES or more
         pieces, e.g. "blorfquax") are left out of the meaning query, so nonsense finds nothing.
         """
         if prefer not in PREFER:
             raise InputError(f"prefer must be one of {sorted(PREFER)}, got {prefer!r}")
         words = [self._words(t) for t in texts]
-        found = [self._lexical(w) for w in words]
+        lexical = [
+            self._lexical(w, "".join(re.findall(r"[a-z0-9]+", t.lower())))
+            for w, t in zip(words, texts, strict=True)
+        ]
+        found = [f for f, _ in lexical]
         need = [i for i, c in enumerate(found) if max(c.values(), default=0.0) < 0.85 and words[i]]
         if need:
             from moviefactory.textembed import text_embedder
@@ -248,9 +278,13 @@ class IconLibrary:
             queries = emb.encode([" ".join(known[i]) for i in need])  # (len(need), 384)
             sims = queries @ vecs.T  # (len(need), entries): cosine
             for row, i in enumerate(need):
-                for j in np.argsort(-sims[row], kind="stable")[:20]:
-                    e, sem = self.entries[int(j)], min(0.84, float(sims[row, j]) - SEMANTIC_MARGIN)
-                    found[i][e] = (found[i][e] + sem) / 2 if e in found[i] else sem
+                named = {e: self._index[e] for e in found[i]}
+                for e, j in named.items():  # meaning orders names of the same word standing
+                    found[i][e] += lexical[i][1][e] * (float(sims[row, j]) - 0.7)
+                for j in np.argsort(-sims[row], kind="stable")[:20]:  # names sharing no word: meaning alone
+                    e = self.entries[int(j)]
+                    if e not in named:
+                        found[i][e] = min(SEMANTIC_MAX, float(sims[row, j]) - SEMANTIC_MARGIN)
         out: list[IconMatch | None] = []
         for cands in found:
             best = self._rank(cands, prefer)
