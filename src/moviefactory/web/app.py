@@ -143,7 +143,8 @@ class BodyTooLarge(HTTPException):
 
 class BodyLimit:
     """ASGI middleware: refuse a body whose Content-Length is over the limit, and stop reading one that
-    grows past it while streaming (chunked), so a huge upload costs at most `limit` bytes of memory."""
+    grows past it while streaming (chunked), so a huge upload costs at most `limit` bytes of memory. The
+    body is read here, before the app sees the request, and handed on in one piece."""
 
     def __init__(self, app: Callable[..., Awaitable[None]], limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
@@ -151,26 +152,37 @@ class BodyLimit:
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[Any]],
                        send: Callable[[Any], Awaitable[None]]) -> None:  # fmt: skip
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        too_large = length is not None and (not length.isdigit() or int(length) > self.limit)
+        chunks: list[bytes] = []
+        seen = 0
+        while not too_large:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            seen += len(chunks[-1])
+            too_large = seen > self.limit
+            if not message.get("more_body", False):
+                break
+        if too_large:
             response = _secured(JSONResponse({"error": BodyTooLarge(self.limit).detail}, status_code=413))
+            response.headers["Connection"] = "close"  # the rest of the body is never read
             await response(scope, receive, send)
             return
-        seen = 0
+        body, sent = b"".join(chunks), False
 
-        async def capped() -> Any:
-            nonlocal seen
-            message = await receive()
-            if message.get("type") == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise BodyTooLarge(self.limit)
-            return message
+        async def replay() -> Any:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: the server's disconnect notice
 
-        await self.app(scope, capped, send)
+        await self.app(scope, replay, send)
 
 
 # -- the production runner ------------------------------------------------------------------------------------
@@ -365,10 +377,10 @@ def served_file(path: FsPath, root: FsPath) -> os.stat_result:
     try:
         st = os.lstat(path)
     except OSError:
-        raise NotFound(f"{root.name}/{rel} does not exist (yet)") from None
+        raise NotFound(f"{root.name}/{quote(rel)} does not exist (yet)") from None
     real = FsPath(os.path.realpath(path))
     if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1 or FsPath(os.path.realpath(root)) not in real.parents:
-        raise NotFound(f"{root.name}/{rel} is not served")
+        raise NotFound(f"{root.name}/{quote(rel)} is not served")
     return st
 
 
