@@ -472,7 +472,9 @@ class SuperResolution:
         # 2. spandrel, when present (any architecture it detects)
         try:
             import spandrel
-        except ImportError:
+        except (ImportError, RuntimeError, OSError):
+            # spandrel imports torchvision; a CUDA torchvision wheel beside a CPU torch raises RuntimeError
+            # ("operator torchvision::nms does not exist") at import, which must not take our loaders down
             spandrel = None
         if spandrel is not None:
             try:
@@ -532,7 +534,7 @@ class SuperResolution:
         Not testable here (mmagic needs mmcv/mmengine builds for the local torch)."""
         try:
             from mmagic.models.editors import RealBasicVSRNet
-        except ImportError as exc:
+        except (ImportError, RuntimeError, OSError) as exc:  # mmagic also imports torchvision
             raise ModelLoadError(
                 f"{path} is a RealBasicVSR (mmagic) checkpoint; install mmagic to use it"
             ) from exc
