@@ -12,7 +12,7 @@ from pathlib import Path
 
 HERE = Path(__file__).parent
 BENCHES = ["bench_make.py", "bench_compose.py", "bench_animatic.py", "bench_sound.py", "bench_upscale.py",
-           "bench_unet.py"]  # fmt: skip
+           "bench_unet.py", "bench_icons.py"]  # fmt: skip
 
 
 def main() -> int:
