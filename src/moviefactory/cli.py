@@ -33,7 +33,8 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
     g.add_argument("--out", type=Path, help="parent folder for movies (default: movies)")
     if script:
         g.add_argument("--scenes", type=int, help="number of scenes (1-60; default: the writer decides)")
-        g.add_argument("--writer", help="script writer: builtin (offline) or llm (OpenAI-compatible endpoint)")
+        g.add_argument("--writer", help="script writer: builtin (offline), llm or crew (OpenAI-compatible endpoint; "
+                            "docs/llm.md), import (--script FILE)")
         g.add_argument("--aspect", choices=["2.35:1", "16:9", "9:16", "1:1"], help="frame aspect (default 2.35:1)")
         g.add_argument("--fps", type=int, help="output frame rate (default 24)")
         g.add_argument("--scale", type=int, help="output size = generation size x SCALE (1-4, default 2)")
