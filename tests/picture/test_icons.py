@@ -185,3 +185,25 @@ def test_vendored_data_and_licences_ship_inside_the_package(lib: IconLibrary) ->
         licence = (DATA_DIR / f"LICENSE-{s}.txt").read_text()
         assert lib.sets[s]["info"]["license"]["url"] in licence and len(licence) > 1000
     assert IconLibrary.load() is lib  # one instance per process
+
+
+def test_a_worker_process_draws_and_finds_by_name_without_the_text_model(
+    lib: IconLibrary, mf_home: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    lib.raster(SILHOUETTE, "anchor", 40)  # the PNG the worker should find on disk
+    code = (
+        "import sys\n"
+        "from moviefactory.picture.animatic.icons import IconLibrary\n"
+        "lib = IconLibrary.load()\n"
+        "m = lib.find('an anchor', prefer='silhouette')\n"
+        "a = lib.raster(m.set, m.name, 40, tint=(1, 2, 3))\n"
+        "print(m.drawn_as, a.shape[0], lib.renders, 'moviefactory.textembed' in sys.modules,"
+        " 'sentence_transformers' in sys.modules)\n"
+    )
+    env = {**os.environ, "MOVIEFACTORY_HOME": str(mf_home)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.split() == ["game-icons:anchor", "40", "0", "False", "False"], out.stderr
