@@ -364,3 +364,35 @@ def test_a_prompt_larger_than_the_context_fails_at_once_with_what_to_raise(llm: 
     msg = str(info.value)
     assert "maximum context length is 4096" in msg and "options.num_ctx" in msg and "--max-model-len" in msg
     assert len(llm.requests) == 1  # not walked down the response_format ladder
+
+
+# -- what each local server sends (shapes copied from their OpenAI-compatible endpoints) ----------------------
+def test_ollama_model_not_pulled(llm: FakeLLM) -> None:
+    llm.replies = [(404, {"error": {"message": 'model "qwen2.5:14b" not found, try pulling it first',
+                                    "type": "api_error", "param": None, "code": None}})]  # fmt: skip
+    with pytest.raises(ScriptError) as info:
+        writer(llm).write(REQUEST, scenes=3, seed=1, style=Style())
+    assert "try pulling it first" in str(info.value) and "is it pulled/loaded" in str(info.value)
+
+
+def test_llama_cpp_context_error_and_timings_field(llm: FakeLLM) -> None:
+    llm.replies = [(400, {"error": {"code": 400, "message": "the request exceeds the available context size, "
+                                    "try increasing it", "type": "exceed_context_size_error", "n_prompt_tokens": 5012,
+                                    "n_ctx": 4096}})]  # fmt: skip
+    with pytest.raises(ScriptError, match="llama-server -c 16384"):
+        writer(llm).write(REQUEST, scenes=3, seed=1, style=Style())
+    body = chat(SCRIPT)[1]
+    body["timings"] = {"prompt_n": 3000, "predicted_n": 900, "predicted_per_second": 31.2}
+    body["choices"][0]["message"]["reasoning_content"] = "I should start with the car."
+    llm.replies = [(200, body)]
+    assert len(writer(llm).write(REQUEST, scenes=3, seed=1, style=Style()).scenes) == 3
+
+
+def test_lm_studio_string_error_and_ollama_stream_without_usage(llm: FakeLLM) -> None:
+    events = stream(SCRIPT)[1][1][:-1]  # Ollama sends no usage chunk
+    llm.replies = [(400, {"error": "'response_format.type' must be 'json_schema' or 'text'"}),
+                   (200, ("sse", events))]  # fmt: skip
+    w = writer(llm)
+    w.client.formats_left = 2  # as if json_schema had already been refused: json_object is next
+    w.write(REQUEST, scenes=3, seed=1, style=Style())
+    assert [r["body"].get("response_format", {}).get("type") for r in llm.requests] == ["json_object", None]
