@@ -23,7 +23,9 @@ from moviefactory.web.jobs import Job, JobQueue, read_jobs
 from moviefactory.web.worker import ProcessRunner
 from moviefactory.workspace import Workspace
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process groups and /proc: Linux")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="process groups and /proc: Linux"
+)
 
 
 def alive(pid: int) -> bool:
