@@ -1474,6 +1474,11 @@ def _interior(p: _Painter, wall: tuple[str, RGBf], floor: tuple[str, RGBf],
     p.backdrop = np.broadcast_to(_mix(p.lit(wall[1], 0.0), (0, 0, 0), 0.4), (H, W, 3)).astype(np.float32)
     front = Sheet(p, 0)
     furnish(p, wl, front)
+    fl = int(H * FLOOR)
+    wl.a[:fl], wl.a[fl:] = (
+        1.0,
+        0.0,
+    )  # the wall is opaque (copied per frame, never blended); the floor covers below
     out = [wl.layer(0.35)]
     if front.a.max() > 0:
         out.append(front.layer(0.5))
@@ -1916,6 +1921,8 @@ def build_set(
     layers = _coast(p, road=True) if (road and set_name == "coast") else PAINTERS[set_name](p)
     ground, water, air = (H * r for r in spec.rows)
     if road and spec.kind == "outdoor":  # a road across the foreground, on any outdoor set
+        if layers and layers[-1].inva is None and layers[-1].y0 >= int(H * 0.7):
+            layers.pop()  # the road replaces the set's ground strip (one opaque copy per frame, not two)
         layers.append(_road(p, int(H * 0.74)))
         ground = H * 0.74 + H * 0.26 * 0.62
     if sky is None:
@@ -1933,6 +1940,7 @@ def build_set(
                     layer.inva = np.ascontiguousarray(cv2.GaussianBlur(layer.inva, (0, 0), sigma))
                     layer.opaque_from = _opaque_from(layer.inva)
         sky = cv2.GaussianBlur(sky, (0, 0), blur_background)
+    sky = np.ascontiguousarray(sky)  # copied into every frame: a strided (broadcast) backdrop costs 50x
     pieces = list(dict.fromkeys([(set_name.replace("-", " "), f"set:{set_name}"), *p.pieces]))
     return World(
         sky=sky, layers=layers, baseline=ground, water=water, air=air, family=set_name, road=road,
