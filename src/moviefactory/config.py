@@ -106,7 +106,7 @@ class Settings(BaseSettings):
         """The settings that shape the output (stored in the manifest); secrets are left out."""
         data = self.model_dump(mode="json", exclude={"llm_api_key", "out", "workers", "executor", "retries"})
         data["llm_base_url"] = redact_url(self.llm_base_url)
-        data["llm_options"] = _redact_options(self.llm_options)
+        data["llm_options"] = redact_options(self.llm_options)
         return data
 
     def resolved_workers(self, cap: int | None = None) -> int:
@@ -134,6 +134,7 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-def _redact_options(options: dict[str, Any]) -> dict[str, Any]:
-    return {k: "***" if _SECRET_NAME.search(k) else _redact_options(v) if isinstance(v, dict) else v
+def redact_options(options: dict[str, Any]) -> dict[str, Any]:
+    """`options` with the values of secret-looking keys (api_key, token, password …) masked, at any depth."""
+    return {k: "***" if _SECRET_NAME.search(k) else redact_options(v) if isinstance(v, dict) else v
             for k, v in options.items()}  # fmt: skip

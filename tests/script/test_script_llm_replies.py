@@ -250,7 +250,8 @@ def test_every_exchange_is_saved_without_secrets(llm: FakeLLM, tmp_path: Path) -
     llm.replies = [(500, {"error": {"message": "busy, key sk-secret-123456 rejected"}}), chat("not json"),
                    chat(SCRIPT)]  # fmt: skip
     creds_url = llm.url.replace("http://", "http://alice:hunter2@")
-    w = LLMWriter(base_url=creds_url, api_key="sk-secret-123456", model="m", backoff_s=0.01)
+    w = LLMWriter(base_url=creds_url, api_key="sk-secret-123456", model="m", backoff_s=0.01,
+                  options={"extra_body": {"access_token": "tok-hidden-9"}})  # fmt: skip
     w.attach(tmp_path)
     w.write(REQUEST, scenes=3, seed=1, style=Style())
     files = sorted((tmp_path / "llm").iterdir())
@@ -262,6 +263,9 @@ def test_every_exchange_is_saved_without_secrets(llm: FakeLLM, tmp_path: Path) -
     assert recs[2]["reply"]["finish_reason"] == "stop" and recs[2]["url"].startswith("http://127.0.0.1:")
     everything = "".join(f.read_text() for f in files)
     assert "sk-secret" not in everything and "hunter2" not in everything and "alice" not in everything
+    assert "tok-hidden" not in everything and llm.requests[0]["body"]["extra_body"] == {
+        "access_token": "tok-hidden-9"
+    }
     # a second run numbers on
     llm.replies = [chat(SCRIPT)]
     w.write(REQUEST, scenes=3, seed=1, style=Style())

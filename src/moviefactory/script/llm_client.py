@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from moviefactory.config import redact_url
+from moviefactory.config import redact_options, redact_url
 from moviefactory.errors import InputError, ScriptError
 from moviefactory.workspace import atomic_write_json
 
@@ -327,7 +327,7 @@ class ChatClient:
             return
         record: dict[str, Any] = {
             "purpose": self.purpose, "url": self.safe_url, "time": time.time(), "seconds": round(seconds, 3),
-            "request": body, "status": status,
+            "request": redact_options(body), "status": status,
         }  # fmt: skip
         if reply is not None:
             record["reply"] = {"content": reply.content, "reasoning": reply.reasoning, "refusal": reply.refusal,
