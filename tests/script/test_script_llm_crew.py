@@ -14,7 +14,7 @@ from test_script_llm import FakeLLM, chat
 from moviefactory.errors import InputError
 from moviefactory.script import WRITERS, prompts
 from moviefactory.script.crew import CrewWriter, RequestItem, check_script, stem_found
-from moviefactory.spec import Character, Movie, Style, TimeOfDay
+from moviefactory.spec import Character, Movie, Style, TimeOfDay, Weather
 
 FAITHFULNESS = Path(__file__).resolve().parents[3] / "shared" / "faithfulness" / "requests.jsonl"
 REQUEST = "an astronaut repairs a satellite while a storm of space debris approaches"
@@ -133,7 +133,9 @@ def test_local_checks() -> None:
     offline = CrewWriter(base_url="http://127.0.0.1:9", api_key="", model="m")
     movie = offline.read_movie(json.dumps(shots(ITEMS, 3, omit=("satellite",), camera=False)), request=REQUEST,
                                scenes=3, seed=0, style=Style(), bank=cast)  # fmt: skip
-    scenes = [movie.scenes[0], movie.scenes[1].model_copy(update={"duration_s": 6.0, "time_of_day": TimeOfDay.night}),
+    scenes = [movie.scenes[0],
+              movie.scenes[1].model_copy(update={"duration_s": 6.0, "time_of_day": TimeOfDay.night,
+                                                 "weather": Weather.snow}),
               movie.scenes[2].model_copy(update={"time_of_day": TimeOfDay.dawn})]  # fmt: skip
     problems = check_script(movie.model_copy(update={"scenes": scenes}),
                             [RequestItem.model_validate(it) for it in ITEMS])  # fmt: skip
@@ -141,6 +143,7 @@ def test_local_checks() -> None:
     assert 'object "satellite" appears in no scene prompt' in text
     assert "scene s03 steps back from night to dawn" in text and "scene s02 lasts 6 s" in text
     assert "s01's prompt does not name its shot" in text
+    assert "scene s02's weather (snow) breaks continuity between clear scenes" in text
     assert "astronaut" not in text.split("satellite")[0]  # items that are there are not reported
 
 

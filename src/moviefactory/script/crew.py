@@ -8,7 +8,7 @@ Steps (CrewWriter.write), each a typed, validated step saved as crew/NN-name.jso
   3. shots (screenwriter + storyboard): a full script, one scene per beat, shot size and camera named in each
      prompt; the bank's ids and descriptions are enforced (llm.with_descriptions)
   4. critique (script supervisor) and revision, at most `rounds` times: local checks (every request item in
-     some prompt, time of day never steps back, ~2 s scenes, camera words in each prompt) plus the model's
+     some prompt, time of day never steps back, no one-scene weather flip, ~2 s scenes, camera words in each prompt) plus the model's
      own problem list; when either finds something, the screenwriter revises with the combined list.
 
 Resume and edit: a step file holds {"key": hash of the step's inputs, "data": ...}. A run reuses a step whose
@@ -101,6 +101,10 @@ def check_script(movie: Movie, items: list[RequestItem]) -> list[str]:
             problems.append(
                 f"scene {sc.id} steps back from {prev.time_of_day.value} to {sc.time_of_day.value}"
             )
+    for a, b, c in zip(movie.scenes, movie.scenes[1:], movie.scenes[2:], strict=False):
+        if a.weather == c.weather != b.weather:  # one scene of rain between two clear ones
+            problems.append(f"scene {b.id}'s weather ({b.weather.value}) breaks continuity between "
+                            f"{a.weather.value} scenes")  # fmt: skip
     for sc in movie.scenes:
         if not 1.5 <= sc.duration_s <= 3.0:
             problems.append(f"scene {sc.id} lasts {sc.duration_s:g} s; each scene lasts about 2 s (1.5-3)")
