@@ -30,7 +30,7 @@ from moviefactory.script import WRITERS
 from moviefactory.spec import Movie, Scene, Style, Transition, check_text
 from moviefactory.workspace import Workspace, atomic_write_text, cache_key, slugify
 
-COMPOSE_VERSION = "1"  # bump when the compose graph changes what it outputs
+COMPOSE_VERSION = "2"  # bump when the compose graph changes what it outputs (2: narration offset once)
 
 
 @dataclass

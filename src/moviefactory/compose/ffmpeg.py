@@ -142,7 +142,11 @@ def audio_graph(inp: ComposeInputs, first_audio_input: int) -> tuple[list[str], 
             # Narration ducks hard; effects alone duck gently (engines would otherwise hold it down).
             ratio = 8 if voice else 3
             chains.append(
-                f"[music][fgkey]sidechaincompress=threshold=0.03:ratio={ratio}:attack=15:release=350:makeup=1[bed]"
+                # Fixed 1024-sample frames on both sides: sidechaincompress works on whatever both inputs have
+                # queued, and ffmpeg's threaded demuxers make that vary run to run (so did the output, by up
+                # to 0.02 full scale); with equal frames it is deterministic.
+                "[music]asetnsamples=n=1024:p=0[musicf];[fgkey]asetnsamples=n=1024:p=0[fgkeyf];"
+                f"[musicf][fgkeyf]sidechaincompress=threshold=0.03:ratio={ratio}:attack=15:release=350:makeup=1[bed]"
             )
             bed, fg = "[bed]", "[fgmix]"
     final = mix([x for x in (bed, fg) if x], "mix")
