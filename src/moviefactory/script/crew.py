@@ -8,8 +8,9 @@ Steps (CrewWriter.write), each a typed, validated step saved as crew/NN-name.jso
   3. shots (screenwriter + storyboard): a full script, one scene per beat, shot size and camera named in each
      prompt; the bank's ids and descriptions are enforced (llm.with_descriptions)
   4. critique (script supervisor) and revision, at most `rounds` times: local checks (every request item in
-     some prompt, time of day never steps back, no one-scene weather flip, ~2 s scenes, camera words in each prompt) plus the model's
-     own problem list; when either finds something, the screenwriter revises with the combined list.
+     some prompt, time of day never steps back, no one-scene weather flip, ~2 s scenes, camera words in each
+     prompt) plus the model's own problem list; when either finds something, the screenwriter revises with
+     the combined list.
 
 Resume and edit: a step file holds {"key": hash of the step's inputs, "data": ...}. A run reuses a step whose
 key still matches, with the data as the user left it (so editing crew/01-outline.json changes every later step,
