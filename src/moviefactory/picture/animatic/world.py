@@ -518,15 +518,16 @@ def _piece(p: _Painter, text: str, height: int, colour: np.ndarray | RGBf, icon:
     """A set piece as a premultiplied RGBA sprite, recorded in p.pieces: the icon library's silhouette
     (`icon` = "set:name", tinted `colour`) when it is installed, else the animatic's own coloured shape."""
     if icon is not None:
-        try:
-            from moviefactory.picture.animatic.icons import IconLibrary
+        from moviefactory.errors import InputError
+        from moviefactory.picture.animatic.icons import IconLibrary
 
-            ic_set, ic_name = icon.split(":", 1)
-            cc = _c(colour)
+        ic_set, ic_name = icon.split(":", 1)
+        cc = _c(colour)
+        try:
             rgba = IconLibrary.load().raster(
                 ic_set, ic_name, max(4, height), (int(cc[0]), int(cc[1]), int(cc[2]))
             )
-        except (ImportError, LookupError, ValueError, OSError):
+        except (InputError, OSError):  # the icon (or its data) is missing: the procedural piece stands in
             rgba = None
         if rgba is not None:
             p.pieces.append((text, icon))
@@ -1594,6 +1595,10 @@ def _furnish_lab(p: _Painter, wl: Sheet, fr: Sheet) -> None:
             else:
                 fr.circle(fx, H * 0.465, H * 0.035, liquid)
                 fr.rect(fx - H * 0.008, H * 0.38, fx + H * 0.008, H * 0.44, p.lit((200, 220, 230), 0.0))
+    scope = _piece(p, "microscope", int(H * 0.14), p.lit((60, 64, 80), 0.0), icon="game-icons:microscope")
+    if scope is not None:
+        for x0 in (W * 0.8, W * 1.8):
+            fr.stamp(scope, x0, H * 0.5)
     p.pieces.extend([("flask", "set:flask"), ("blackboard", "set:blackboard"), ("bench", "set:bench")])
 
 
@@ -1651,6 +1656,9 @@ def _furnish_hall(p: _Painter, wl: Sheet, fr: Sheet) -> None:
         tx = x0 + W * 0.45  # a torch
         wl.rect(tx - 1.5, H * 0.3, tx + 1.5, H * 0.4, p.lit((80, 60, 40), 0.0))
         wl.circle(tx, H * 0.28, H * 0.02, (255, 190, 80))
+    throne = _piece(p, "throne", int(H * 0.3), p.lit((200, 160, 60), 0.0), icon="game-icons:stone-throne")
+    if throne is not None:
+        fr.stamp(throne, W * 0.9, H * 0.74)
     fr.rect(W * 0.2, H * 0.56, W * 0.8, H * 0.6, p.lit((110, 70, 40), 0.0))  # a long table
     for x in (W * 0.22, W * 0.77):
         fr.rect(x, H * 0.6, x + W * 0.02, H * 0.74, p.lit((90, 56, 32), 0.0))
