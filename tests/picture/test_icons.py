@@ -30,6 +30,7 @@ def test_a_named_thing_finds_an_icon_of_that_name(lib: IconLibrary, text: str, p
 def test_lemmas_compounds_modifiers_and_preference(lib: IconLibrary) -> None:
     assert lib.find("sandcastle") == IconMatch(SILHOUETTE, "sand-castle", 1.0)
     assert lib.find("the lighthouses") == IconMatch(SILHOUETTE, "lighthouse", 1.0)
+    assert lib.find("an old man") == IconMatch(COLOUR, "old-man", 1.0)  # a modifier that is part of a name
     red = lib.find("a red balloon")
     assert red is not None and red.name == "balloon" and 0.5 < red.score < 1.0  # the colour is not drawn
     chest = lib.find("treasure chest")

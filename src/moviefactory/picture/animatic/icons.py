@@ -49,7 +49,9 @@ _PROBE_PX = 256  # first render, used only to find the drawn bounding box (1/256
 SEMANTIC_MAX = 0.7  # meaning alone never outranks a name that holds the text's head noun as its own head
 SEMANTIC_NUDGE = 0.2  # weight of meaning between names the words rank alike (mounted-knight vs chess-knight)
 MODIFIER_NUDGE = 0.5  # ... and for names that hold the text's noun as a modifier (coffee-cup vs wizard-staff)
-PLURAL_PENALTY = 0.03  # a name matched only through its plural ("balloons" for "balloon") ranks just below
+PLURAL_PENALTY = 0.03
+COMPOUND_HALF = 0.7  # the head half of a split closed compound ("policeman" -> man): no better than meaning
+LOOKALIKE_PENALTY = 0.1  # a name matched only through its plural ("balloons" for "balloon") ranks just below
 SEMANTIC_MARGIN = 0.05  # MiniLM cosine of two unrelated short names is ~0.3-0.5, of synonyms 0.6-0.9
 SEMANTIC_MAX_PIECES = 4  # a word the tokenizer splits this finely is unknown to MiniLM ("zzxqv": 5 pieces)
 _MEMORY_RASTERS = 512  # in-memory LRU of rendered RGBA arrays (~100 KB each at 160 px)
@@ -58,7 +60,6 @@ _MEMORY_RASTERS = 512  # in-memory LRU of rendered RGBA arrays (~100 KB each at 
 _DETERMINERS = frozenset({
     "a", "an", "the", "some", "any", "his", "her", "its", "their", "my", "your", "our", "this", "that", "these",
     "those", "one", "two", "three", "four", "five", "several", "many", "few",
-    "little", "big", "small", "large", "huge", "tiny", "giant", "old", "young",  # size/age: no icon draws them
 })  # fmt: skip
 # A name ending in one of these draws the thing named before it ("fox-head" is a fox, "dragon-face" a dragon).
 _DEPICTS = frozenset({"head", "face", "bust", "mask", "silhouette"})
@@ -177,20 +178,29 @@ class IconLibrary:
         return set in self._names and name in self._names[set]
 
     # -- lookup -----------------------------------------------------------------------------------------------
-    def _words(self, text: str) -> list[str]:
-        """Lemmatised content words; a closed compound no name holds is split where both halves are name
-        words ("rowboat" -> row boat, "henhouse" -> hen house; "sandcastle" then still meets sand-castle)."""
-        words = re.findall(r"[a-z0-9]+", text.lower().replace("'s", ""))
-        while words and words[0] in _DETERMINERS and len(words) > 1:
-            words = words[1:]
+    def _words(self, text: str) -> tuple[list[str], list[str], set[int]]:
+        """(words for names, words for meaning, positions of compound halves). Lemmatised, leading articles
+        dropped. For names, a closed compound no name holds is split where both halves are name words
+        ("rowboat" -> row boat, "henhouse" -> hen house; "sandcastle" then still meets sand-castle); the
+        position of each second half is returned. Meaning reads the words as typed."""
+        typed = [self.lemma(w) for w in re.findall(r"[a-z0-9]+", text.lower().replace("'s", ""))]
+        while typed and typed[0] in _DETERMINERS and len(typed) > 1:
+            typed = typed[1:]
         out: list[str] = []
-        for w in (self.lemma(w) for w in words):
+        halves: set[int] = set()
+        for w in typed:
             splits = [(w[:k], self.lemma(w[k:])) for k in range(3, len(w) - 2)] if w not in self.vocab else []
             parts = [(a, b) for a, b in splits if a in self.vocab and b in self.vocab and a not in _PARTICLES]
-            out += list(parts[0]) if parts else [w]  # the longest head: "firetruck" -> fire truck
-        return out
+            if parts:  # the longest head: "firetruck" -> fire truck
+                halves.add(len(out) + 1)
+                out += list(parts[0])
+            else:
+                out.append(w)
+        return out, typed, halves
 
-    def _lexical(self, words: list[str], raw: str) -> tuple[dict[_Entry, float], dict[_Entry, float]]:
+    def _lexical(
+        self, words: list[str], raw: str, halves: set[int]
+    ) -> tuple[dict[_Entry, float], dict[_Entry, float]]:
         """Entries matched by name: ({entry: score 0..1}, {entry: weight of meaning when ordering it}).
         `words`: the text's lemmatised words; `raw`: its letters and digits as typed ("waves")."""
         found: dict[_Entry, float] = {}
@@ -217,14 +227,19 @@ class IconLibrary:
             share = len(set(words) & set(e.words)) / len(set(words) | set(e.words))  # 1: the same words
             token = SYMBOLIC_PENALTY if (_SYMBOLIC & set(e.words)) - set(words) else 0.0
             if e.words[-1] == head or (m > 1 and e.words[-2] == head and e.words[-1] in _DEPICTS):
-                add([e], 0.6 + 0.25 * share - token)  # the name's own head noun: mounted-knight is a knight
+                # the name's own head noun: mounted-knight is a knight (but a starfish is no fish)
+                top = COMPOUND_HALF if n - 1 in halves else 1.0
+                add([e], min(top, 0.6 + 0.25 * share - token))
             else:
                 # a modifier: wizard-staff is a staff, but a coffee-cup is what "coffee" shows; meaning decides
                 add([e], 0.5 + 0.1 * share - token, MODIFIER_NUDGE)
         for i in range(
             1, n
         ):  # without leading modifiers: "red balloon" -> balloon, "hot air balloon" -> air-balloon
-            add(self._by_key.get("".join(words[i:]), []), 0.85 - 0.1 * (i - 1) / n)
+            top = (
+                COMPOUND_HALF if i in halves else 0.85
+            )  # half a closed compound: a policeman is more than a man
+            add(self._by_key.get("".join(words[i:]), []), top - 0.1 * (i - 1) / n)
         return found, nudge
 
     def _rank(self, cands: dict[_Entry, float], prefer: str) -> tuple[_Entry, float] | None:
@@ -258,10 +273,11 @@ class IconLibrary:
         """
         if prefer not in PREFER:
             raise InputError(f"prefer must be one of {sorted(PREFER)}, got {prefer!r}")
-        words = [self._words(t) for t in texts]
+        queries = [self._words(t) for t in texts]
+        words = [q[0] for q in queries]
         lexical = [
-            self._lexical(w, "".join(re.findall(r"[a-z0-9]+", t.lower())))
-            for w, t in zip(words, texts, strict=True)
+            self._lexical(q[0], "".join(re.findall(r"[a-z0-9]+", t.lower())), q[2])
+            for q, t in zip(queries, texts, strict=True)
         ]
         found = [f for f, _ in lexical]
         need = [i for i, c in enumerate(found) if max(c.values(), default=0.0) < 0.85 and words[i]]
@@ -270,13 +286,13 @@ class IconLibrary:
 
             emb = text_embedder()
             known = {
-                i: [w for w in words[i] if len(emb.model.tokenizer.tokenize(w)) < SEMANTIC_MAX_PIECES]
+                i: [w for w in queries[i][1] if len(emb.model.tokenizer.tokenize(w)) < SEMANTIC_MAX_PIECES]
                 for i in need
             }
             need = [i for i in need if known[i]]
             vecs = self.name_vectors()
-            queries = emb.encode([" ".join(known[i]) for i in need])  # (len(need), 384)
-            sims = queries @ vecs.T  # (len(need), entries): cosine
+            qvecs = emb.encode([" ".join(known[i]) for i in need])  # (len(need), 384)
+            sims = qvecs @ vecs.T  # (len(need), entries): cosine
             for row, i in enumerate(need):
                 named = {e: self._index[e] for e in found[i]}
                 for e, j in named.items():  # meaning orders names of the same word standing
@@ -284,7 +300,11 @@ class IconLibrary:
                 for j in np.argsort(-sims[row], kind="stable")[:20]:  # names sharing no word: meaning alone
                     e = self.entries[int(j)]
                     if e not in named:
-                        found[i][e] = min(SEMANTIC_MAX, float(sims[row, j]) - SEMANTIC_MARGIN)
+                        # MiniLM reads "crowbar" as crow+bar: a longer word that starts with the text's word
+                        # is a different word, not a kind of it
+                        lookalike = any(v != w and v.startswith(w) for v in e.words for w in known[i])
+                        sem = float(sims[row, j]) - SEMANTIC_MARGIN - LOOKALIKE_PENALTY * lookalike
+                        found[i][e] = min(SEMANTIC_MAX, sem)
         out: list[IconMatch | None] = []
         for cands in found:
             best = self._rank(cands, prefer)
