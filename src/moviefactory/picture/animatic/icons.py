@@ -41,18 +41,22 @@ SILHOUETTE = "game-icons"
 COLOUR = "fluent-emoji-flat"
 SETS = (SILHOUETTE, COLOUR)
 PREFER = {"colour": (COLOUR, SILHOUETTE), "silhouette": (SILHOUETTE, COLOUR), "any": (SILHOUETTE, COLOUR)}
+MAX_HEIGHT_PX = 4096
+_PROBE_PX = 256  # first render, used only to find the drawn bounding box (1/256 of the icon's box)
+
+# Ranking (find). Word scores: exact name 1.0, whole phrase inside a name 0.85-0.95, phrase without its
+# leading modifiers 0.85, the text's head as the name's head 0.6-0.85, as a modifier 0.5-0.6.
 PREFER_BONUS = (
     0.05  # ranking only: a preferred set wins a tie or a near tie, never over a clearly better name
 )
-MAX_HEIGHT_PX = 4096
-_PROBE_PX = 256  # first render, used only to find the drawn bounding box (1/256 of the icon's box)
+PLURAL_PENALTY = 0.03  # a name matched only through its plural ("balloons" for "balloon") ranks just below
+SYMBOLIC_PENALTY = 0.1  # a name that draws a token of the thing (see _SYMBOLIC)
+COMPOUND_HALF = 0.7  # the head half of a split closed compound ("policeman" -> man): no better than meaning
+SEMANTIC_MARGIN = 0.05  # MiniLM cosine of two unrelated short names is ~0.3-0.5, of synonyms 0.6-0.9
 SEMANTIC_MAX = 0.7  # meaning alone never outranks a name that holds the text's head noun as its own head
 SEMANTIC_NUDGE = 0.2  # weight of meaning between names the words rank alike (mounted-knight vs chess-knight)
 MODIFIER_NUDGE = 0.5  # ... and for names that hold the text's noun as a modifier (coffee-cup vs wizard-staff)
-PLURAL_PENALTY = 0.03
-COMPOUND_HALF = 0.7  # the head half of a split closed compound ("policeman" -> man): no better than meaning
-LOOKALIKE_PENALTY = 0.1  # a name matched only through its plural ("balloons" for "balloon") ranks just below
-SEMANTIC_MARGIN = 0.05  # MiniLM cosine of two unrelated short names is ~0.3-0.5, of synonyms 0.6-0.9
+LOOKALIKE_PENALTY = 0.1  # meaning of a name word that only starts with the text's word (crow -> crowbar)
 SEMANTIC_MAX_PIECES = 4  # a word the tokenizer splits this finely is unknown to MiniLM ("zzxqv": 5 pieces)
 _MEMORY_RASTERS = 512  # in-memory LRU of rendered RGBA arrays (~100 KB each at 160 px)
 
@@ -69,7 +73,6 @@ _SYMBOLIC = frozenset({
     "chess", "card", "rank", "badge", "emblem", "symbol", "sign", "flag", "coin", "token", "logo", "button",
     "stamp", "tattoo", "trophy", "medal", "statue",
 })  # fmt: skip
-SYMBOLIC_PENALTY = 0.1
 # First halves of closed compounds that are not modifiers of the second ("underwater" is not a water).
 _PARTICLES = frozenset(
     {"under", "over", "out", "off", "back", "down", "through", "with", "after", "fore", "up"}
@@ -149,6 +152,7 @@ class IconLibrary:
         self._rasters: OrderedDict[tuple[Any, ...], np.ndarray] = OrderedDict()
         self._raster_lock = threading.Lock()
         self._name_vectors: np.ndarray | None = None  # (len(entries), 384) float32, L2-normalised
+        self._vectors_lock = threading.Lock()
         self.renders = 0  # SVG renders done by this instance (cache misses), for tests and benchmarks
 
     # -- loading ----------------------------------------------------------------------------------------------
@@ -316,21 +320,23 @@ class IconLibrary:
 
     def name_vectors(self) -> np.ndarray:
         """(len(entries), 384) MiniLM vectors of all icon names, cached on disk per data digest."""
-        if self._name_vectors is None:
-            from moviefactory.textembed import MODEL_NAME, text_embedder
+        with self._vectors_lock:
+            if self._name_vectors is None:
+                from moviefactory.textembed import MODEL_NAME, text_embedder
 
-            path = self.cache_dir() / f"names-{MODEL_NAME}.npy"
-            vecs: np.ndarray | None = None
-            with contextlib.suppress(OSError, ValueError):
-                vecs = np.load(path)
-            if vecs is None or vecs.shape[0] != len(self.entries):
-                from moviefactory.workspace import atomic_output
+                # v1: the text embedded is the name's words joined by spaces ("sand castle")
+                path = self.cache_dir() / f"names-v1-{MODEL_NAME}.npy"
+                vecs: np.ndarray | None = None
+                with contextlib.suppress(OSError, ValueError):
+                    vecs = np.load(path)
+                if vecs is None or vecs.shape != (len(self.entries), 384):
+                    from moviefactory.workspace import atomic_output
 
-                vecs = text_embedder().encode([" ".join(e.name.split("-")) for e in self.entries])
-                with atomic_output(path) as tmp, tmp.open("wb") as f:
-                    np.save(f, vecs)
-            self._name_vectors = vecs.astype(np.float32)
-        return self._name_vectors
+                    vecs = text_embedder().encode([" ".join(e.name.split("-")) for e in self.entries])
+                    with atomic_output(path) as tmp, tmp.open("wb") as f:
+                        np.save(f, vecs)
+                self._name_vectors = vecs.astype(np.float32)
+            return self._name_vectors
 
     # -- drawing ----------------------------------------------------------------------------------------------
     def raster(
