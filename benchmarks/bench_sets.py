@@ -6,7 +6,11 @@ effect textures, once per scene) and the steady-state per-frame cost of the set 
 a share of the frame budget at 60 frames/s (16.7 ms), the animatic's floor for whole frames, and in CPU time
 too (time.process_time: this process's own work, which a loaded shared machine does not inflate).
 
-Run: .venv/bin/python benchmarks/bench_sets.py [--only sea,kitchen]
+`--render` instead times whole frames (render_frames: set, subjects, camera, grade, grain) for
+bench_animatic's four scenes in CPU time, best of 3: the before/after check for set changes that does not
+depend on how loaded the machine is. Before = an older tree's src on PYTHONPATH (it needs no new API).
+
+Run: .venv/bin/python benchmarks/bench_sets.py [--only sea,kitchen] [--render]
 """
 
 from __future__ import annotations
@@ -18,10 +22,48 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+def render_cpu() -> None:
+    """render_frames steady state in CPU time for bench_animatic's four scenes (768x320, 24 fps, 2 s)."""
+    from moviefactory.picture.animatic import plan_scene, render_frames
+    from moviefactory.spec import Movie
+
+    chars = [{"id": "car", "name": "the red car", "description": "a red sports car"},
+             {"id": "plane", "name": "plane", "description": "a silver airplane"}]  # fmt: skip
+    cases = {
+        "coast road, tracking, clear": dict(setting="coastal road", camera="tracking", action="speeding",
+                                            subjects=["car"], time_of_day="sunrise"),
+        "desert race, static": dict(setting="desert highway", camera="static", action="racing side by side",
+                                    subjects=["car", "plane"]),
+        "city night rain, pan": dict(setting="city street", camera="pan-right", weather="rain", time_of_day="night",
+                                     subjects=["car"], action="driving"),
+        "mountains snow, zoom-in": dict(setting="mountains", camera="zoom-in", weather="snow", subjects=["plane"],
+                                        action="flying"),
+    }  # fmt: skip
+    scenes = [dict(id=f"s{i}", prompt="x", duration_s=2.0, **c) for i, c in enumerate(cases.values())]
+    movie = Movie.model_validate({"request": "bench", "title": "bench", "characters": chars, "scenes": scenes,
+                                  "style": {"width": 768, "height": 320, "fps": 24}})  # fmt: skip
+    rates = []
+    for name, sc in zip(cases, movie.scenes, strict=True):
+        plan = plan_scene(movie, sc)
+        best = 0.0
+        for _ in range(3):
+            it = render_frames(plan)
+            next(it)  # the set is built here: steady state starts after it
+            c0 = time.process_time()
+            n = sum(1 for _ in it)
+            best = max(best, n / (time.process_time() - c0))
+        rates.append(best)
+        print(f"  {name:32s} {best:7.1f} frames/s (CPU time)")
+    print(f"  mean {sum(rates) / len(rates):.1f} frames/s (CPU time)")
+
+
 def main() -> None:
     import cv2
 
     cv2.setNumThreads(1)  # one core, as the benchmark target says
+    if "--render" in sys.argv:
+        render_cpu()
+        return
     import numpy as np
 
     from moviefactory.picture.animatic.sets import SETS

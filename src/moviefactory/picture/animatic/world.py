@@ -1968,7 +1968,9 @@ def build_world(
     rng: np.random.Generator,
     *,
     blur_background: float = 0.0,
+    extra_words: str = "",
 ) -> World:
     """The older entry point: a terrain family (or any set name) and a road flag."""
     set_name = FAMILY_SETS.get(family, family if family in SETS else "meadow")
-    return build_set(set_name, time_of_day, weather, W, H, rng, road=road, blur_background=blur_background)
+    return build_set(set_name, time_of_day, weather, W, H, rng, road=road, blur_background=blur_background,
+                     extra_words=extra_words)  # fmt: skip
