@@ -16,6 +16,9 @@ Routes (JSON unless named otherwise; every error is {"error": one line}):
     GET  /api/movies/{slug}/{file}           movie.mp4 (Range), movie.srt, movie.vtt, report.html, images
     GET  /api/movies/{slug}/scenes/{id}/clip.mp4
     GET  /api/jobs, /api/jobs/{id}           with queue position and an estimate; POST /api/jobs/{id}/cancel
+    PUT  /api/library/{effect|music}/{file}?title=&description=   raw audio bytes (Content-Length, at most
+                                             UPLOAD_BYTES) -> 202 job that indexes it into the user's library
+    GET  /api/library                        the files uploaded here
 
 Access (see `Access`): every request's Host must be one the server was started for (DNS rebinding); off
 loopback, every route needs the token (query `?token=` once, then an HttpOnly SameSite=Strict cookie, or
@@ -61,6 +64,10 @@ log = logging.getLogger("moviefactory.web")
 STATIC = FsPath(__file__).parent / "static"
 MAX_SCRIPT_BYTES = 1 << 20  # a 60-scene script is ~60 KB; anything near 1 MB is not a script
 MAX_BODY_BYTES = MAX_SCRIPT_BYTES  # every request body; checked while it streams in, before it is parsed
+UPLOAD_BYTES = 64 << 20  # one sound file; a 5-minute 48 kHz stereo 16-bit WAV is ~55 MB
+UPLOAD_RE = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,99}\.(wav|flac|ogg|oga|opus|mp3|m4a|aac|aif|aiff)$", re.I
+)
 MAX_JOB_ID = 2**53  # ids are SQLite rowids; larger numbers are refused before they reach the database
 QUOTE = 40  # characters of client input an error message may quote
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -156,6 +163,17 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         length = dict(scope.get("headers") or []).get(b"content-length")
+        if str(scope.get("path", "")).startswith("/api/library/"):
+            # an upload streams to disk in its route; the server delivers exactly Content-Length bytes
+            if length is None or not length.isdigit() or int(length) > UPLOAD_BYTES:
+                code, msg = (411, "an upload needs a Content-Length") if length is None else (
+                    413, BodyTooLarge(UPLOAD_BYTES).detail)  # fmt: skip
+                response = _secured(JSONResponse({"error": msg}, status_code=code))
+                response.headers["Connection"] = "close"
+                await response(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
         too_large = length is not None and (not length.isdigit() or int(length) > self.limit)
         chunks: list[bytes] = []
         seen = 0
@@ -207,6 +225,8 @@ class PipelineRunner:
             settings = make_settings(self.settings, p)
             folder = FsPath(self.settings.out) / str(job.slug) if job.slug else None
             result = pipeline.make(p["text"], settings, seed=p["seed"], reporter=reporter, folder=folder)
+        elif job.kind == "library":
+            return self.index_upload(job, reporter)
         elif job.kind == "render":
             root = movie_dir(self.settings, p["folder"])
             settings = self.folder_settings(Workspace.open(root))
@@ -216,6 +236,29 @@ class PipelineRunner:
         # names inside the folder only: the page never sees where the server keeps its files
         return {"slug": result.root.name, "duration_s": round(result.duration_s, 3), "rendered": result.rendered,
                 "reused": result.reused, "warnings": result.warnings}  # fmt: skip
+
+    def index_upload(self, job: Job, reporter: Reporter) -> dict[str, Any]:
+        """Index an uploaded sound into the user's library (the same index `moviefactory library add` fills)."""
+        from moviefactory.sound.backend import default_library_dir
+        from moviefactory.sound.embed import MiniLMText
+        from moviefactory.sound.ingest import ingest
+        from moviefactory.sound.library import Library
+
+        p = job.params
+        file = FsPath(self.settings.out) / ".studio" / "uploads" / p["kind"] / p["file"]
+        reporter.start("library", f"indexing {p['file']}", 1)
+        lib = Library.open(
+            FsPath(self.settings.library).expanduser() if self.settings.library else default_library_dir()
+        )
+        text = MiniLMText()
+        meta = {"kind": p["kind"], **{k: p[k] for k in ("title", "description") if p.get(k)}}
+        report = ingest(
+            lib, [file], text.encode_text, embedder=text.name, source="studio", overrides={file.name: meta}
+        )
+        if report.skipped:
+            raise InputError(f"{p['file']}: {report.skipped[0][1]}")
+        reporter.finish("library")
+        return {"file": p["file"], "kind": p["kind"], "summary": report.summary(), "sounds": len(lib)}
 
     def folder_settings(self, ws: Workspace) -> Settings:
         from pydantic import ValidationError
@@ -646,6 +689,42 @@ def create_app(
             movie.scene(sid)
         job = jobs.submit("render", {"folder": root.name, "scenes": scenes}, slug=root.name)
         return _public_job(jobs.annotate([job])[0], scrub)
+
+    @app.put("/api/library/{kind}/{name}", status_code=202)
+    async def upload_sound(kind: Literal["effect", "music"], name: str, request: Request,
+                           title: Annotated[str, StringConstraints(max_length=200)] = "",
+                           description: Annotated[str, StringConstraints(max_length=1000)] = "") -> dict[str, Any]:  # fmt: skip
+        if not UPLOAD_RE.match(name):
+            raise InputError(
+                f"{quote(name)}: a sound file name (letters, digits, ' _.-') with an audio suffix"
+            )
+        meta = {
+            k: check_text(v, what=k) if v.strip() else ""
+            for k, v in (("title", title), ("description", description))
+        }
+        target = studio / "uploads" / kind / name
+        size = 0
+        with atomic_output(target) as tmp, open(tmp, "wb") as fh:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > UPLOAD_BYTES:  # BodyLimit checked Content-Length; this guards the stream itself
+                    raise BodyTooLarge(UPLOAD_BYTES)
+                fh.write(chunk)
+            if size == 0:
+                raise InputError(f"{quote(name)} is empty")
+        return _public_job(
+            jobs.annotate([jobs.submit("library", {"kind": kind, "file": name, **meta})])[0], scrub
+        )
+
+    @app.get("/api/library")
+    def list_uploads() -> dict[str, Any]:
+        found = []
+        for kind in ("effect", "music"):
+            folder = studio / "uploads" / kind
+            for f in sorted(folder.iterdir()) if folder.is_dir() else []:
+                if UPLOAD_RE.match(f.name) and f.is_file():
+                    found.append({"kind": kind, "file": f.name, "bytes": f.stat().st_size})
+        return {"sounds": found}
 
     @app.api_route("/api/movies/{slug}/poster.jpg", methods=["GET", "HEAD"])
     def poster(slug: str) -> FileResponse:

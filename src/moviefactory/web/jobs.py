@@ -28,7 +28,7 @@ from moviefactory.workspace import sqlite_transaction, try_flock
 
 log = logging.getLogger("moviefactory.web")
 
-JobKind = Literal["make", "render"]
+JobKind = Literal["make", "render", "library"]
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 ACTIVE: tuple[JobState, ...] = ("queued", "running")
 FINISHED: tuple[JobState, ...] = ("done", "failed", "cancelled")
@@ -39,7 +39,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     kind      TEXT NOT NULL,
-    params    TEXT NOT NULL,          -- JSON: make {text, seed, scenes?, aspect?}; render {folder, scenes?}
+    params    TEXT NOT NULL,          -- JSON: make {text, seed, settings…}; render {folder, scenes?}; library {kind, file, …}
     slug      TEXT,                   -- the movie folder's name under settings.out
     state     TEXT NOT NULL,          -- queued | running | done | failed | cancelled
     progress  TEXT NOT NULL DEFAULT '{}',

@@ -65,6 +65,7 @@ function badge(text) {
 // -- jobs ------------------------------------------------------------------------------------------------
 function jobTitle(job) {
   if (job.kind === "make") return job.params.text || "";
+  if (job.kind === "library") return `Index sound ${job.params.file}`;
   const movie = state.movies.get(job.slug);
   const scenes = job.params.scenes || [];
   return `Render ${movie ? movie.title : job.slug}` + (scenes.length ? ` (scene ${scenes.join(", ")})` : "");
@@ -221,6 +222,35 @@ async function submitMake(event) {
     $("make-error").textContent = err.message;
   } finally {
     button.disabled = false;
+  }
+}
+
+// -- the user's sounds ----------------------------------------------------------------------------------
+async function loadSounds() {
+  const { sounds } = await api("GET", "/api/library");
+  $("sounds").replaceChildren(...sounds.map((x) => el("li", { text: `${x.file} · ${x.kind}` })));
+}
+
+async function submitUpload(event) {
+  event.preventDefault();
+  const file = $("upload-file").files[0];
+  if (!file) return;
+  const q = new URLSearchParams({ title: $("upload-title").value, description: $("upload-description").value });
+  const url = `/api/library/${encodeURIComponent($("upload-kind").value)}/${encodeURIComponent(file.name)}?${q}`;
+  $("upload-button").disabled = true;
+  $("upload-status").textContent = `uploading ${file.name}…`;
+  try {
+    const res = await fetch(url, { method: "PUT", body: file, credentials: "same-origin", headers: { Accept: "application/json" } });
+    const data = await res.json().catch(() => null);
+    if (!res.ok) throw new Error((data && data.error) || `${res.status} ${res.statusText}`);
+    $("upload-status").textContent = `uploaded; indexing it (job ${data.id}). Movies whose music or sound lines match find it.`;
+    $("upload-form").reset();
+    await loadSounds();
+    await pollJobs();
+  } catch (err) {
+    $("upload-status").textContent = err.message;
+  } finally {
+    $("upload-button").disabled = false;
   }
 }
 
@@ -598,6 +628,8 @@ async function start() {
   $("make-burn").checked = Boolean(d.burn_subtitles);
   if (d.scenes) $("make-scenes").placeholder = `auto (${d.scenes})`;
   $("make-form").addEventListener("submit", submitMake);
+  $("upload-form").addEventListener("submit", submitUpload);
+  loadSounds().catch(() => {});
   $("save-button").addEventListener("click", saveScript);
   $("render-button").addEventListener("click", () => renderScenes([]));
   $("add-scene").addEventListener("click", addScene);
