@@ -49,9 +49,7 @@ COLOURS = (
 )  # fmt: skip
 # Prepositions that put a thing somewhere (their object is a place unless it is a time or a weather).
 LOCATIVE = frozenset(
-    "in on at inside into onto across along over under through near beside above below beneath around atop "
-    "within underneath past toward towards beyond among amid throughout upon outside behind down up by off "
-    "out from".split()
+    ["in", "on", "at", "inside", "into", "onto", "across", "along", "over", "under", "through", "near", "beside", "above", "below", "beneath", "around", "atop", "within", "underneath", "past", "toward", "towards", "beyond", "among", "amid", "throughout", "upon", "outside", "behind", "down", "up", "by", "off", "out", "from"]
 )
 # Parts of a request that frame it rather than tell it: "a movie called "X" about ...", "a story of ...".
 _FRAME = re.compile(
@@ -288,7 +286,7 @@ def _events(doc: Doc, noun_of: dict[int, str]) -> list[Event]:
     out: list[Event] = []
     used: set[int] = set()
     for tok in doc:
-        if tok.i in used or tok.lower_ == "then" and tok.pos_ == "ADV":
+        if tok.i in used or (tok.lower_ == "then" and tok.pos_ == "ADV"):
             continue
         if tok.pos_ not in ("VERB", "AUX") or tok.dep_ in ("amod", "aux", "auxpass", "compound"):
             continue

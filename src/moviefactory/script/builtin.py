@@ -103,8 +103,7 @@ _INDOOR_WEATHER = {
     "wind": "as wind rattles the windows", "cloudy": "", "clear": "",
 }  # fmt: skip
 _SPACE_SETTINGS = frozenset({"outer space", "orbit"})
-_ROOM_WORDS = frozenset("kitchen room hall library laboratory lab factory house interior museum cellar attic "
-                        "bedroom classroom office shop store theater theatre stage barn henhouse cabin".split())  # fmt: skip
+_ROOM_WORDS = frozenset(["kitchen", "room", "hall", "library", "laboratory", "lab", "factory", "house", "interior", "museum", "cellar", "attic", "bedroom", "classroom", "office", "shop", "store", "theater", "theatre", "stage", "barn", "henhouse", "cabin"])  # fmt: skip
 
 
 def _clip(text: str, limit: int) -> str:
@@ -294,7 +293,7 @@ class BuiltinWriter:
         for e in self._place_entities:
             setting, _ = tab.best_setting(e.noun)
             indoor = e.head in _ROOM_WORDS or "indoor" in setting.tags
-            at = "inside" if indoor and e.prep in ("in", "inside") else (e.prep if e.prep in ("in", "on", "at", "near", "over", "under", "across", "through", "along") else setting.at)  # noqa: E501
+            at = "inside" if indoor and e.prep in ("in", "inside") else (e.prep if e.prep in ("in", "on", "at", "near", "over", "under", "across", "through", "along") else setting.at)
             out.append(_Place(f"{'the' if e.prep else 'a'} {e.text}", at, indoor, setting.name in _SPACE_SETTINGS,
                               setting, True))  # fmt: skip
         # compounds that name a place ("a lighthouse keeper") say where a character belongs
@@ -492,7 +491,7 @@ class BuiltinWriter:
     def _when(r: L.Reading, tod: str, i: int, said: set[str]) -> str:
         for w in r.time_words:
             if L.TIME_WORDS.get(w.split()[-1]) == tod:
-                return f"{'on a' if ' ' in w else 'at'} {w}" if w.split()[-1] in ("morning", "evening", "afternoon", "day") else f"at {w}"  # noqa: E501
+                return f"{'on a' if ' ' in w else 'at'} {w}" if w.split()[-1] in ("morning", "evening", "afternoon", "day") else f"at {w}"
         return T.TOD_PHRASE[tod]
 
     @staticmethod
@@ -556,7 +555,7 @@ class BuiltinWriter:
         second = (heads[1] if len(heads) > 1 else (props[0].head if props else
                   (r.weather_words[0] if r.weather_words else "")))  # fmt: skip
         if heads and second:
-            return f"The {t(heads[0])} and the {t(L.WEATHER_WORDS.get(second, '') and second.rstrip('y') if second in L.WEATHER_WORDS else second)}"  # noqa: E501
+            return f"The {t(heads[0])} and the {t(L.WEATHER_WORDS.get(second, '') and second.rstrip('y') if second in L.WEATHER_WORDS else second)}"
         if heads:
             return f"The {t(heads[0])}" + (f" of {t(places[0].text.split()[-1])}" if places and places[0].named else "")
         return _cap(_clip(r.body, 60))

@@ -1,0 +1,259 @@
+"""A scene's words -> what the animatic draws: the set, the subjects and props, time, weather, staging.
+
+The prompt is the source (issue 11): it is read with the same grammar as the built-in writer
+(moviefactory.language), and the structured fields are used only where the prompt says nothing. Where they
+disagree, the prompt wins and the disagreement is a note. Every noun the scene names is drawn as something
+(a hand-drawn articulated figure where one exists for that very noun, else the best icon from the vendored
+open libraries), or listed as unmatched: never a silent unrelated picture.
+
+Runs in the main process (it may load MiniLM through the icon and set matchers); the result is plain data
+that pickles into render workers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from moviefactory import language as L
+from moviefactory.picture.animatic import resolve
+from moviefactory.picture.animatic.icons import IconLibrary, IconMatch
+from moviefactory.picture.animatic.sets import SETS, find_set
+from moviefactory.picture.animatic.shapes import KINDS
+
+if TYPE_CHECKING:
+    from moviefactory.spec import Character, Movie, Scene
+
+# Below this an icon is not drawn for a noun (the icon library's own scale: 1.0 exact name, ~0.85 a name
+# holding the noun, meaning-only matches at most 0.7).
+ICON_MIN = 0.55
+# Verbs -> the animatic's motion, for staging (render.MOTION_SPEED keys). Common verbs of the field's
+# requests; anything else keeps the subject's own way of moving.
+VERB_MOTION: dict[str, str] = {
+    "race": "racing", "chase": "chasing", "pursue": "chasing", "hunt": "chasing", "run": "running",
+    "flee": "running", "escape": "running", "fly": "flying", "soar": "flying", "glide": "flying",
+    "swim": "swimming", "dive": "swimming", "sail": "swimming", "float": "floating", "drift": "floating",
+    "lose": "floating", "wash away": "receding", "fall": "falling", "sink": "falling", "drown": "falling",
+    "rise": "rising", "launch": "rising", "erupt": "exploding", "explode": "exploding", "crash": "exploding",
+    "jump": "jumping", "dance": "jumping", "play": "jumping", "approach": "approaching", "return": "approaching",
+    "arrive": "approaching", "leave": "receding", "walk": "walking", "search": "walking", "explore": "walking",
+    "wander": "walking", "travel": "walking", "carry": "walking", "deliver": "walking", "rescue": "approaching",
+    "save": "approaching", "duel": "circling", "fight": "circling", "circle": "circling", "orbit": "circling",
+    "drive": "speeding", "ride": "speeding", "speed": "speeding",
+}  # fmt: skip
+# Where something that is not a hand-drawn kind stands: by what it is (MiniLM category from the writer's
+# vocabulary is not available here, so the set decides: in orbit everything floats, underwater swims).
+_AIR_WORDS = frozenset("bird bee butterfly balloon kite plane airplane dragon bat fairy ghost cloud drone "
+                       "satellite debris asteroid meteor comet star moon sun spaceship ufo angel owl eagle".split())  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Element:
+    """One thing the scene draws, as drawn.json records it."""
+
+    text: str  # the scene's words for it
+    drawn_as: str  # "animatic:dog", "fluent-emoji-flat:cook", "game-icons:lighthouse", "set:sea"
+    role: str  # subject | prop | set | effect
+    score: float  # 0..1: how sure the match is
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A subject or prop to animate: a hand-drawn kind or an icon, with where it stands."""
+
+    key: str  # character id, or "prop:<noun>"
+    kind: str  # a shapes.KINDS name, or "" for an icon
+    icon: tuple[str, str] | None  # (set, name)
+    place: str  # ground | air | water | under | prop
+    color: tuple[int, int, int]
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Design:
+    set_name: str
+    time_of_day: str
+    weather: str
+    motion: str | None
+    figures: tuple[Figure, ...]
+    elements: tuple[Element, ...]
+    unmatched: tuple[str, ...]
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    extra_words: str = ""
+
+    def drawn(self) -> dict[str, Any]:
+        """The drawn.json document."""
+        return {
+            "elements": [{"text": e.text, "drawn_as": e.drawn_as, "role": e.role, "score": round(e.score, 3)}
+                         for e in self.elements],  # fmt: skip
+            "unmatched": list(self.unmatched),
+        }
+
+
+def _mentions(prompt: str, ch: Character) -> bool:
+    words = set(re.findall(r"[a-z0-9]+", prompt.lower()))
+    names = re.findall(r"[a-z0-9]+", f"{ch.name} {ch.kind}".lower())
+    return any(w in words or w.rstrip("s") in words for w in names if len(w) > 2)
+
+
+def _articulated(head: str) -> str | None:
+    """The hand-drawn kind for this very noun (its kind name or a direct keyword), else None."""
+    if head in KINDS and head not in ("tree", "house", "castle", "lighthouse"):
+        return head
+    hit = resolve.kind_by_keywords(head)
+    if hit is None or hit in ("tree", "house", "castle", "lighthouse"):
+        return None
+    # generic people words keep the walking figure; a named role ("chef", "knight") is better as its icon
+    if hit == "person" and head not in ("person", "man", "woman", "boy", "girl", "child", "kid", "people", "human"):
+        return None
+    return hit
+
+
+def _place_for(kind: str, head: str, set_kind: str) -> str:
+    if kind:
+        return KINDS[kind].place
+    if set_kind == "orbit" or head in _AIR_WORDS:
+        return "air"
+    if set_kind == "underwater":
+        return "under"
+    return "ground"
+
+
+def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> Design:
+    """Read the scene's prompt (and fields where it is silent) into a Design."""
+    lib = lib or IconLibrary.load()
+    notes: list[str] = []
+    text = story_words(scene.prompt)
+    reading = L.analyse(text) if L.is_english(text) else None
+    # 1. time and weather: the prompt's words, else the fields
+    tod = scene.time_of_day.value
+    weather = scene.weather.value
+    if reading is not None and reading.times and reading.times[0] != tod:
+        notes.append(f"time: the prompt says {reading.time_words[0]!r}, the field {tod!r}; drawn as the prompt says")
+        tod = reading.times[0]
+    if reading is not None and reading.weathers and reading.weathers[0] != weather:
+        notes.append(f"weather: the prompt says {reading.weather_words[0]!r}, the field {weather!r}; drawn as the "
+                     "prompt says")  # fmt: skip
+        weather = reading.weathers[0]
+    # 2. the set: place words of the prompt first, then the setting field, then meaning
+    elements: list[Element] = []
+    unmatched: list[str] = []
+    places = [e for e in (reading.entities if reading else ()) if e.prep in L.LOCATIVE and e.role == "thing"]
+    set_hit = None
+    for candidate in [*(e.text for e in places), scene.setting, text]:
+        if candidate:
+            set_hit = find_set(candidate)
+            if set_hit is not None:
+                break
+    if set_hit is None:
+        set_name, set_score = "meadow", 0.0
+        unmatched.append(scene.setting or (places[0].text if places else "the place"))
+        notes.append(f"place {scene.setting or 'of the prompt'!r}: no set matches; drawn as open fields")
+    else:
+        set_name, set_score = set_hit
+    spec = SETS[set_name]
+    elements.append(Element(scene.setting or set_name.replace("-", " "), f"set:{set_name}", "set", set_score))
+    for piece_text, drawn_as in set_pieces(set_name, tod, weather, text):
+        if drawn_as != f"set:{set_name}":
+            elements.append(Element(piece_text, drawn_as, "set", 1.0))
+    # 3. subjects: the scene's characters the prompt still names (the prompt wins), then the prompt's nouns
+    figures: list[Figure] = []
+    named_in_prompt = {e.noun for e in (reading.entities if reading else ())}
+    for cid in scene.subjects:
+        ch = movie.character(cid)
+        if not _mentions(text, ch):
+            notes.append(f"character {cid!r} ({ch.name}) is in the scene's subjects but not in its prompt; "
+                         "drawn as the prompt says (left out)")  # fmt: skip
+            continue
+        fig, el = _figure(lib, cid, ch.kind or ch.name, ch.name, ch.color, spec.kind, "subject", _count(ch.name))
+        if fig is None:
+            unmatched.append(ch.name)
+        else:
+            figures.append(fig)
+            elements.append(el)  # type: ignore[arg-type]
+    covered = {movie.character(c).kind for c in scene.subjects} | {movie.character(c).name for c in scene.subjects}
+    for e in reading.entities if reading else ():
+        if e.noun in covered or e.text in covered or e in places or len(figures) >= 8:
+            continue
+        if any(e.noun in c or c.endswith(e.head) for c in covered if c):
+            continue
+        if set_hit is not None and find_set_words(e.noun, set_name):
+            continue  # the set already draws it ("the sea" in a sea set)
+        fig, el = _figure(lib, f"prop:{e.noun}", e.noun, e.text, "", spec.kind, "prop", e.count)
+        if fig is None:
+            unmatched.append(e.text)
+        else:
+            figures.append(fig)
+            elements.append(el)  # type: ignore[arg-type]
+    del named_in_prompt
+    # 4. staging: the prompt's verbs
+    motion = None
+    for ev in reading.events if reading else ():
+        motion = VERB_MOTION.get(ev.core) or VERB_MOTION.get(ev.verb) or motion
+        if motion:
+            break
+    if motion is None:
+        motion = resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(text)
+    return Design(set_name=set_name, time_of_day=tod, weather=weather, motion=motion, figures=tuple(figures),
+                  elements=tuple(elements), unmatched=tuple(dict.fromkeys(unmatched)), notes=tuple(notes),
+                  extra_words=f"{text} {scene.action}")  # fmt: skip
+
+
+# Words of the cinematographer, not of the story: a prompt's comma parts holding one are not drawn.
+_CRAFT = frozenset("shot camera close-up closeup 4k 8k resolution cinematic zoom pan panning tilt tilting dolly "
+                   "tracking aerial drone handheld locked-off lens bokeh render rendering quality detailed "
+                   "photorealistic hdr".split())  # fmt: skip
+
+
+def story_words(prompt: str) -> str:
+    """The prompt less its framing: a leading "Wide shot:" and comma parts about the camera or quality."""
+    head, sep, rest = prompt.partition(":")
+    if sep and any(w in head.lower() for w in ("shot", "close-up", "closeup", "view")):
+        prompt = rest
+    parts = [p for p in prompt.split(",") if not (set(re.findall(r"[a-z0-9-]+", p.lower())) & _CRAFT)]
+    return ", ".join(p.strip() for p in parts if p.strip()) or prompt
+
+
+def find_set_words(noun: str, set_name: str) -> bool:
+    from moviefactory.picture.animatic.sets import find_set_by_words
+
+    return find_set_by_words(noun) == set_name
+
+
+def _count(name: str) -> int:
+    first = name.lower().split()[0] if name.split() else ""
+    return L._NUMBERS.get(first, 1) if first in L._NUMBERS else 1
+
+
+def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_kind: str, role: str,
+            count: int) -> tuple[Figure | None, Element | None]:  # fmt: skip
+    head = noun.lower().split()[-1] if noun.split() else noun
+    # 1. the hand-drawn figure of this very noun (it walks, flies, rolls); 2. an icon named for the noun;
+    # 3. the hand-drawn figure the noun is a kind of; 4. an icon by meaning; else not drawn (reported)
+    exact = head if head in KINDS and KINDS[head].place != "prop" else None
+    match: IconMatch | None = None
+    if exact is None:
+        match = lib.find(noun, prefer="colour", min_score=ICON_MIN)
+        if (match is None or match.score < 0.85) and head != noun:
+            match = lib.find(head, prefer="colour", min_score=ICON_MIN) or match
+    kind = exact or (_articulated(head) if match is None or match.score < 0.85 else None)
+    rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, kind or head)
+    if kind is not None:
+        fig = Figure(key, kind, None, _place_for(kind, head, set_kind), rgb, min(count, 3))
+        return fig, Element(words, f"animatic:{kind}", role, 1.0 if head == kind else 0.8)
+    if match is None:
+        return None, None
+    fig = Figure(key, "", (match.set, match.name), _place_for("", head, set_kind), rgb, min(count, 3))
+    return fig, Element(words, match.drawn_as, role, float(match.score))
+
+
+def set_pieces(set_name: str, tod: str, weather: str, words: str) -> tuple[tuple[str, str], ...]:
+    """(text, drawn_as) of what the set draws: the set built once at a thumbnail size (the pieces do not
+    depend on the frame size), so drawn.json lists what the frame shows."""
+    import numpy as np
+
+    from moviefactory.picture.animatic.world import build_set
+
+    world = build_set(set_name, tod, weather, 192, 80, np.random.default_rng(0), extra_words=words)
+    return tuple(world.pieces)
