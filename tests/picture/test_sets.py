@@ -88,6 +88,22 @@ def test_sea_is_blue_and_moves() -> None:
     assert "lighthouse" in names
 
 
+def test_the_lighthouse_stands_where_one_is_asked_for_and_sweeps_its_beam_at_night() -> None:
+    def pieces(words: str) -> list[str]:
+        world = build_set("sea", "day", "clear", W, H, np.random.default_rng(0), extra_words=words)
+        return [t for t, _ in world.pieces]
+
+    assert "lighthouse" in pieces("a lighthouse keeper's dog waits") and "lighthouse" not in pieces(
+        "a paper boat"
+    )
+    lit = frames("sea", "night", n=FPS * 2, extra_words="the lighthouse at night")
+    dark = frames("sea", "night", n=FPS * 2, extra_words="a boat at night")
+    sky = slice(0, int(H * 0.5))
+    assert luma(lit[:, sky]).mean() > luma(dark[:, sky]).mean() + 3  # the beam lights the night air
+    pulse = luma(lit[:, sky]).mean(axis=(1, 2)).std()  # the beam breathes: the sky's mean rises and falls
+    assert pulse > 3 * max(0.05, luma(dark[:, sky]).mean(axis=(1, 2)).std())
+
+
 def test_underwater_is_water_all_the_way_up_with_bubbles_rising() -> None:
     f = frames("underwater", n=6)
     top = f[0, : int(H * 0.3)].reshape(-1, 3).mean(0)

@@ -255,7 +255,7 @@ def find_set(text: str, *, min_score: float = MIN_MEANING) -> tuple[str, float] 
 
 # -- effects ------------------------------------------------------------------------------------------------
 EFFECTS = ("clouds", "rain", "snow", "fog", "lightning", "flash", "aurora", "lava", "debris", "waves", "spray",
-           "bubbles", "dust", "spotlight", "murk")  # fmt: skip
+           "bubbles", "dust", "spotlight", "murk", "beam")  # fmt: skip
 _EFFECT_WORDS: dict[str, tuple[str, ...]] = {
     "aurora": ("aurora", "northern light", "southern light", "aurora borealis"),
     "fog": ("fog", "foggy", "mist", "misty", "haze", "hazy"),
@@ -268,6 +268,11 @@ _EFFECT_WORDS: dict[str, tuple[str, ...]] = {
     "bubbles": ("bubble",),
     "spray": ("spray", "huge wave", "big wave", "breaking wave"),
     "spotlight": ("spotlight", "spot light"),
+    "beam": (
+        "lighthouse",
+        "beacon",
+        "lighthouse keeper",
+    ),  # the lamp's sweep (drawn where a lighthouse stands)
 }
 _WEATHER_EFFECTS: dict[str, tuple[str, ...]] = {
     "clear": ("clouds",), "cloudy": ("clouds",), "rain": ("clouds", "rain", "fog"),
@@ -276,11 +281,12 @@ _WEATHER_EFFECTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # What each kind of space never shows, whatever the weather says.
 _NEVER: dict[str, frozenset[str]] = {
-    "interior": frozenset({"clouds", "rain", "snow", "lightning", "aurora", "debris", "spray", "waves", "bubbles"}),
+    "interior": frozenset({"clouds", "rain", "snow", "lightning", "aurora", "debris", "spray", "waves", "bubbles",
+                           "beam"}),
     "orbit": frozenset({"clouds", "rain", "snow", "fog", "lightning", "flash", "aurora", "dust", "waves", "spray",
-                        "bubbles", "lava", "murk"}),
+                        "bubbles", "lava", "murk", "beam"}),
     "underwater": frozenset({"clouds", "rain", "snow", "lightning", "aurora", "dust", "debris", "spray", "fog",
-                             "waves"}),
+                             "waves", "beam"}),
     "outdoor": frozenset({"bubbles", "debris", "murk"}),
 }  # fmt: skip
 
@@ -312,6 +318,6 @@ def effects_for(set_name: str, weather: str, extra_words: str | list[str] = "") 
     if spec.name == "arctic" and weather == "clear":
         want.append("aurora")  # shown only at night (world.py): the polar sky's best-known sight
     if "waves" in want and weather in ("storm", "wind"):
-        want.append("spray")
+        want = [e for e in want if e != "dust"] + ["spray"]  # wind over water raises spray, not dust
     never = _NEVER[spec.kind]
     return [e for e in EFFECTS if e in want and e not in never]

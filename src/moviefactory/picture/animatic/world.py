@@ -265,6 +265,7 @@ class _Painter:
         self.backdrop: np.ndarray | None = None  # (H, W, 3) float: replaces the sky (interiors, orbit)
         self.anchors: dict[str, tuple[float, float]] = {}  # named frame points for effects (crater)
         self.kind = "outdoor"  # sets.SetKind of the set being painted
+        self.words = ""  # the scene's words (optional set pieces: a lighthouse only where one is asked for)
 
     def lit(self, c: Colour, haze: float) -> np.ndarray:
         """A daylight material colour under this scene's light, hazed toward the horizon colour."""
@@ -856,7 +857,8 @@ def _sea(p: _Painter) -> list[Layer]:
     hz = int(H * 0.5)
     out = _sky_layers(p)
     out.append(_sea_layer(p, hz, H, storm=p.weather in ("storm", "wind")))
-    out.append(_rock_piece(p, W * 0.74, H * 0.66, W * 0.3, H * 0.1, 0.25, lighthouse=True))
+    lighthouse = "beam" in p.fx or not p.words.strip()  # asked for, or the set's default look
+    out.append(_rock_piece(p, W * 0.74, H * 0.66, W * 0.3, H * 0.1, 0.25, lighthouse=lighthouse))
     out.append(_rock_piece(p, W * 1.35, H * 0.6, W * 0.1, H * 0.04, 0.2, lighthouse=False))
     p.pieces.append(("rocks", "set:rocks"))
     return out
@@ -1870,6 +1872,24 @@ def _make_effects(p: _Painter, names: list[str]) -> list[Effect]:
             else:  # motes floating in the light indoors
                 out.append(Effect("dust", "front", "add", tex=_dots(W, H, int(W * H / 3000), (0.5, 1.2), (90, 84, 70),
                                                                     rng), vel=(W * 0.01, -H * 0.03), sway=W * 0.01))  # fmt: skip
+        elif (
+            name == "beam"
+            and "lamp" in p.anchors
+            and (p.light.stars > 0.2 or p.weather in ("storm", "rain", "fog"))
+        ):
+            lx, ly = p.anchors["lamp"]
+            yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+            dx = np.abs(xx - lx) + 1.0
+            cone = np.exp(-(((yy - ly) / (H * 0.012 + dx * 0.09)) ** 2)) * np.exp(
+                -dx / (W * 0.45)
+            )  # both ways
+            glow = np.exp(-((np.hypot(xx - lx, yy - ly) / (H * 0.03)) ** 2))
+            tex = (
+                np.clip(cone * 0.55 + glow, 0, 1)[..., None] * np.array([255, 236, 170], np.float32)
+            ).astype(np.uint8)
+            out.append(
+                Effect("beam", "set", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1))), pulse=0.25)
+            )
         elif name == "spotlight":
             yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
             cx = W * 0.5
@@ -1921,7 +1941,7 @@ def build_set(
     p = _Painter(
         W, H, TIMES.get(time_of_day, TIMES["day"]), weather if spec.kind == "outdoor" else "clear", rng
     )
-    p.weather, p.kind, p.fx = weather, spec.kind, fx
+    p.weather, p.kind, p.fx, p.words = weather, spec.kind, fx, extra_words
     p.cover = p.cover if "clouds" in fx else 0.0
     _light_for(spec.kind, p, set_name)
     # 2. the backdrop (sky outdoors; painters set their own elsewhere) and the layers
