@@ -1262,28 +1262,28 @@ def _crowd(p: _Painter, base: float, h: float, n: int, depth: float) -> Layer:
 
 
 def _stadium(p: _Painter) -> list[Layer]:
-    """Tiered stands full of people (coloured speckle), a roof edge, floodlights, a striped pitch."""
+    """Tiered stands full of people (heads over coloured shirts), a roof edge, floodlights, a striped pitch."""
     H, P = p.H, p.P
     out = _sky_layers(p)
     y0, y1 = int(H * 0.2), int(H * 0.64)
     rows = np.arange(y1 - y0, dtype=np.float32)[:, None, None]
     stand = np.broadcast_to(_mix(p.lit((70, 70, 80), 0.1), p.lit((110, 110, 120), 0.0), rows / (y1 - y0)),
                             (y1 - y0, P, 3)).copy()  # fmt: skip
-    import cv2
-
-    s_ = max(2, int(H * 0.015))  # one spectator ~ s_ pixels: coarse speckle, not pixel noise
-    small = (max(1, (y1 - y0) // s_), max(1, P // s_))
-    dots = (
-        cv2.resize(
-            (p.rng.random(small) < 0.55).astype(np.uint8), (P, y1 - y0), interpolation=cv2.INTER_NEAREST
-        )
-        > 0
-    )
-    cols = cv2.resize(p.rng.uniform(60, 240, (*small, 3)).astype(np.float32), (P, y1 - y0),
-                      interpolation=cv2.INTER_NEAREST) * p.tint  # fmt: skip
-    stand[dots] = cols[dots]
-    tier = max(3, int(H * 0.04))
-    stand[np.arange(y1 - y0) % tier == 0] *= 0.55  # the tiers' edges
+    # rows of spectators, one per tier: a head (skin/hair tones) over a shirt (any colour), seat by seat
+    tier = max(4, int(H * 0.045))  # rows per tier
+    seat = max(3, int(tier * 0.8))  # columns per spectator
+    yy, xx = np.mgrid[0 : y1 - y0, 0:P]
+    row, col = yy // tier, xx // seat
+    ty, tx = (yy % tier) / tier, (xx % seat) / seat  # position inside a seat, 0..1
+    n_rows, n_cols = int(row.max()) + 1, int(col.max()) + 1
+    present = p.rng.random((n_rows, n_cols)) < 0.85
+    shirts = p.rng.uniform(40, 230, (n_rows, n_cols, 3)).astype(np.float32)
+    skins = _mix((235, 200, 170), (110, 70, 50), p.rng.random((n_rows, n_cols))[..., None])
+    head = (np.hypot(tx - 0.5, (ty - 0.3) * 1.3) < 0.26) & present[row, col]
+    body = (ty > 0.5) & (np.abs(tx - 0.5) < 0.42) & present[row, col]
+    stand[body] = (shirts[row, col] * p.tint)[body]
+    stand[head] = (skins[row, col] * p.tint)[head]
+    stand[(yy % tier) == tier - 1] *= 0.5  # the tiers' edges
     stand[: max(2, int(H * 0.03))] = p.lit((150, 150, 160), 0.05)  # roof edge
     out.append(_tile(stand, None, y0, 0.25))
     fl = Sheet(p, 0)
@@ -1915,6 +1915,8 @@ def _light_for(kind: str, p: _Painter, set_name: str) -> None:
     elif kind == "orbit":
         p.tint = np.ones(3, np.float32)
         p.haze_extra = 0.0
+    elif set_name == "stadium" and p.night:  # floodlit: the pitch and stands stay bright under a night sky
+        p.tint = np.maximum(p.tint, np.array([0.85, 0.85, 0.8], np.float32))
 
 
 def build_set(
