@@ -97,3 +97,22 @@ def test_serve_runs_the_studio_until_stopped(tmp_path: Path) -> None:
             raise
     assert code_ == 0
     assert (out / ".studio" / "jobs.sqlite").exists()
+
+
+def test_loopback_and_served_host_names() -> None:
+    from moviefactory.web.cli import is_loopback, served_hosts
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost", "LOCALHOST"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "192.168.1.5", "::", "studio.lan"))
+    assert served_hosts("127.0.0.2", []) == sorted({"127.0.0.2", "127.0.0.1", "localhost", "::1", "[::1]"})
+    lan = served_hosts("192.168.1.5", ["Studio.LAN"])
+    assert lan == ["192.168.1.5", "studio.lan"]  # no loopback names: a proxy on this machine must be named
+    wild = served_hosts("0.0.0.0", [])
+    assert "0.0.0.0" not in wild and socket.gethostname().lower() in wild and "127.0.0.1" in wild
+
+
+def test_off_loopback_a_short_token_is_refused(tmp_path: Path) -> None:
+    args = parser().parse_args(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--out", str(tmp_path),
+                                "--token", "short"])  # fmt: skip
+    with pytest.raises(InputError, match="at least 16"):
+        cmd_serve(args)

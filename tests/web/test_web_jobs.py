@@ -241,3 +241,43 @@ def test_a_job_that_keeps_killing_the_server_fails(tmp_path: Path) -> None:
         failed = q.get(job.id)
         assert failed.state == "failed" and f"interrupted {MAX_ATTEMPTS} times" in failed.error
         assert q.run_next() is None
+
+
+def test_queue_position_and_estimate_come_from_recent_runs(tmp_path: Path) -> None:
+    with JobQueue(tmp_path / "jobs.sqlite", echo_runner, start_worker=False) as q:
+        first = q.submit("make", {"text": "a", "seed": 0}, slug="a")
+        assert q.annotate([first])[0].eta_s is None  # no history: no made-up number
+        q.run_next()
+        # history: make jobs take 40 s and 60 s (median 60 of two: the upper one), render 10 s
+        for kind, secs in (("make", 40.0), ("make", 60.0), ("render", 10.0)):
+            j = q.submit(kind, {"text": kind, "seed": int(secs)}, slug=kind)
+            q._set(j.id, state="done", started=1000.0, finished=1000.0 + secs)
+        q._set(first.id, state="failed")  # only finished-done jobs count
+        running = q.submit("make", {"text": "now", "seed": 1}, slug="now")
+        q.claim_next()
+        q._set(running.id, started=time.time() - 20)  # 20 s into a ~60 s run
+        r = q.submit("render", {"folder": "x", "scenes": []}, slug="x")
+        m = q.submit("make", {"text": "later", "seed": 2}, slug="later")
+        now, ren, mk = q.annotate([q.get(running.id), q.get(r.id), q.get(m.id)])  # type: ignore[list-item]
+        assert now.position is None and now.eta_s == pytest.approx(40, abs=2)
+        assert ren.position == 1 and ren.eta_s == pytest.approx(50, abs=2)  # 40 left + 10
+        assert mk.position == 2 and mk.eta_s == pytest.approx(110, abs=2)  # + 60
+
+
+def test_cancel_reaches_an_in_process_runner_at_its_next_progress_call(tmp_path: Path) -> None:
+    started = threading.Event()
+
+    def runner(job: Job, reporter: Reporter) -> dict[str, Any]:
+        reporter.start("picture", "picture", 100)
+        started.set()
+        for i in range(1000):
+            time.sleep(0.01)
+            reporter.update("picture", i)
+        return {}
+
+    with JobQueue(tmp_path / "jobs.sqlite", runner, poll_s=0.1) as q:
+        job = q.submit("make", {"text": "x", "seed": 0}, slug="x")
+        assert started.wait(10)
+        assert q.cancel(job.id).cancel_requested  # type: ignore[union-attr]
+        wait_for(lambda: q.get(job.id).state == "cancelled")  # type: ignore[union-attr]
+        assert q.get(job.id).progress["tasks"]["picture"]["completed"] < 999  # type: ignore[union-attr]

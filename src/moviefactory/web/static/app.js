@@ -83,6 +83,7 @@ function jobStage(job) {
     if (job.resumed) text += ` · will resume (attempt ${job.attempts + 1})`;
     return text;
   }
+  if (job.state === "done" && job.kind === "library") return "indexed: movies can use it now";
   if (job.state === "done") {
     const r = job.result || {};
     const redone = (r.rendered || []).length;
