@@ -141,13 +141,34 @@ def test_make_play_edit_rerender_reorder_delete(page: Any, settings: Settings) -
         want = colour_of("a bottle washes up on a stony beach at dawn")
         assert np.abs(frames[2].reshape(-1, 3).mean(0) - want).max() < 8  # the new prompt's clip
 
-        # 4. drag s03 onto s01: the order becomes s03 s01 s02, saved to script.json
+        # 4. drag s03 onto s01: the order becomes s03 s01 s02; then by keyboard; saved to script.json
         page.locator('.scene-card[data-id="s03"] .handle').drag_to(page.locator('.scene-card[data-id="s01"]'))
         order = page.locator("#storyboard .scene-card").evaluate_all("cards => cards.map(c => c.dataset.id)")
         assert order == ["s03", "s01", "s02"]
+        # the same from the keyboard: s02's "move earlier" button, then Enter
+        page.locator('.scene-card[data-id="s02"] .move-up').focus()
+        page.keyboard.press("Enter")
+        order = page.locator("#storyboard .scene-card").evaluate_all("cards => cards.map(c => c.dataset.id)")
+        assert order == ["s03", "s02", "s01"]
+        assert page.evaluate("() => document.activeElement.closest('.scene-card').dataset.id") == "s02"
+        # characters: add one, name and colour it, put it in scene s01
+        page.click("#story-box summary")
+        page.click("#add-character")
+        row = page.locator("#characters li.character").last
+        row.locator("input[type=text]").first.fill("the keeper")
+        row.locator("input[type=text]").nth(1).fill("an old lighthouse keeper in a yellow coat")
+        row.locator("input[type=color]").fill("#e0c020")
+        page.locator('.scene-card[data-id="s01"] .subjects input[type=checkbox]').check()
         page.click("#save-button")
         page.wait_for_function("() => document.getElementById('script-status').textContent === 'saved'")
-        assert [s.id for s in Workspace.open(ws.root).load_script().scenes] == ["s03", "s01", "s02"]
+        saved = Workspace.open(ws.root).load_script()
+        assert [s.id for s in saved.scenes] == ["s03", "s02", "s01"]
+        [keeper] = saved.characters
+        assert (keeper.name, keeper.color) == (
+            "the keeper",
+            "#e0c020",
+        ) and "yellow coat" in keeper.description
+        assert saved.scene("s01").subjects == [keeper.id]
 
         # 5. layout at phone and wide sizes
         for width in (390, 360, 1920):
