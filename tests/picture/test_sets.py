@@ -156,6 +156,8 @@ def test_effects_rules() -> None:
     assert "fog" in effects_for("sea", "clear", "a fishing boat returns through the mist")
     assert {"rain", "lightning", "spray"} <= set(effects_for("sea", "storm"))
     assert "spotlight" in effects_for("stage", "clear")
+    world = build_set("sea", "night", "storm", W, H, np.random.default_rng(0), extra_words="the lighthouse")
+    assert world.effect_names == ("rain", "lightning", "spray", "beam")
 
 
 def test_storm_flashes_outdoors_and_through_the_window_indoors() -> None:

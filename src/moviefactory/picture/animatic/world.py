@@ -141,6 +141,11 @@ class World:
     def has_sky(self) -> bool:
         return self.kind == "outdoor"
 
+    @property
+    def effect_names(self) -> tuple[str, ...]:
+        """The animated effects drawn (for drawn.json, role "effect"), once each, in drawing order."""
+        return tuple(dict.fromkeys(fx.name for fx in self.effects))
+
     def paint(
         self, out: np.ndarray, t: float, scroll: float = 0.0, pan: float = 0.0, focus_depth: float = 0.0
     ) -> None:
@@ -949,7 +954,7 @@ def _island(p: _Painter) -> list[Layer]:
     isl = _mound(p, W * 0.5, W * 0.34, H * 0.5, H * 0.72, (70, 130, 60), 0.15, sheet_top=H * 0.12)
     for k in range(6):
         x = W * (0.22 + 0.11 * k + p.rng.uniform(-0.03, 0.03))
-        h = int(H * p.rng.uniform(0.22, 0.32))
+        h = int(H * (0.24, 0.3)[k % 2])  # two sizes: each size is one icon rasterisation (cached)
         spr = _piece(p, "palm tree", h, p.lit((40, 90, 40), 0.1), icon="game-icons:palm-tree")
         if spr is not None:
             isl.stamp(spr, x, isl.top_row(x) + h * 0.06)
