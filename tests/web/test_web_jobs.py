@@ -281,3 +281,15 @@ def test_cancel_reaches_an_in_process_runner_at_its_next_progress_call(tmp_path:
         assert q.cancel(job.id).cancel_requested  # type: ignore[union-attr]
         wait_for(lambda: q.get(job.id).state == "cancelled")  # type: ignore[union-attr]
         assert q.get(job.id).progress["tasks"]["picture"]["completed"] < 999  # type: ignore[union-attr]
+
+
+def test_a_restarted_task_does_not_move_the_bar_back() -> None:
+    rep = JobReporter(lambda p: None)
+    rep.start("script", "script: loading", 3)
+    rep.update("script", 2)
+    warm = rep.progress["fraction"]
+    assert warm == pytest.approx(2 / 3 / 20, abs=1e-4)
+    rep.start("script", "writing the script", 1)  # the pipeline's own script step starts from 0
+    assert rep.progress["fraction"] == warm
+    rep.finish("script")
+    assert rep.progress["fraction"] == pytest.approx(1 / 20)

@@ -201,7 +201,9 @@ class JobReporter:
         return round((done + self._stages[stage] * part) / total, 4)
 
     def _flush(self, *, force: bool = False) -> None:
-        self.progress["fraction"] = self._fraction()
+        # never backwards within a run: a stage that restarts a task (the script after its warm-up steps)
+        # must not make the bar jump back
+        self.progress["fraction"] = max(self.progress["fraction"], self._fraction())
         now = time.monotonic()
         if force or now - self._last_save >= self._min_interval_s:
             self._last_save = now
