@@ -146,7 +146,9 @@ def write_video(
             pix_fmt_in="rgb24",
             pix_fmt_out="yuv420p",
             macro_block_size=2,
-            ffmpeg_log_level="error",
+            # imageio-ffmpeg lets the encoder write to our stderr; only fatal lines, so a failure (a full
+            # disk, say) reaches the user as our one-line error, not as ffmpeg's muxer log
+            ffmpeg_log_level="fatal",
             output_params=["-crf", str(crf), "-preset", preset, "-threads", "1", "-movflags", "+faststart"],
             ffmpeg_timeout=0,
         )

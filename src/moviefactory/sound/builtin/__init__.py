@@ -68,7 +68,7 @@ def ensure_builtin(home: Path | None = None) -> Path:
     final = builtin_dir(home)
     if (final / "catalog.json").exists():
         return final
-    with hold_flock(final.parent / f".{final.name}.lock"):
+    with hold_flock(final.parent / f".lock-{final.name}"):
         if (final / "catalog.json").exists():
             return final
         for stale in final.parent.glob(".builtin-*"):
