@@ -40,7 +40,11 @@ def stem_found(stem: str, text: str) -> bool:
 def item_score(items: list[dict], text: str) -> tuple[float, list[str]]:
     if not items:
         return 1.0, []
-    missed = [items[i]["words"][0] for i, it in enumerate(items) if not any(stem_found(s, text) for s in it["words"])]
+    missed = [
+        items[i]["words"][0]
+        for i, it in enumerate(items)
+        if not any(stem_found(s, text) for s in it["words"])
+    ]
     return 1.0 - len(missed) / len(items), missed
 
 
@@ -65,7 +69,9 @@ def main() -> None:
     from moviefactory.script.builtin import BuiltinWriter
     from moviefactory.spec import Style
 
-    rows = [json.loads(line) for line in args.requests.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line) for line in args.requests.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     writer = BuiltinWriter()
     t0 = time.perf_counter()
     s_scores, p_scores, verb_chars = [], [], 0
@@ -102,9 +108,7 @@ def picture_score(movie: object, row: dict, sheets: Path) -> tuple[float, list[s
 
     backend = AnimaticBackend()
     backend.prepare(movie)  # type: ignore[arg-type]
-    drawn = " ".join(
-        el["drawn_as"].split(":", 1)[-1] for d in backend.drawn.values() for el in d["elements"]
-    )
+    drawn = " ".join(el["drawn_as"].split(":", 1)[-1] for d in backend.drawn.values() for el in d["elements"])
     items = [it for it in row["items"] if it.get("draw")]
     p, missed = item_score(items, drawn)
     backend.contact_sheet(movie, sheets / f"{row['id']}.png")  # type: ignore[arg-type]

@@ -42,14 +42,57 @@ WEATHER_WORDS: dict[str, str] = {
     "cloud": "cloudy", "cloudy": "cloudy", "overcast": "cloudy", "sunny": "clear", "clear": "clear",
 }  # fmt: skip
 SEASONS = ("spring", "summer", "autumn", "winter")
-_SEASON_WORDS = {"spring": "spring", "summer": "summer", "autumn": "autumn", "fall": "autumn", "winter": "winter"}
+_SEASON_WORDS = {
+    "spring": "spring",
+    "summer": "summer",
+    "autumn": "autumn",
+    "fall": "autumn",
+    "winter": "winter",
+}
 COLOURS = (
     "red", "orange", "yellow", "green", "blue", "purple", "violet", "pink", "brown", "black", "white", "grey",
     "gray", "golden", "gold", "silver", "teal", "turquoise", "crimson", "scarlet", "neon", "navy", "cyan",
 )  # fmt: skip
 # Prepositions that put a thing somewhere (their object is a place unless it is a time or a weather).
 LOCATIVE = frozenset(
-    ["in", "on", "at", "inside", "into", "onto", "across", "along", "over", "under", "through", "near", "beside", "above", "below", "beneath", "around", "atop", "within", "underneath", "past", "toward", "towards", "beyond", "among", "amid", "throughout", "upon", "outside", "behind", "down", "up", "by", "off", "out", "from"]
+    [
+        "in",
+        "on",
+        "at",
+        "inside",
+        "into",
+        "onto",
+        "across",
+        "along",
+        "over",
+        "under",
+        "through",
+        "near",
+        "beside",
+        "above",
+        "below",
+        "beneath",
+        "around",
+        "atop",
+        "within",
+        "underneath",
+        "past",
+        "toward",
+        "towards",
+        "beyond",
+        "among",
+        "amid",
+        "throughout",
+        "upon",
+        "outside",
+        "behind",
+        "down",
+        "up",
+        "by",
+        "off",
+        "out",
+        "from",
+    ]
 )
 # Parts of a request that frame it rather than tell it: "a movie called "X" about ...", "a story of ...".
 _FRAME = re.compile(
@@ -144,7 +187,9 @@ def is_english(text: str) -> bool:
     table = nlp().get_pipe("lemmatizer").lookups.get_table("lemma_index")  # type: ignore[attr-defined]
     known = set().union(*(set(table[p]) for p in ("noun", "verb", "adj", "adv")))
     stops = nlp().Defaults.stop_words
-    hits = sum(1 for w in words if w in stops or w in known or w.rstrip("s") in known or _strip_suffix(w) in known)
+    hits = sum(
+        1 for w in words if w in stops or w in known or w.rstrip("s") in known or _strip_suffix(w) in known
+    )
     return hits >= 0.75 * len(words)
 
 
@@ -175,14 +220,36 @@ def _parse(text: str) -> tuple[Doc, list[int]]:
                 continue
             prev, nxt = doc[tok.i - 1], doc[tok.i + 1] if tok.i + 1 < len(doc) else None
             after_np = prev.pos_ in ("NOUN", "PROPN") or (prev.pos_ == "PRON" and prev.dep_ == "nsubj")
-            verbal_next = nxt is None or nxt.pos_ in ("DET", "ADP", "PRON", "PART", "ADV", "NUM", "ADJ", "PUNCT")
+            verbal_next = nxt is None or nxt.pos_ in (
+                "DET",
+                "ADP",
+                "PRON",
+                "PART",
+                "ADV",
+                "NUM",
+                "ADJ",
+                "PUNCT",
+            )
             # "a fox steals eggs": noun noun-s noun, all compounds, reads as subject verb object
             verbal_next = verbal_next or (
-                nxt.pos_ == "NOUN" and tok.dep_ == "compound" and prev.dep_ == "compound" and tok.lower_.endswith("s")
+                nxt is not None
+                and nxt.pos_ == "NOUN"
+                and tok.dep_ == "compound"
+                and prev.dep_ == "compound"
+                and tok.lower_.endswith("s")
             )
-            has_verb = any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound", "aux", "auxpass") for t in doc)
-            if after_np and verbal_next and (not has_verb or tok.dep_ in ("ROOT", "conj", "compound", "appos")):
-                plural_subject = prev.tag_ in ("NNS", "NNPS") or prev.dep_ == "conj" or prev.dep_ == "compound"
+            has_verb = any(
+                t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound", "aux", "auxpass")
+                for t in doc
+            )
+            if (
+                after_np
+                and verbal_next
+                and (not has_verb or tok.dep_ in ("ROOT", "conj", "compound", "appos"))
+            ):
+                plural_subject = (
+                    prev.tag_ in ("NNS", "NNPS") or prev.dep_ == "conj" or prev.dep_ == "compound"
+                )
                 if tok.lower_.endswith("s") or plural_subject or not has_verb:
                     fix = tok
                     break
@@ -239,7 +306,11 @@ def split_frame(request: str) -> tuple[str, str]:
 
 def _phrase(tok: Token, skip: set[int]) -> list[Token]:
     """The token's noun phrase without determiners, possessors and anything in `skip`."""
-    left = [t for t in tok.lefts if t.dep_ in ("compound", "amod", "nummod", "nmod", "npadvmod") and t.i not in skip]
+    left = [
+        t
+        for t in tok.lefts
+        if t.dep_ in ("compound", "amod", "nummod", "nmod", "npadvmod") and t.i not in skip
+    ]
     toks: list[Token] = []
     for t in left:
         toks.extend(x for x in t.subtree if x.dep_ not in ("det", "poss", "case", "punct") or x.text == "-")
@@ -302,11 +373,17 @@ def _events(doc: Doc, noun_of: dict[int, str]) -> list[Event]:
             used.add(nxt.i)
             cur = nxt
         core = chain[-1]
-        particle = " ".join(c.lower_ for c in core.children if c.dep_ == "prt" or (c.dep_ == "advmod" and c.lower_ in _PARTICLES))
+        particle = " ".join(
+            c.lower_
+            for c in core.children
+            if c.dep_ == "prt" or (c.dep_ == "advmod" and c.lower_ in _PARTICLES)
+        )
         idiom = ""
         for c in core.children:  # "fall in love": a preposition whose object is an abstract noun of feeling
             if c.dep_ == "prep" and any(g.lemma_ in ("love", "friendship") for g in c.children):
-                idiom = f"{c.lower_} " + next(g.lower_ for g in c.children if g.lemma_ in ("love", "friendship"))
+                idiom = f"{c.lower_} " + next(
+                    g.lower_ for g in c.children if g.lemma_ in ("love", "friendship")
+                )
         head_particle = particle if len(chain) == 1 else ""
         verb = " ".join(x for x in (tok.lemma_.lower(), head_particle, idiom if len(chain) == 1 else "") if x)
         core_verb = " ".join(x for x in (core.lemma_.lower(), particle, idiom) if x)
@@ -318,29 +395,49 @@ def _events(doc: Doc, noun_of: dict[int, str]) -> list[Event]:
                 patients = patients or (head_noun,)
             else:  # "a conductor who drives"; "a boat returning"
                 agents = (head_noun,)
-        pronoun = next((c for c in tok.children if c.dep_ == "nsubj" and c.lower_ in ("they", "he", "she", "we")), None)
+        pronoun = next(
+            (c for c in tok.children if c.dep_ == "nsubj" and c.lower_ in ("they", "he", "she", "we")), None
+        )
         if not agents and (tok.dep_ == "conj" or pronoun is not None) and out:
             # the latest doers that are characters ("then a storm comes and they hide": they = boy and dog)
-            agents = next((e.agents for e in reversed(out) if any(a not in WEATHER_WORDS for a in e.agents)), ())
-        it = next((c for c in core.children if c.dep_ == "dobj" and c.lower_ in ("it", "him", "her", "them")), None)
+            agents = next(
+                (e.agents for e in reversed(out) if any(a not in WEATHER_WORDS for a in e.agents)), ()
+            )
+        it = next(
+            (c for c in core.children if c.dep_ == "dobj" and c.lower_ in ("it", "him", "her", "them")), None
+        )
         if not patients and it is not None and out:  # "a farmer chases it": the last doer who is not this one
             patients = next((e.agents for e in reversed(out) if e.agents and e.agents != agents), ())
         if not agents and tok.dep_ in ("xcomp", "advcl") and out:
             agents = out[-1].agents
         complement = " ".join(  # "friends" of "become friends": the word and its modifiers, no prepositions
             _joined(sorted([c, *c.lefts], key=lambda t: t.i))
-            for c in core.children if c.dep_ in ("attr", "acomp", "dobj") and c.i not in noun_of and c.pos_ != "PRON"
+            for c in core.children
+            if c.dep_ in ("attr", "acomp", "dobj") and c.i not in noun_of and c.pos_ != "PRON"
         )
-        simultaneous = tok.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ in ("while", "as", "when") for c in tok.children)
+        simultaneous = tok.dep_ == "advcl" and any(
+            c.dep_ == "mark" and c.lower_ in ("while", "as", "when") for c in tok.children
+        )
         span = [chain[0], *chain[1:]]
-        parts = [c for c in core.children if c.dep_ == "prt" or (c.dep_ == "advmod" and c.lower_ in _PARTICLES)]
+        parts = [
+            c for c in core.children if c.dep_ == "prt" or (c.dep_ == "advmod" and c.lower_ in _PARTICLES)
+        ]
         text = _joined(sorted({*doc[span[0].i : span[-1].i + 1], *parts}, key=lambda t: t.i))
         # the verb's own prepositional phrases as written ("from a henhouse", "for a lost golden crown"),
         # with the noun they name so the writer can leave out the ones it already says as the place
         extras = tuple(
-            (_joined(_until_nested_prep(c)), noun_of.get(next((g.i for g in c.children if g.dep_ == "pobj"), -1), ""))
+            (
+                _joined(_until_nested_prep(c)),
+                noun_of.get(next((g.i for g in c.children if g.dep_ == "pobj"), -1), ""),
+            )
             for c in core.children
-            if c.dep_ == "prep" and not any(g.lemma_.lower() in TIME_WORDS or g.lower_ in WEATHER_WORDS or g.lemma_ in ("love", "friendship") for g in c.children)
+            if c.dep_ == "prep"
+            and not any(
+                g.lemma_.lower() in TIME_WORDS
+                or g.lower_ in WEATHER_WORDS
+                or g.lemma_ in ("love", "friendship")
+                for g in c.children
+            )
         )
         passive = tok.dep_ == "acl" and tok.tag_ == "VBN"
         if idiom:
@@ -392,7 +489,11 @@ def analyse(request: str) -> Reading:
         if low in WEATHER_WORDS and tok.pos_ in ("NOUN", "ADJ", "PROPN", "VERB") and low != "clear":
             weathers.append(WEATHER_WORDS[low])
             weather_words.append(low)
-        if low in _SEASON_WORDS and tok.pos_ in ("NOUN", "PROPN", "ADJ") and not (low == "fall" and tok.pos_ != "NOUN"):
+        if (
+            low in _SEASON_WORDS
+            and tok.pos_ in ("NOUN", "PROPN", "ADJ")
+            and not (low == "fall" and tok.pos_ != "NOUN")
+        ):
             seasons.append(_SEASON_WORDS[low])
         if low == "seasons" or (low == "season" and any(c.lower_ in ("four", "all") for c in tok.children)):
             seasons.extend(SEASONS)
@@ -408,18 +509,26 @@ def analyse(request: str) -> Reading:
         low = tok.lemma_.lower()
         if low in WEATHER_WORDS:  # a storm can act ("a storm approaches") but is weather, not a character
             noun_of[tok.i] = low
-        if low in TIME_WORDS or low in WEATHER_WORDS or low in _SEASON_WORDS or low in ("season", "love", "friend", "itself"):
+        if (
+            low in TIME_WORDS
+            or low in WEATHER_WORDS
+            or low in _SEASON_WORDS
+            or low in ("season", "love", "friend", "itself")
+        ):
             continue
         if tok.dep_ in ("attr",) and tok.head.lemma_ == "become":
             continue
         comps = _compounds(tok)
-        comp_words = [c.lower_ for c in comps if c.lemma_.lower() not in TIME_WORDS and c.lower_ not in _SEASON_WORDS]
+        comp_words = [
+            c.lower_ for c in comps if c.lemma_.lower() not in TIME_WORDS and c.lower_ not in _SEASON_WORDS
+        ]
         head = tok.lemma_.lower() if tok.tag_ in ("NNS", "NNPS") else tok.lower_
         noun = " ".join([*comp_words, head])
         phrase = _phrase(tok, set())
         mods = tuple(
             _joined(list(t.subtree)) if t.dep_ == "amod" else t.lower_
-            for t in tok.lefts if t.dep_ in ("amod",) and t.tag_ not in ("NN", "NNP")
+            for t in tok.lefts
+            if t.dep_ in ("amod",) and t.tag_ not in ("NN", "NNP")
         )
         colour = next((" ".join(w for w in re.split(r"[-\s]", m.lower()) if w) for m in mods
                        if any(c in re.split(r"[-\s]", m.lower()) for c in COLOURS)), "")  # fmt: skip
@@ -440,7 +549,8 @@ def analyse(request: str) -> Reading:
     if not events:  # "a race between a car and an airplane": the root noun names the event
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
         event_noun = root is not None and any(
-            c.dep_ == "prep" and c.lower_ in ("between", "among", "against", "across", "through", "to", "around")
+            c.dep_ == "prep"
+            and c.lower_ in ("between", "among", "against", "across", "through", "to", "around")
             for c in root.children
         )
         if root is not None and event_noun and root.lemma_.lower() in _verb_bases():
@@ -448,10 +558,12 @@ def analyse(request: str) -> Reading:
             entities = [e for e in entities if e.noun != noun_of.get(root.i)]
             events = [Event(verb=root.lemma_.lower(), text=root.text, core=root.lemma_.lower(), agents=parts,
                             noun_event=True, index=root.i)]  # fmt: skip
-            entities = [
-                Entity(**{**e.__dict__, "role": "agent"}) if e.noun in parts else e for e in entities
-            ]
-    content = [t.lower_ for t in doc if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and not t.is_stop and t.lower_ != "then"]
+            entities = [Entity(**{**e.__dict__, "role": "agent"}) if e.noun in parts else e for e in entities]
+    content = [
+        t.lower_
+        for t in doc
+        if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and not t.is_stop and t.lower_ != "then"
+    ]
     return Reading(
         request=request, body=body, english=True, title=title, entities=tuple(entities), events=tuple(events),
         times=tuple(dict.fromkeys(times)), time_words=tuple(dict.fromkeys(time_words)),

@@ -293,14 +293,22 @@ class BuiltinWriter:
         for e in self._place_entities:
             setting, _ = tab.best_setting(e.noun)
             indoor = e.head in _ROOM_WORDS or "indoor" in setting.tags
-            at = "inside" if indoor and e.prep in ("in", "inside") else (e.prep if e.prep in ("in", "on", "at", "near", "over", "under", "across", "through", "along") else setting.at)
+            at = (
+                "inside"
+                if indoor and e.prep in ("in", "inside")
+                else (
+                    e.prep
+                    if e.prep in ("in", "on", "at", "near", "over", "under", "across", "through", "along")
+                    else setting.at
+                )
+            )
             out.append(_Place(f"{'the' if e.prep else 'a'} {e.text}", at, indoor, setting.name in _SPACE_SETTINGS,
                               setting, True))  # fmt: skip
         # compounds that name a place ("a lighthouse keeper") say where a character belongs
         comp_places: list[str] = []
         for c in cast:
             for w in c.entity.compounds:
-                s, score = tab.best_setting(w)
+                _setting, score = tab.best_setting(w)
                 if score > 0.55 and tab.categories([w])[0][0] == "place":
                     comp_places.append(w)
         if not any(p.named and p.at != "near" for p in out):
@@ -398,11 +406,20 @@ class BuiltinWriter:
                 if not e.passive:
                     body.append(_Beat("detail", self._event_text(e, cast, props, "peak"), who, e))
         if turning is not None:
-            resolution = _Beat("resolution", self._event_text(turning, cast, props, "after"), everyone, turning)
+            resolution = _Beat(
+                "resolution", self._event_text(turning, cast, props, "after"), everyone, turning
+            )
             # coverage for long movies: the others' reactions, the props, the moment again from closer
             for c in cast:
                 if c.cat == "being" and c.entity.noun not in (*turning.agents, *turning.patients):
-                    extras.append(_Beat("action", f"{c.np()} watching as {self._event_text(turning, cast, props, 'act')}", (c.id,), turning))
+                    extras.append(
+                        _Beat(
+                            "action",
+                            f"{c.np()} watching as {self._event_text(turning, cast, props, 'act')}",
+                            (c.id,),
+                            turning,
+                        )
+                    )
             for pr in props:
                 extras.append(_Beat("intro", f"the {pr.text}", (), turning))
         else:  # a request with no event: the genre's moments with the user's characters (filler is for this)
@@ -418,12 +435,13 @@ class BuiltinWriter:
                beats: list[_Beat], genre: T.Genre, n: int, seed: int, style: Style,
                rng: random.Random) -> Movie:  # fmt: skip
         tods = self._times(r, genre, n, rng)
-        seasons = _spread(list(r.seasons), n) if len(r.seasons) > 1 else [r.seasons[0] if r.seasons else ""] * n
+        seasons = (
+            _spread(list(r.seasons), n) if len(r.seasons) > 1 else [r.seasons[0] if r.seasons else ""] * n
+        )
         weather = r.weathers[0] if r.weathers else ""
         out: list[Scene] = []
         prev = ("", "")
         sound_jobs: list[tuple[list[str], str]] = []
-        mentions_time = set()
         for i, beat in enumerate(beats):
             place = places[min(len(places) - 1, i * len(places) // max(1, n))] if places else None
             season = seasons[i]
@@ -434,7 +452,7 @@ class BuiltinWriter:
             prev = (shot, camera)
             core = beat.text
             where = place.phrase() if place is not None else ""
-            time_bits = self._when(r, tods[i], i, mentions_time)
+            time_bits = self._when(r, tods[i])
             sky = self._sky(w, place, r)
             season_bit = f"in {season}" if season and season not in core else ""
             shot_phrase = _cap(T.SHOT_PHRASE[shot].removesuffix(" of"))
@@ -446,7 +464,9 @@ class BuiltinWriter:
             subtitle = _cap(core) + "." if beat.role in ("action", "peak", "after", "intro") else ""
             narration = ""
             if i == 0 and n >= 3:
-                narration = _cap(f"{time_bits + ', ' if time_bits else ''}{where}, {self._logline_core(r, cast, props)}.")
+                narration = _cap(
+                    f"{time_bits + ', ' if time_bits else ''}{where}, {self._logline_core(r, cast, props)}."
+                )
             elif i == n - 1 and n >= 3 and beat.event is not None:
                 narration = _cap(self._event_text(beat.event, cast, props, "after")) + "."
             duration = 2.0
@@ -468,9 +488,13 @@ class BuiltinWriter:
             ))  # fmt: skip
         tab = _tables()
         for scene, (candidates, query) in zip(out, sound_jobs, strict=True):
-            scene.sound = _clip(candidates[tab.closest(query, candidates)] if len(candidates) > 1 else candidates[0], 200)
+            scene.sound = _clip(
+                candidates[tab.closest(query, candidates)] if len(candidates) > 1 else candidates[0], 200
+            )
         title = r.title or self._title(r, cast, props, places)
-        logline = _cap(self._logline_core(r, cast, props)) + (f", {places[0].phrase()}" if places else "") + "."
+        logline = (
+            _cap(self._logline_core(r, cast, props)) + (f", {places[0].phrase()}" if places else "") + "."
+        )
         return Movie(
             request=r.request, title=_clip(title, 120), logline=_clip(logline, 500),
             tone=Tone(mood=genre.mood, tempo=genre.tempo, music_query=rng.choice(genre.music)),  # type: ignore[arg-type]
@@ -488,10 +512,14 @@ class BuiltinWriter:
         return [path[min(len(path) - 1, i * len(path) // n)] for i in range(n)]
 
     @staticmethod
-    def _when(r: L.Reading, tod: str, i: int, said: set[str]) -> str:
+    def _when(r: L.Reading, tod: str) -> str:
         for w in r.time_words:
             if L.TIME_WORDS.get(w.split()[-1]) == tod:
-                return f"{'on a' if ' ' in w else 'at'} {w}" if w.split()[-1] in ("morning", "evening", "afternoon", "day") else f"at {w}"
+                return (
+                    f"{'on a' if ' ' in w else 'at'} {w}"
+                    if w.split()[-1] in ("morning", "evening", "afternoon", "day")
+                    else f"at {w}"
+                )
         return T.TOD_PHRASE[tod]
 
     @staticmethod
@@ -507,11 +535,15 @@ class BuiltinWriter:
             return f"in the {noun}" if noun in ("rain", "snow", "fog", "mist", "wind") else f"during a {noun}"
         return T.WEATHER_PHRASE.get(weather, "")
 
-    def _framing(self, beat: _Beat, cast: list[_Cast], prev: tuple[str, str], rng: random.Random) -> tuple[str, str]:
+    def _framing(
+        self, beat: _Beat, cast: list[_Cast], prev: tuple[str, str], rng: random.Random
+    ) -> tuple[str, str]:
         """Shot size and camera move: wide to open and close, close-ups to introduce; never the same pair
         twice in a row."""
         first = next((c for c in cast if c.id in beat.who), None)
-        moving = T.CLASSES[first.kind.cls].cameras if first else ("pan-right", "dolly-in", "static", "tilt-up")
+        moving = (
+            T.CLASSES[first.kind.cls].cameras if first else ("pan-right", "dolly-in", "static", "tilt-up")
+        )
         shots, cams = {
             "establish": (("extreme-wide", "wide"), ("aerial", "pan-right", "pan-left", "dolly-in", "tilt-down")),
             "intro": (("close-up", "medium-close-up"), moving),
@@ -524,10 +556,14 @@ class BuiltinWriter:
             "resolution": (("wide", "extreme-wide"), ("dolly-out", "zoom-out", "tilt-up", "aerial", "pan-left")),
         }[beat.role]  # fmt: skip
         shot = rng.choice(list(shots))
-        cam_opts = [c for c in cams if (shot, c) != prev and c != prev[1]] or [c for c in cams if (shot, c) != prev]
+        cam_opts = [c for c in cams if (shot, c) != prev and c != prev[1]] or [
+            c for c in cams if (shot, c) != prev
+        ]
         return shot, rng.choice(cam_opts or list(cams))
 
-    def _sound(self, beat: _Beat, cast: list[_Cast], place: _Place | None, weather: str) -> tuple[list[str], str]:
+    def _sound(
+        self, beat: _Beat, cast: list[_Cast], place: _Place | None, weather: str
+    ) -> tuple[list[str], str]:
         """(candidate sound lines, what the scene shows): weather first where it is heard, then the place's
         ambience, then the characters' own sounds; the closest in meaning to the scene wins."""
         cands: list[str] = []
@@ -549,15 +585,19 @@ class BuiltinWriter:
 
     def _title(self, r: L.Reading, cast: list[_Cast], props: list[L.Entity], places: list[_Place]) -> str:
         """A title that names the request: 'The Keeper and the Storm', 'The Girl and the Balloon'."""
+
         def t(word: str) -> str:
             return " ".join(x.capitalize() for x in word.split())
+
         heads = [c.entity.head for c in cast]
         second = (heads[1] if len(heads) > 1 else (props[0].head if props else
                   (r.weather_words[0] if r.weather_words else "")))  # fmt: skip
         if heads and second:
             return f"The {t(heads[0])} and the {t(L.WEATHER_WORDS.get(second, '') and second.rstrip('y') if second in L.WEATHER_WORDS else second)}"
         if heads:
-            return f"The {t(heads[0])}" + (f" of {t(places[0].text.split()[-1])}" if places and places[0].named else "")
+            return f"The {t(heads[0])}" + (
+                f" of {t(places[0].text.split()[-1])}" if places and places[0].named else ""
+            )
         return _cap(_clip(r.body, 60))
 
     def _check_unused(self, r: L.Reading, movie: Movie) -> None:

@@ -13,6 +13,7 @@ from moviefactory.picture.animatic.shapes import KINDS
 
 if TYPE_CHECKING:
     from moviefactory.config import Settings
+    from moviefactory.picture.animatic.design import Design
     from moviefactory.spec import Movie, Scene
 
 # Below this cosine the embedding fallback is still used (nearest known kind) but reported as weak.
@@ -40,6 +41,9 @@ class AnimaticBackend:
         self.kinds: dict[str, str] = {}  # character id -> silhouette kind
         self.terrains: dict[str, tuple[str, bool]] = {}  # scene id -> (terrain family, has road)
         self.notes: dict[str, list[str]] = {}  # scene id -> how its free text was understood
+        self.designs: dict[str, Design] = {}  # scene id -> what its prompt asks to draw (the prompt is the source)
+        self.drawn: dict[str, dict[str, Any]] = {}  # scene id -> drawn.json
+        self.icons_used: list[str] = []  # every icon the movie draws, first use first (credits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnimaticBackend:
@@ -49,7 +53,22 @@ class AnimaticBackend:
         return {"backend": self.name, "version": self.version}
 
     def prepare(self, movie: Movie) -> None:
-        """Resolve every character to a kind and every scene setting to a terrain, in the main process."""
+        """Read every scene's prompt into a Design (set, figures, staging), in the main process: workers then
+        draw from plain data and never load the text model."""
+        from moviefactory.picture.animatic.design import design_scene
+        from moviefactory.picture.animatic.icons import IconLibrary
+
+        lib = IconLibrary.load()
+        for sc in movie.scenes:
+            d = design_scene(movie, sc, lib)
+            self.designs[sc.id] = d
+            self.drawn[sc.id] = d.drawn()
+            self.notes[sc.id] = list(d.notes) + [f"could not draw {u!r}" for u in d.unmatched]
+        used = [e.drawn_as for d in self.designs.values() for e in d.elements]
+        self.icons_used = [u for u in dict.fromkeys(used) if u.split(":", 1)[0] in ("game-icons", "fluent-emoji-flat")]
+
+    def prepare_legacy(self, movie: Movie) -> None:
+        """Resolve every character to a kind and every scene setting to a terrain (keywords, then meaning)."""
         from moviefactory.textembed import best_match
 
         kind_names = list(resolve.KIND_DESCRIPTIONS)
@@ -87,8 +106,9 @@ class AnimaticBackend:
             kind = self.kinds.get(cid)
             if kind is not None and kind not in KINDS:
                 raise SceneError(scene.id, f"character {cid!r} resolved to unknown kind {kind!r}")
+        design = self.designs.get(scene.id)
         plan = plan_scene(movie, scene, kinds=self.kinds or None, terrains=self.terrains or None,
-                          grain=self.grain, vignette=self.vignette)  # fmt: skip
+                          grain=self.grain, vignette=self.vignette, design=design)  # fmt: skip
         total = plan.num_frames
         step = max(1, total // 20)
 
@@ -101,6 +121,34 @@ class AnimaticBackend:
         write_video(
             frames(), out, fps=plan.fps, size=(plan.width, plan.height), crf=self.crf, preset=self.preset
         )
-        warnings = list(self.notes.get(scene.id, [])) + list(plan.notes)
+        if design is not None:  # what the frames show, beside the clip; the icons' credits for the movie
+            from moviefactory.picture.animatic.icons import write_credits
+            from moviefactory.workspace import atomic_write_json
+
+            atomic_write_json(Path(out).parent / "drawn.json", self.drawn[scene.id])
+            write_credits(self.icons_used, Path(out).parent.parent.parent)
+        warnings = list(dict.fromkeys([*self.notes.get(scene.id, []), *plan.notes]))
         return Clip(path=Path(out), width=plan.width, height=plan.height, fps=float(plan.fps),
                     num_frames=total, backend=self.name, warnings=warnings)  # fmt: skip
+
+    def contact_sheet(self, movie: Movie, path: Path, *, width: int = 384) -> Path:
+        """One frame (the middle) of each scene, in a grid, as a PNG: to look at what the words became."""
+        import cv2
+        import numpy as np
+
+        tiles = []
+        for sc in movie.scenes:
+            plan = plan_scene(movie, sc, design=self.designs.get(sc.id), grain=0.0)
+            mid = plan.num_frames // 2
+            frame = next(f for i, f in enumerate(render_frames(plan)) if i == mid)
+            h = round(frame.shape[0] * width / frame.shape[1])
+            tile = cv2.resize(frame, (width, h), interpolation=cv2.INTER_AREA)
+            cv2.putText(tile, sc.id, (6, 16), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
+            tiles.append(tile)
+        cols = 2
+        while len(tiles) % cols:
+            tiles.append(np.zeros_like(tiles[0]))
+        grid = np.vstack([np.hstack(tiles[i : i + cols]) for i in range(0, len(tiles), cols)])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
+        return path

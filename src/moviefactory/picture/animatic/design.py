@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 # Below this an icon is not drawn for a noun (the icon library's own scale: 1.0 exact name, ~0.85 a name
 # holding the noun, meaning-only matches at most 0.7).
 ICON_MIN = 0.55
+# A noun no icon names is drawn as the nearest hand-drawn kind when MiniLM puts it at least this close to the
+# kind's description ("wildebeest" ~ horse 0.45); below, it is reported as not drawn.
+KIND_MIN = 0.4
 # Verbs -> the animatic's motion, for staging (render.MOTION_SPEED keys). Common verbs of the field's
 # requests; anything else keeps the subject's own way of moving.
 VERB_MOTION: dict[str, str] = {
@@ -44,8 +47,7 @@ VERB_MOTION: dict[str, str] = {
 }  # fmt: skip
 # Where something that is not a hand-drawn kind stands: by what it is (MiniLM category from the writer's
 # vocabulary is not available here, so the set decides: in orbit everything floats, underwater swims).
-_AIR_WORDS = frozenset("bird bee butterfly balloon kite plane airplane dragon bat fairy ghost cloud drone "
-                       "satellite debris asteroid meteor comet star moon sun spaceship ufo angel owl eagle".split())  # fmt: skip
+_AIR_WORDS = frozenset(["bird", "bee", "butterfly", "balloon", "kite", "plane", "airplane", "dragon", "bat", "fairy", "ghost", "cloud", "drone", "satellite", "debris", "asteroid", "meteor", "comet", "star", "moon", "sun", "spaceship", "ufo", "angel", "owl", "eagle"])  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,10 @@ class Design:
     def drawn(self) -> dict[str, Any]:
         """The drawn.json document."""
         return {
-            "elements": [{"text": e.text, "drawn_as": e.drawn_as, "role": e.role, "score": round(e.score, 3)}
-                         for e in self.elements],  # fmt: skip
+            "elements": [
+                {"text": e.text, "drawn_as": e.drawn_as, "role": e.role, "score": round(e.score, 3)}
+                for e in self.elements
+            ],
             "unmatched": list(self.unmatched),
         }
 
@@ -105,7 +109,17 @@ def _articulated(head: str) -> str | None:
     if hit is None or hit in ("tree", "house", "castle", "lighthouse"):
         return None
     # generic people words keep the walking figure; a named role ("chef", "knight") is better as its icon
-    if hit == "person" and head not in ("person", "man", "woman", "boy", "girl", "child", "kid", "people", "human"):
+    if hit == "person" and head not in (
+        "person",
+        "man",
+        "woman",
+        "boy",
+        "girl",
+        "child",
+        "kid",
+        "people",
+        "human",
+    ):
         return None
     return hit
 
@@ -130,7 +144,9 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
     tod = scene.time_of_day.value
     weather = scene.weather.value
     if reading is not None and reading.times and reading.times[0] != tod:
-        notes.append(f"time: the prompt says {reading.time_words[0]!r}, the field {tod!r}; drawn as the prompt says")
+        notes.append(
+            f"time: the prompt says {reading.time_words[0]!r}, the field {tod!r}; drawn as the prompt says"
+        )
         tod = reading.times[0]
     if reading is not None and reading.weathers and reading.weathers[0] != weather:
         notes.append(f"weather: the prompt says {reading.weather_words[0]!r}, the field {weather!r}; drawn as the "
@@ -166,13 +182,17 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
             notes.append(f"character {cid!r} ({ch.name}) is in the scene's subjects but not in its prompt; "
                          "drawn as the prompt says (left out)")  # fmt: skip
             continue
-        fig, el = _figure(lib, cid, ch.kind or ch.name, ch.name, ch.color, spec.kind, "subject", _count(ch.name))
+        fig, el = _figure(
+            lib, cid, ch.kind or ch.name, ch.name, ch.color, spec.kind, "subject", _count(ch.name)
+        )
         if fig is None:
             unmatched.append(ch.name)
         else:
             figures.append(fig)
             elements.append(el)  # type: ignore[arg-type]
-    covered = {movie.character(c).kind for c in scene.subjects} | {movie.character(c).name for c in scene.subjects}
+    covered = {movie.character(c).kind for c in scene.subjects} | {
+        movie.character(c).name for c in scene.subjects
+    }
     for e in reading.entities if reading else ():
         if e.noun in covered or e.text in covered or e in places or len(figures) >= 8:
             continue
@@ -201,9 +221,7 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
 
 
 # Words of the cinematographer, not of the story: a prompt's comma parts holding one are not drawn.
-_CRAFT = frozenset("shot camera close-up closeup 4k 8k resolution cinematic zoom pan panning tilt tilting dolly "
-                   "tracking aerial drone handheld locked-off lens bokeh render rendering quality detailed "
-                   "photorealistic hdr".split())  # fmt: skip
+_CRAFT = frozenset(["shot", "camera", "close-up", "closeup", "4k", "8k", "resolution", "cinematic", "zoom", "pan", "panning", "tilt", "tilting", "dolly", "tracking", "aerial", "drone", "handheld", "locked-off", "lens", "bokeh", "render", "rendering", "quality", "detailed", "photorealistic", "hdr"])  # fmt: skip
 
 
 def story_words(prompt: str) -> str:
@@ -238,6 +256,15 @@ def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_k
         if (match is None or match.score < 0.85) and head != noun:
             match = lib.find(head, prefer="colour", min_score=ICON_MIN) or match
     kind = exact or (_articulated(head) if match is None or match.score < 0.85 else None)
+    if kind is None and match is None and L.is_english(noun):  # 5. the nearest hand-drawn kind by meaning
+        from moviefactory.textembed import best_match
+
+        names = list(resolve.KIND_DESCRIPTIONS)
+        i, score = best_match(f"a {noun}", [resolve.KIND_DESCRIPTIONS[k] for k in names])
+        if score >= KIND_MIN:
+            rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, names[i])
+            fig = Figure(key, names[i], None, _place_for(names[i], head, set_kind), rgb, min(count, 3))
+            return fig, Element(words, f"animatic:{names[i]}", role, score)
     rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, kind or head)
     if kind is not None:
         fig = Figure(key, kind, None, _place_for(kind, head, set_kind), rgb, min(count, 3))

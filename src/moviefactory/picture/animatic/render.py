@@ -11,15 +11,17 @@ import math
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, overload
 
 import numpy as np
 
 from moviefactory.picture.animatic import resolve
-from moviefactory.picture.animatic.shapes import KINDS, Sprite, rasterise
-from moviefactory.picture.animatic.world import World, build_world
+from moviefactory.picture.animatic.shapes import KINDS, Kind, Sprite, rasterise
+from moviefactory.picture.animatic.world import World, build_set, build_world
 
 if TYPE_CHECKING:
+    from moviefactory.picture.animatic.design import Design
     from moviefactory.spec import Movie, Scene
 
 RGB = tuple[int, int, int]
@@ -54,8 +56,37 @@ GRADES: dict[str, tuple[float, RGB | tuple[float, float, float], float, float, R
 @dataclass(frozen=True)
 class SubjectPlan:
     char_id: str
-    kind: str
+    kind: str  # a shapes.KINDS name, or "icon"
     color: RGB
+    icon: tuple[str, str] | None = None  # (set, name) of an open-library icon, drawn instead of a kind
+    place: str = "ground"  # for icons: ground | air | water | under
+
+
+def _kind(sp: SubjectPlan) -> Kind:
+    """The shape parameters of a subject: its hand-drawn kind, or an icon's (square box, gentle bob)."""
+    if sp.icon is None:
+        return KINDS[sp.kind]
+    return Kind("icon", 1.0, sp.place, lambda p, t, a: None, 1.6, "idle", 1.2)
+
+
+@lru_cache(maxsize=256)
+def _icon_sprite(icon: tuple[str, str], color: RGB, height_px: int, phase_q: int, flip: bool,
+                 air: bool) -> Sprite:  # fmt: skip
+    """An icon as a premultiplied sprite; phase_q/8 of a slow squash-and-stretch cycle so it breathes."""
+    import cv2
+
+    from moviefactory.picture.animatic.icons import IconLibrary
+
+    rgba = IconLibrary.load().raster(icon[0], icon[1], max(4, height_px), tint=color)
+    squash = 1.0 + 0.04 * math.sin(2 * math.pi * phase_q / 8)
+    h, w = rgba.shape[:2]
+    rgba = cv2.resize(rgba, (max(1, round(w / squash)), max(1, round(h * squash))), interpolation=cv2.INTER_AREA)
+    if flip:
+        rgba = np.ascontiguousarray(rgba[:, ::-1])
+    a = rgba[..., 3:4].astype(np.float32) / 255.0
+    prem = np.concatenate([(rgba[..., :3].astype(np.float32) * a).astype(np.uint8), rgba[..., 3:4]], axis=2)
+    hh, ww = prem.shape[:2]
+    return Sprite(rgba=np.ascontiguousarray(prem), anchor=(ww / 2, hh / 2 if air else float(hh)))
 
 
 @dataclass(frozen=True)
@@ -78,6 +109,8 @@ class ScenePlan:
     mood: str
     seed: int
     subjects: tuple[SubjectPlan, ...] = ()
+    set_name: str = ""  # a sets.SETS name (from the prompt); "" = the older terrain family path
+    extra_words: str = ""  # the scene's words that may ask for effects (fog, lava, debris)
     grain: float = 3.0  # grain standard deviation in 8-bit levels; 0 disables
     vignette: float = 0.3  # darkening at the corners, 0..1
     notes: tuple[str, ...] = field(default=(), compare=False)  # how free text was understood
@@ -99,9 +132,12 @@ def plan_scene(
     terrains: dict[str, tuple[str, bool]] | None = None,
     grain: float = 3.0,
     vignette: float = 0.3,
+    design: Design | None = None,
 ) -> ScenePlan:
-    """Resolve one scene. `kinds` (char id -> kind) and `terrains` (scene id -> (family, road)) come from
+    """Resolve one scene (from its Design when the backend made one: the prompt is the source). `kinds` (char id -> kind) and `terrains` (scene id -> (family, road)) come from
     AnimaticBackend.prepare (keywords + embeddings); missing entries fall back to keywords only."""
+    if design is not None:
+        return _plan_from_design(movie, scene, design, grain=grain, vignette=vignette)
     notes: list[str] = []
     subs: list[SubjectPlan] = []
     for cid in scene.subjects:
@@ -122,11 +158,11 @@ def plan_scene(
             notes.append(f"setting {scene.setting!r}: no known terrain; drawn as open fields")
     motion = resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(scene.prompt)
     if motion is None:
-        motion = KINDS[subs[0].kind].motion if subs else "idle"
+        motion = _kind(subs[0]).motion if subs else "idle"
     if motion == "racing" and len(subs) < 2:
         motion = "speeding"
     if motion == "chasing" and len(subs) < 2:
-        motion = "running" if subs and KINDS[subs[0].kind].place == "ground" else "flying"
+        motion = "running" if subs and _kind(subs[0]).place == "ground" else "flying"
     fps = movie.style.fps
     seed = (scene.seed * 1_000_003 + zlib.crc32(scene.id.encode())) % (2**32)
     return ScenePlan(
@@ -140,6 +176,30 @@ def plan_scene(
 
 
 # -- easing and motion -------------------------------------------------------------------------------
+def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vignette: float) -> ScenePlan:
+    subs: list[SubjectPlan] = []
+    for f in d.figures:
+        for k in range(f.count):
+            kind = f.kind or "icon"
+            subs.append(SubjectPlan(f.key if k == 0 else f"{f.key}#{k}", kind, f.color, f.icon, f.place))
+    subs = subs[:8]
+    motion = d.motion or (_kind(subs[0]).motion if subs else "idle")
+    if motion == "racing" and len(subs) < 2:
+        motion = "speeding"
+    if motion == "chasing" and len(subs) < 2:
+        motion = "running" if subs and _kind(subs[0]).place == "ground" else "flying"
+    fps = movie.style.fps
+    seed = (scene.seed * 1_000_003 + zlib.crc32(scene.id.encode())) % (2**32)
+    return ScenePlan(
+        scene_id=scene.id, width=movie.style.width, height=movie.style.height, fps=fps,
+        num_frames=max(1, round(scene.duration_s * fps)), family=d.set_name, road=False,
+        time_of_day=d.time_of_day, weather=d.weather, shot=scene.shot.value, camera=scene.camera.value,
+        motion=motion, leftward=resolve.is_leftward(scene.action), mood=movie.tone.mood.value, seed=seed,
+        subjects=tuple(subs), set_name=d.set_name, extra_words=d.extra_words, grain=grain, vignette=vignette,
+        notes=tuple(d.notes) + tuple(f"could not draw {u!r}" for u in d.unmatched),
+    )  # fmt: skip
+
+
 def ease(u: float) -> float:
     """Cubic ease-in-out on [0, 1]."""
     u = min(1.0, max(0.0, u))
@@ -168,10 +228,10 @@ def _subject_heights(plan: ScenePlan) -> list[int]:
     fh, fw = SHOT_FRACTION.get(plan.shot, SHOT_FRACTION["medium"])
     W, H = plan.width, plan.height
     out = []
-    k0 = KINDS[plan.subjects[0].kind]
+    k0 = _kind(plan.subjects[0])
     h0 = min(fh * H, fw * W / k0.aspect)
     for i, s in enumerate(plan.subjects):
-        k = KINDS[s.kind]
+        k = _kind(s)
         rel = 1.0 if i == 0 else min(1.5, max(0.5, (k.scale / k0.scale) ** 0.5))
         h = min(h0 * rel, fw * W / k.aspect * 1.2)
         if len(plan.subjects) > 1 and plan.motion not in ("racing", "chasing"):
@@ -202,11 +262,11 @@ def _plan_motion(plan: ScenePlan, world: World, heights: list[int]) -> _Motion:
         uf, t = float(u[fi]), fi / fps
         row: list[_Pose] = []
         for i, s in enumerate(plan.subjects):
-            k = KINDS[s.kind]
+            k = _kind(s)
             h = heights[i]
             place = k.place
             flying = plan.motion in ("flying", "circling", "rising", "falling") or place == "air"
-            if world.family in ("sky", "space") and place in ("ground", "prop"):
+            if (world.family == "sky" or world.kind == "orbit") and place in ("ground", "prop"):
                 flying = True
             base_y = (
                 world.air
@@ -498,9 +558,12 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
     rng = np.random.default_rng(plan.seed)
     # 1. the set (static layers), sprites' base sizes, motion and camera noise
     close = plan.shot in ("close-up", "extreme-close-up", "medium-close-up")
-    world = build_world(plan.family, plan.road, plan.time_of_day, plan.weather, W, H, rng,
-                        blur_background=(H / 320.0) * (2.5 if plan.shot != "medium-close-up" else 1.2) if close
-                        else 0.0)  # fmt: skip
+    blur = (H / 320.0) * (2.5 if plan.shot != "medium-close-up" else 1.2) if close else 0.0
+    if plan.set_name:
+        world = build_set(plan.set_name, plan.time_of_day, plan.weather, W, H, rng, extra_words=plan.extra_words,
+                          road=plan.road, blur_background=blur)  # fmt: skip
+    else:
+        world = build_world(plan.family, plan.road, plan.time_of_day, plan.weather, W, H, rng, blur_background=blur)
     heights = _subject_heights(plan) if plan.subjects else []
     motion = _plan_motion(plan, world, heights) if plan.subjects else _Motion(
         [[] for _ in range(F)], np.zeros(F), None)  # fmt: skip
@@ -511,44 +574,6 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
     _, amp, _ = MOTION_SPEED.get(plan.motion, MOTION_SPEED["idle"])
 
     # 2. screen-space textures: weather, bubbles, grain, vignette, grade
-    wx = plan.weather
-    rain = snow_near = snow_far = bubbles = None
-    rain_speed = 0.0
-    if wx in ("rain", "storm"):
-        heavy = wx == "storm"
-        rain = _streaks(W, H, int(W * H / (600 if heavy else 1000)), H * 0.09, 0.18 if heavy else 0.1,
-                        (150, 160, 175) if heavy else (120, 130, 145), rng)  # fmt: skip
-        rain_speed = H * (3.2 if heavy else 2.6)
-    elif wx == "wind":
-        rain = _streaks(W, H, int(W * H / 9000), W * 0.06, 6.0, (60, 56, 48), rng)
-        rain_speed = H * 0.5
-    elif wx == "snow":
-        snow_far = _dots(W, H, int(W * H / 1400), (0.6, 1.3), 220, rng)
-        snow_near = _dots(W, H, int(W * H / 5000), (1.5, 3.0), 245, rng)
-    if world.underwater:
-        bubbles = _dots(W, H, int(W * H / 6000), (1.5, 4.0), 150, rng, ring=True)
-    flashes: list[float] = []
-    bolt: np.ndarray | None = None
-    if wx == "storm":
-        D = F / fps
-        flashes = sorted(float(v) for v in rng.uniform(0.15, 0.85, max(1, int(D / 2.5))) * D)
-        bx = rng.uniform(0.2, 0.8) * W
-        pts = [(bx, 0.0)]
-        while pts[-1][1] < H * 0.6:
-            pts.append((pts[-1][0] + rng.normal(0, W * 0.02), pts[-1][1] + rng.uniform(0.04, 0.09) * H))
-        bolt = np.array(pts, np.int32)
-    fog = None
-    if wx == "fog" or (wx in ("rain", "snow") and world.family != "space"):
-        dens = 0.7 if wx == "fog" else 0.25
-        n = cv2.resize(cv2.GaussianBlur(rng.random((8, 8 * W // H)).astype(np.float32), (0, 0), 1.0), (W, H))
-        yy = np.linspace(0, 1, H, dtype=np.float32)[:, None]
-        f = np.clip(dens * (0.55 + 0.45 * yy) * (0.75 + 0.5 * n), 0, 0.92)
-        fog_col = np.asarray(world.haze, np.float32) * 0.5 + np.array([200, 204, 210], np.float32) * 0.5 * \
-            float(np.mean(world.light))  # fmt: skip
-        fog = (
-            np.ascontiguousarray((f[..., None] * fog_col).astype(np.uint8)),
-            np.ascontiguousarray(np.repeat(((1 - f) * 255).astype(np.uint8)[..., None], 3, axis=2)),
-        )
     sat_m, lut = _grade_tables(plan.mood)
     vig = None
     if plan.vignette > 0:
@@ -582,30 +607,7 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
         cam = _camera(plan, fi, focus, cam_noise)
         scroll = float(motion.scroll[fi])
         # 3. the set: sky, then each layer sliced at its parallax offset
-        base[:] = world.sky
-        for layer in world.layers:
-            P = layer.period
-            off = (
-                (scroll + cam.pan) * layer.depth
-                - cam.pan * cam.focus_depth * (layer.depth > 0)
-                + layer.drift * t
-            )
-            h = min(layer.prem.shape[0], H - layer.y0)
-            if layer.bands:
-                for r0, r1, v in layer.bands:
-                    o = round(off + v * t) % P
-                    base[layer.y0 + r0 : layer.y0 + r1] = layer.prem[r0:r1, o : o + W]
-                continue
-            o = round(off) % P
-            y0 = layer.y0
-            if layer.inva is None:
-                base[y0 : y0 + h] = layer.prem[:h, o : o + W]
-            else:
-                ob = min(h, layer.opaque_from)
-                if ob > 0:
-                    _blend_rows(base[y0 : y0 + ob], layer.prem[:ob, o : o + W], layer.inva[:ob, o : o + W])
-                if ob < h:
-                    base[y0 + ob : y0 + h] = layer.prem[ob:h, o : o + W]
+        world.paint(base, t, scroll, cam.pan, cam.focus_depth)
         # 4. subjects, back (smaller / further) to front
         if mask is not None:
             mask[:] = 0
@@ -615,11 +617,15 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
             if ps.alpha <= 0.01:
                 continue
             sp_plan = plan.subjects[j]
-            kind = KINDS[sp_plan.kind]
+            kind = _kind(sp_plan)
             col = tuple(int(min(255, c * m)) for c, m in zip(sp_plan.color, sub_tint, strict=True))
-            sprite = rasterise(
-                sp_plan.kind, col, heights[j], int(ps.phase * 8) % 8 if kind.cycles_per_s else 0, amp, ps.flip
-            )  # type: ignore[arg-type]
+            if sp_plan.icon is not None:
+                sprite = _icon_sprite(sp_plan.icon, col, heights[j], int(ps.phase * 8) % 8, ps.flip,
+                                      kind.place != "ground")  # type: ignore[arg-type]  # fmt: skip
+            else:
+                sprite = rasterise(
+                    sp_plan.kind, col, heights[j], int(ps.phase * 8) % 8 if kind.cycles_per_s else 0, amp, ps.flip
+                )  # type: ignore[arg-type]
             px_shift = -cam.pan * (1.0 - cam.focus_depth)
             rgba, sh, (ax, ay) = _transform(sprite, ps.scale, ps.angle)
             if ps.alpha < 0.999:
@@ -630,7 +636,7 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
             te = t - motion.explode_at
             for j, ps in enumerate(poses):
                 cy = ps.y - (
-                    heights[j] * 0.5 if KINDS[plan.subjects[j].kind].place in ("ground", "prop") else 0
+                    heights[j] * 0.5 if _kind(plan.subjects[j]).place in ("ground", "prop") else 0
                 )
                 vx, vy, rad, life = particles
                 ages = te / life
@@ -650,8 +656,7 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
                         r = max(1, int(rad[k] * (1.0 - 0.6 * ages[k])))
                         cv2.circle(base, (int(xs[k]), int(ys[k])), r, c, -1, cv2.LINE_AA)
         # 5. fog over the set and subjects
-        if fog is not None:
-            _blend_rows(base, fog[0], fog[1])
+        world.apply_effects(base, t, "front")
         # 6. camera: zoom, pan to the focus, roll
         if cam.zoom != 1.0 or cam.roll != 0.0 or cam.fx != W / 2 or cam.fy != H / 2:
             M = cv2.getRotationMatrix2D((cam.fx, cam.fy), cam.roll, cam.zoom)
@@ -663,28 +668,7 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
             frame = base.copy()
             mframe = mask.copy() if mask is not None else None
         # 7. weather in screen space
-        if rain is not None:
-            slant = 6.0 if wx == "wind" else (0.18 if wx == "storm" else 0.1)
-            dy = rain_speed * t
-            cv2.add(frame, _wrap_slice(rain, -dy * slant if wx != "wind" else -rain_speed * t * 4, -dy if wx != "wind"
-                                       else -rain_speed * t * 0.3, W, H), dst=frame)  # fmt: skip
-        if snow_far is not None and snow_near is not None:
-            cv2.add(
-                frame, _wrap_slice(snow_far, -W * 0.01 * math.sin(t * 0.9), -H * 0.25 * t, W, H), dst=frame
-            )
-            cv2.add(
-                frame, _wrap_slice(snow_near, -W * 0.03 * math.sin(t * 1.3), -H * 0.6 * t, W, H), dst=frame
-            )
-        if bubbles is not None:
-            cv2.add(frame, _wrap_slice(bubbles, W * 0.01 * math.sin(t * 2), H * 0.3 * t, W, H), dst=frame)
-        if flashes and bolt is not None:
-            for ft in flashes:
-                dt = t - ft
-                if 0 <= dt < 0.25:
-                    k = (1 - dt / 0.25) ** 2
-                    cv2.addWeighted(frame, 1 - 0.5 * k, np.full_like(frame, 235), 0.5 * k, 0, dst=frame)
-                    if dt < 0.12:
-                        cv2.polylines(frame, [bolt], False, (255, 255, 255), max(1, H // 160), cv2.LINE_AA)
+        world.apply_effects(frame, t, "screen")
         if motion.explode_at is not None and 0 <= t - motion.explode_at < 0.2:
             k = 1 - (t - motion.explode_at) / 0.2
             cv2.addWeighted(frame, 1 - 0.6 * k, np.full_like(frame, 255), 0.6 * k, 0, dst=frame)
