@@ -114,6 +114,8 @@ def render_clips(
 
 
 def slow_job(job: Job, reporter: Reporter, config: dict[str, Any]) -> dict[str, Any]:
+    if job.kind == "library":  # an upload: the real indexing is tested in test_web_library
+        return {"file": job.params["file"], "kind": job.params["kind"]}
     reporter.start("script", "writing the script", 1)
     grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
     Path(config["pids"]).write_text(json.dumps({"child": os.getpid(), "grandchild": grandchild.pid}))

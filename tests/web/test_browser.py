@@ -24,7 +24,7 @@ from browser_jobs import colour_of
 from web_fixtures import LiveStudio, make_folder
 
 from moviefactory.config import Settings
-from moviefactory.media import read_frames
+from moviefactory.media import read_frames, write_wav
 from moviefactory.web.app import TOKEN_COOKIE, create_app
 from moviefactory.web.worker import ProcessRunner
 from moviefactory.workspace import Workspace
@@ -206,6 +206,21 @@ def test_cancel_a_running_job_from_the_page(page: Any, settings: Settings, tmp_p
         job.locator(".badge.cancelled").wait_for(timeout=10_000)
         shot(page, "05-cancelled")
         assert "cancelled" in job.inner_text()
+        # upload a sound of one's own: stored, listed, and offered as the music of a movie
+        wav = tmp_path / "harbour.wav"
+        t = np.arange(24_000) / 48_000
+        write_wav(np.stack([np.sin(2 * np.pi * 330 * t)] * 2, axis=1).astype(np.float32) * 0.3, wav)
+        page.set_input_files("#upload-file", str(wav))
+        page.select_option("#upload-kind", "music")
+        page.fill("#upload-title", "Harbour theme")
+        page.fill("#upload-description", "calm solo piano at night")
+        page.click("#upload-button")
+        page.locator("#sounds li", has_text="Harbour theme").wait_for()
+        page.locator("#jobs li.job", has_text="Index sound harbour.wav").locator(".badge.done").wait_for()
+        stored = Path(settings.out) / ".studio" / "uploads" / "music" / "harbour.wav"
+        assert stored.read_bytes() == wav.read_bytes()
+        assert page.locator("#music-choices option").get_attribute("value") == "calm solo piano at night"
+        shot(page, "05b-uploaded")
     import json
 
     from test_web_worker import alive

@@ -3,6 +3,7 @@ job (the same index `moviefactory library add` fills), where retrieval finds it.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +39,12 @@ def test_upload_is_stored_and_queued_for_indexing(settings: Settings, tmp_path: 
         }
         stored = Path(settings.out) / ".studio" / "uploads" / "music" / "My theme.wav"
         assert stored.read_bytes() == data
-        assert c.get("/api/library").json() == {
-            "sounds": [{"kind": "music", "file": "My theme.wav", "bytes": len(data)}]
-        }
+        [listed] = c.get("/api/library").json()["sounds"]
+        assert listed == {"kind": "music", "file": "My theme.wav", "bytes": len(data), "title": "My theme",
+                          "description": "calm piano"}  # fmt: skip
+        # the sidecar the library's ingest reads (also when `moviefactory library add` indexes the folder)
+        side = json.loads(stored.with_name("My theme.wav.json").read_text())
+        assert side["description"] == "calm piano" and side["kind"] == "music"
 
 
 def test_uploads_are_refused_when_named_badly_oversized_or_without_length(settings: Settings) -> None:

@@ -303,3 +303,14 @@ def test_posters_and_scene_thumbnails_are_decoded_frames(
             assert frame.shape[1] == 320  # scaled for the gallery
             assert abs(frame.reshape(-1, 3).mean(0) - colour).max() < 12, path
         assert c.get(f"/api/movies/{folder.root.name}/scenes/s02/thumb.jpg").status_code == 404
+
+
+def test_finished_jobs_can_be_removed_active_ones_not(settings: Settings, folder: Any) -> None:
+    with TestClient(create_app(settings, start_worker=False)) as c:
+        a = c.post("/api/movies", json={"text": "first movie"}).json()
+        assert c.delete(f"/api/jobs/{a['id']}").status_code == 409  # queued: cancel it first
+        c.post(f"/api/jobs/{a['id']}/cancel")
+        assert c.delete(f"/api/jobs/{a['id']}").json() == {"deleted": a["id"]}
+        assert c.get(f"/api/jobs/{a['id']}").status_code == 404 and c.get("/api/jobs").json()["jobs"] == []
+        assert c.delete(f"/api/jobs/{a['id']}").status_code == 404
+        assert folder.root.is_dir()  # removing a job never touches a movie

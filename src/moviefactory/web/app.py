@@ -15,7 +15,8 @@ Routes (JSON unless named otherwise; every error is {"error": one line}):
     GET  /api/movies/{slug}/poster.jpg       a frame of movie.mp4 (the gallery); scenes/{id}/thumb.jpg per clip
     GET  /api/movies/{slug}/{file}           movie.mp4 (Range), movie.srt, movie.vtt, report.html, images
     GET  /api/movies/{slug}/scenes/{id}/clip.mp4
-    GET  /api/jobs, /api/jobs/{id}           with queue position and an estimate; POST /api/jobs/{id}/cancel
+    GET  /api/jobs, /api/jobs/{id}           with queue position and an estimate; POST /api/jobs/{id}/cancel;
+                                             DELETE /api/jobs/{id} forgets a finished job (not its movie)
     PUT  /api/library/{effect|music}/{file}?title=&description=   raw audio bytes (Content-Length, at most
                                              UPLOAD_BYTES) -> 202 job that indexes it into the user's library
     GET  /api/library                        the files uploaded here
@@ -32,6 +33,7 @@ show an absolute path.
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 import os
 import re
@@ -57,7 +59,7 @@ from moviefactory.errors import InputError, MovieFactoryError, WorkspaceError
 from moviefactory.progress import Reporter
 from moviefactory.spec import ASPECT_SIZES, MAX_SCENES, Camera, Mood, Movie, Shot, Transition, check_text
 from moviefactory.web.jobs import Job, JobQueue, Runner
-from moviefactory.workspace import MANIFEST, Workspace, atomic_output, slugify
+from moviefactory.workspace import MANIFEST, Workspace, atomic_output, atomic_write_json, slugify
 
 log = logging.getLogger("moviefactory.web")
 
@@ -619,6 +621,15 @@ def create_app(
             raise Conflict(f"job {job_id} has already finished ({job.state})")
         return _public_job(job, scrub)
 
+    @app.delete("/api/jobs/{job_id}")
+    def delete_job(job_id: JobId) -> dict[str, Any]:
+        job = jobs.delete(job_id)
+        if job is None:
+            raise NotFound(f"no job {job_id}")
+        if job.state in ("queued", "running"):
+            raise Conflict(f"job {job_id} is {job.state}; cancel it first")
+        return {"deleted": job_id}
+
     # 5. movies
     @app.post("/api/movies", status_code=202)
     def make_movie(body: MakeBody) -> dict[str, Any]:
@@ -730,6 +741,10 @@ def create_app(
                 fh.write(chunk)
             if size == 0:
                 raise InputError(f"{quote(name)} is empty")
+        # the library reads <file>.json beside a sound (ingest.describe): what the user said it sounds like
+        atomic_write_json(
+            target.with_name(target.name + ".json"), {**meta, "kind": kind, "source": "studio upload"}
+        )
         return _public_job(
             jobs.annotate([jobs.submit("library", {"kind": kind, "file": name, **meta})])[0], scrub
         )
@@ -741,7 +756,13 @@ def create_app(
             folder = studio / "uploads" / kind
             for f in sorted(folder.iterdir()) if folder.is_dir() else []:
                 if UPLOAD_RE.match(f.name) and f.is_file():
-                    found.append({"kind": kind, "file": f.name, "bytes": f.stat().st_size})
+                    side = f.with_name(f.name + ".json")
+                    try:
+                        meta = json.loads(side.read_text(encoding="utf-8")) if side.is_file() else {}
+                    except (OSError, ValueError):
+                        meta = {}
+                    found.append({"kind": kind, "file": f.name, "bytes": f.stat().st_size,
+                                  "title": str(meta.get("title", "")), "description": str(meta.get("description", ""))})  # fmt: skip
         return {"sounds": found}
 
     @app.api_route("/api/movies/{slug}/poster.jpg", methods=["GET", "HEAD"])

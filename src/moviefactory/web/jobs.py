@@ -395,6 +395,15 @@ class JobQueue:
         job = self.get(job_id)
         return self.annotate([job])[0] if job is not None else None
 
+    def delete(self, job_id: int) -> Job | None:
+        """Forget a finished job (its movie folder stays). An active job is returned unchanged (cancel it
+        first); None when there is no such job."""
+        with self._tx() as c:
+            row = c.execute("SELECT * FROM jobs WHERE id=?", (job_id,)).fetchone()
+            if row is not None and row["state"] in FINISHED:
+                c.execute("DELETE FROM jobs WHERE id=?", (job_id,))
+        return Job.from_row(row) if row is not None else None
+
     def latest_for(self, slug: str) -> Job | None:
         """The folder's running job, else its newest queued job, else its newest job."""
         with self._mutex:

@@ -135,6 +135,13 @@ function fillJob(li, job) {
   const cancel = li.querySelector("button.cancel");
   cancel.hidden = !(job.state === "queued" || job.state === "running") || job.cancel_requested;
   cancel.onclick = () => cancelJob(job);
+  const forget = li.querySelector("button.forget");
+  forget.hidden = job.state === "queued" || job.state === "running";
+  forget.onclick = async () => {
+    try { await api("DELETE", `/api/jobs/${job.id}`); } catch (err) { $("server-note").textContent = err.message; }
+    state.jobNodes.delete(job.id);
+    await pollJobs();
+  };
 }
 
 function jobNode(job) {
@@ -144,7 +151,8 @@ function jobNode(job) {
       el("div", { class: "line" }, el("span", { class: "what" }), el("span", { class: "state" })),
       el("div", { class: "bar", role: "progressbar", "aria-valuemin": 0, "aria-valuemax": 100 }, el("div")),
       el("div", { class: "line" }, el("div", { class: "stage" }),
-        el("button", { type: "button", class: "small cancel", text: "Cancel" })),
+        el("button", { type: "button", class: "small cancel", text: "Cancel" }),
+        el("button", { type: "button", class: "small forget", text: "Remove", title: "remove from the list (the movie stays)" })),
       el("div", { class: "err" }));
     state.jobNodes.set(job.id, li);
   }
@@ -229,7 +237,10 @@ async function submitMake(event) {
 // -- the user's sounds ----------------------------------------------------------------------------------
 async function loadSounds() {
   const { sounds } = await api("GET", "/api/library");
-  $("sounds").replaceChildren(...sounds.map((x) => el("li", { text: `${x.file} · ${x.kind}` })));
+  $("sounds").replaceChildren(...sounds.map((x) => el("li", { text: `${x.title || x.file} · ${x.kind}` })));
+  // the movie's music line: an upload's own words rank it first in the library's music search
+  $("music-choices").replaceChildren(...sounds.filter((x) => x.kind === "music" && (x.description || x.title))
+    .map((x) => el("option", { value: x.description || x.title, label: x.title || x.file })));
 }
 
 async function submitUpload(event) {
