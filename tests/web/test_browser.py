@@ -25,7 +25,7 @@ from web_fixtures import LiveStudio, make_folder
 
 from moviefactory.config import Settings
 from moviefactory.media import read_frames, write_wav
-from moviefactory.web.app import TOKEN_COOKIE, create_app
+from moviefactory.web.app import create_app, token_cookie
 from moviefactory.web.worker import ProcessRunner
 from moviefactory.workspace import Workspace
 
@@ -263,7 +263,7 @@ def test_token_flow_on_a_non_loopback_bind(page: Any, tmp_path: Path) -> None:
         page.locator(".movie-card").wait_for()
         assert page.evaluate("location.search") == ""  # the token left the address bar
         assert page.evaluate("document.cookie") == ""  # scripts cannot read it
-        [cookie] = [c for c in page.context.cookies() if c["name"] == TOKEN_COOKIE]
+        [cookie] = [c for c in page.context.cookies() if c["name"] == token_cookie(token)]
         assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["value"] == token
         assert page.locator(".movie-card .title").inner_text() == "Race of the Skies"
         page.goto(f"{base}/#/movie/{ws.root.name}")

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from web_fixtures import LiveStudio
 
 from moviefactory.config import Settings
-from moviefactory.web.app import MAX_BODY_BYTES, TOKEN_COOKIE, create_app
+from moviefactory.web.app import MAX_BODY_BYTES, create_app, token_cookie
 from moviefactory.web.cli import is_loopback, served_hosts
 
 TOKEN = "s3cret-token-for-the-tests-0123"
@@ -72,9 +72,12 @@ def test_the_token_link_sets_a_strict_httponly_cookie(locked: TestClient, folder
     assert page.status_code == 200 and 'id="make-form"' in page.text
     cookie = page.headers["set-cookie"]
     assert (
-        cookie.startswith(f"{TOKEN_COOKIE}={TOKEN}") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        cookie.startswith(f"{token_cookie(TOKEN)}={TOKEN}")
+        and "HttpOnly" in cookie
+        and "SameSite=strict" in cookie
     )
     assert page.headers["referrer-policy"] == "no-referrer"  # the token never leaks to a linked page
+    assert token_cookie(TOKEN) != token_cookie(TOKEN + "2")  # two studios on one host keep their own cookies
     # the client now holds the cookie: every route answers
     assert locked.get("/api/movies").json()["movies"][0]["slug"] == folder.root.name
     assert locked.get(f"/api/movies/{folder.root.name}/movie.mp4").status_code == 200

@@ -88,7 +88,17 @@ REPORT_CSP = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style
 # The page: our own files only; no framing by any page (clickjacking), no plugins, no base-URI tricks.
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
             "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
-TOKEN_COOKIE = "moviefactory_studio"
+TOKEN_COOKIE = "moviefactory_studio"  # + a digest of the token: cookies ignore ports, so two studios on one
+# host (ports 8000 and 8001) would otherwise overwrite each other's cookie
+
+
+def token_cookie(token: str) -> str:
+    """The cookie name for a studio with `token` (the digest reveals nothing useful about the token)."""
+    import hashlib
+
+    return f"{TOKEN_COOKIE}_{hashlib.sha256(token.encode()).hexdigest()[:10]}"
+
+
 STATUS = {InputError: 422, WorkspaceError: 409}
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 SETTING_CHOICES = ("scenes", "aspect", "writer", "picture", "model", "narration", "burn_subtitles", "upscale")
@@ -475,6 +485,7 @@ def create_app(
                                {"settings": settings.model_dump(mode="json")}, log_dir=studio / "logs")  # fmt: skip
     jobs = JobQueue(jobs_db or studio / "jobs.sqlite", runner, start_worker=False)
     access = Access(frozenset(h.lower() for h in trusted_hosts) if trusted_hosts is not None else None, token)
+    cookie_name = token_cookie(token) if token else TOKEN_COOKIE
     hide = [str(p) for p in sorted({str(out.resolve()), str(out.absolute())}, key=len, reverse=True)]
 
     def scrub(message: str) -> str:
@@ -535,7 +546,7 @@ def create_app(
         auth = request.headers.get("authorization", "")
         bearer = auth[7:].strip() if auth.lower().startswith("bearer ") else None
         fresh = access.token is not None and offered is not None and access.token_ok(offered)
-        if not (fresh or access.token_ok(request.cookies.get(TOKEN_COOKIE)) or access.token_ok(bearer)):
+        if not (fresh or access.token_ok(request.cookies.get(cookie_name)) or access.token_ok(bearer)):
             if request.url.path == "/" and request.method in ("GET", "HEAD"):
                 return _secured(HTMLResponse(LOGIN_PAGE, status_code=401))
             return _secured(JSONResponse({"error": "a token is required: open the link `moviefactory serve` "
@@ -555,7 +566,7 @@ def create_app(
                 {"error": scrub(f"internal error: {type(exc).__name__}")}, status_code=500
             )
         if fresh:
-            response.set_cookie(TOKEN_COOKIE, str(offered), httponly=True, samesite="strict", path="/")
+            response.set_cookie(cookie_name, str(offered), httponly=True, samesite="strict", path="/")
         return _secured(response)
 
     app.add_middleware(BodyLimit)  # outside the guard: a body is capped before anything reads it
