@@ -156,3 +156,19 @@ def test_the_pipeline_runner_target_makes_a_real_movie_folder_layout(tmp_path: P
         failed = q.run_next()
     assert failed is not None and failed.state == "failed"
     assert failed.error is not None and "no-such-backend" in failed.error and "\n" not in failed.error
+
+
+def test_a_stopping_server_ends_the_render_and_leaves_the_job_to_resume(tmp_path: Path) -> None:
+    pids_file = tmp_path / "pids.json"
+    q = JobQueue(tmp_path / "jobs.sqlite", runner(tmp_path, "slow_job", pids=str(pids_file)), poll_s=0.1)
+    job = q.submit("make", {"text": "slow", "seed": 0}, slug="slow")
+    wait_for(pids_file.exists)
+    pids = json.loads(pids_file.read_text())
+    t0 = time.monotonic()
+    q.close()  # what the app's lifespan does on Ctrl-C
+    assert time.monotonic() - t0 < 5
+    wait_for(lambda: not alive(pids["child"]) and not alive(pids["grandchild"]), timeout=5)
+    [row] = read_jobs(tmp_path / "jobs.sqlite")
+    assert row.id == job.id and row.state == "running" and row.error is None  # not failed, not cancelled
+    with JobQueue(tmp_path / "jobs.sqlite", lambda j, r: {}, start_worker=False) as again:
+        assert again.requeued == [job.id]
