@@ -177,20 +177,33 @@ def _verb_bases() -> frozenset[str]:
 
 
 def is_english(text: str) -> bool:
-    """Most letters Latin and most words known English words or stop words (spaCy's lexicon)."""
+    """Most letters Latin, and most words (names aside: capitalised words after the first) known English
+    words or stop words of spaCy's lexicon."""
     letters = [ch for ch in text if ch.isalpha()]
     if not letters or sum(ch.isascii() for ch in letters) < 0.8 * len(letters):
         return False
-    words = re.findall(r"[^\W\d_]+", text.lower())
+    raw = re.findall(r"[^\W\d_]+", text)
+    words = [w.lower() for i, w in enumerate(raw) if i == 0 or not w[:1].isupper()]
     if not words:
-        return False
-    table = nlp().get_pipe("lemmatizer").lookups.get_table("lemma_index")  # type: ignore[attr-defined]
-    known = set().union(*(set(table[p]) for p in ("noun", "verb", "adj", "adv")))
-    stops = nlp().Defaults.stop_words
-    hits = sum(
-        1 for w in words if w in stops or w in known or w.rstrip("s") in known or _strip_suffix(w) in known
-    )
+        return bool(raw)
+    known, stops = _lexicon()
+    hits = sum(1 for w in words if w in stops or w in known or _strip_suffix(w) in known or w.rstrip("s") in known)
     return hits >= 0.75 * len(words)
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[frozenset[str], frozenset[str]]:
+    """(known base words of the English pipeline's lemmatiser, its stop words)."""
+    table = nlp().get_pipe("lemmatizer").lookups.get_table("lemma_index")  # type: ignore[attr-defined]
+    known = frozenset().union(*(frozenset(table[p]) for p in ("noun", "verb", "adj", "adv")))
+    return known, frozenset(nlp().Defaults.stop_words)
+
+
+def known_word(word: str) -> bool:
+    """A common English word (not a name or brand: "Cessna" is not)."""
+    known, stops = _lexicon()
+    w = word.lower()
+    return w in known or w in stops or _strip_suffix(w) in known
 
 
 def _strip_suffix(word: str) -> str:
@@ -541,7 +554,7 @@ def analyse(request: str) -> Reading:
             owner = " ".join([*(c.lower_ for c in _compounds(poss)), poss.lemma_.lower()])
         noun_of[tok.i] = noun
         text = _joined([t for t in phrase if t.lemma_.lower() not in TIME_WORDS or t is tok])
-        if any(e.noun == noun for e in entities):
+        if any(e.noun == noun and e.text == text for e in entities):  # a red car and a blue car: two
             continue
         entities.append(Entity(text=text, head=head, noun=noun, modifiers=mods, colour=colour, count=count,
                                role=role, prep=prep, owner=owner, compounds=tuple(comp_words), index=tok.i))  # fmt: skip

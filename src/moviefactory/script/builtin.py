@@ -56,9 +56,9 @@ STAGING: dict[str, tuple[str, str]] = {
     "rescue": ("{A} pulling {P} out of danger", "{P} safe at last beside {A}"),
     "save": ("{A} freeing {P} at the last moment", "{P} safe and free beside {A}"),
     "chase": ("{A} closing in on {P}", "{A} and {P} breathless as the chase ends"),
-    "race": ("{A} neck and neck", "{A} crossing the finish line"),
-    "fight": ("{A} and {P} clashing", "{A} standing victorious over {P}"),
-    "duel": ("{A} and {P} clashing swords", "{A} and {P} facing each other as the duel ends"),
+    "race": ("{AP} neck and neck", "{AP} racing for the finish line, one edging ahead"),
+    "fight": ("{AP} clashing", "{A} standing victorious over {P}"),
+    "duel": ("{AP} clashing swords", "{AP} facing each other as the duel ends"),
     "steal": ("{A} snatching {P}", "{A} running off with {P}"),
     "build": ("{A} putting the last piece on {P}", "{A} proudly looking at {P}"),
     "fall": ("{A} falling", "{A} on the ground"),
@@ -83,7 +83,7 @@ STAGING: dict[str, tuple[str, str]] = {
     "return": ("{A} returning, coming into view", "{A} home at last"),
     "explore": ("{A} exploring deeper", "{A} discovering something new"),
     "escape": ("{A} escaping at the last second", "{A} free at last"),
-    "hug": ("{A} hugging {P}", "{A} and {P} together"),
+    "hug": ("{A} hugging {P}", "{AP} together"),
     "become friends": ("{A} becoming friends", "{A} together as friends"),
     "become": ("{A} becoming {C}", "{A} together as {C}"),
     "teach": ("{A} teaching {P}", "{P} proud of what they learned from {A}"),
@@ -269,7 +269,8 @@ class BuiltinWriter:
             elif cat in ("being", "vehicle") or (e.noun in actors and cat == "thing"):
                 if len(cast) < MAX_CHARACTERS and e.role != "owner":
                     kind, _ = tab.best_kind(e.noun)
-                    cast.append(_Cast(id=f"c{len(cast) + 1}", entity=e, kind=kind, color="", cat=cat))
+                    cid = _ident(e.head, {c.id for c in cast})
+                    cast.append(_Cast(id=cid, entity=e, kind=kind, color="", cat=cat))
                 else:
                     props.append(e)
             else:
@@ -362,7 +363,8 @@ class BuiltinWriter:
         key = next((k for k in (e.core, e.verb, f"{e.verb} {e.complement}".strip()) if k in STAGING), "")
         if key:
             tmpl = STAGING[key][0 if form == "peak" else 1]
-            return tmpl.format(A=a or "everyone", P=p or "it", C=e.complement or "one").strip()
+            ap = self._names(cast, (*e.agents, *e.patients)) if e.agents or e.patients else "everyone"
+            return tmpl.format(A=a or "everyone", P=p or "it", AP=ap, C=e.complement or "one").strip()
         if form == "peak":
             return f"{a} {L.inflect_verb(e.core, 'VBG')}{' ' + p if p else ''}, the decisive moment".strip()
         if p:
@@ -423,11 +425,15 @@ class BuiltinWriter:
             for pr in props:
                 extras.append(_Beat("intro", f"the {pr.text}", (), turning))
         else:  # a request with no event: the genre's moments with the user's characters (filler is for this)
-            names = [c.np() for c in cast] or ["the place"]
-            fill = {"a": names[0], "b": names[-1], "all": all_names or names[0], "place": ""}
-            lines = [*genre.together, *genre.climax] if len(names) > 1 else [*genre.climax]
-            body = [_Beat("moment", " ".join(t.format(**fill).split()), everyone) for t in lines[:3]]
-            resolution = _Beat("resolution", " ".join(genre.resolution[0].format(**fill).split()), everyone)
+            if cast:
+                names = [c.np() for c in cast]
+                fill = {"a": names[0], "b": names[-1], "all": all_names, "place": ""}
+                lines = [*genre.together, *genre.climax] if len(names) > 1 else [*genre.climax]
+                body = [_Beat("moment", " ".join(t.format(**fill).split()), everyone) for t in lines[:3]]
+                resolution = _Beat("resolution", " ".join(genre.resolution[0].format(**fill).split()), everyone)
+            else:  # nothing to cast: the request itself is what the scenes show, in the user's words
+                body = [_Beat("moment", r.body, ())]
+                resolution = _Beat("resolution", r.body, ())
         return _fit(establish, intros, body, extras, resolution, n)
 
     # -- dressing -----------------------------------------------------------------------------------------
@@ -448,7 +454,7 @@ class BuiltinWriter:
             w = weather or ("snow" if season == "winter" else "clear")
             if place is not None and place.space:
                 w = "clear"  # no weather in space
-            shot, camera = self._framing(beat, cast, prev, rng)
+            shot, camera = self._framing(beat, cast, prev, rng, last=i == n - 1)
             prev = (shot, camera)
             core = beat.text
             where = place.phrase() if place is not None else ""
@@ -500,7 +506,7 @@ class BuiltinWriter:
             tone=Tone(mood=genre.mood, tempo=genre.tempo, music_query=rng.choice(genre.music)),  # type: ignore[arg-type]
             style=style,
             characters=[Character(id=c.id, name=_clip(c.name, 80), description=_clip(_describe(c), 300),
-                                  kind=_clip(c.entity.noun, 40), color=c.color) for c in cast],
+                                  kind=_clip(_kind_word(c), 40), color=c.color) for c in cast],
             scenes=out, writer=self.name,
         )  # fmt: skip
 
@@ -536,7 +542,7 @@ class BuiltinWriter:
         return T.WEATHER_PHRASE.get(weather, "")
 
     def _framing(
-        self, beat: _Beat, cast: list[_Cast], prev: tuple[str, str], rng: random.Random
+        self, beat: _Beat, cast: list[_Cast], prev: tuple[str, str], rng: random.Random, *, last: bool = False
     ) -> tuple[str, str]:
         """Shot size and camera move: wide to open and close, close-ups to introduce; never the same pair
         twice in a row."""
@@ -555,6 +561,8 @@ class BuiltinWriter:
             "after": (("medium", "full"), ("dolly-out", "static", "pan-left")),
             "resolution": (("wide", "extreme-wide"), ("dolly-out", "zoom-out", "tilt-up", "aerial", "pan-left")),
         }[beat.role]  # fmt: skip
+        if last:  # the movie ends wide, whatever the beat
+            shots = ("wide", "extreme-wide")
         shot = rng.choice(list(shots))
         cam_opts = [c for c in cams if (shot, c) != prev and c != prev[1]] or [
             c for c in cams if (shot, c) != prev
@@ -622,6 +630,23 @@ class BuiltinWriter:
         return Movie(request=r.request, title=_clip(r.title or r.body, 120), logline=_clip(r.body, 500),
                      tone=Tone(mood=genre.mood, tempo=genre.tempo, music_query=rng.choice(genre.music)),  # type: ignore[arg-type]
                      style=style, characters=[], scenes=out, writer=self.name)  # fmt: skip
+
+
+def _kind_word(c: _Cast) -> str:
+    """The character's plain noun for picture backends: its own noun, or for a name or brand ("Cessna",
+    "Porsche") the nearest known kind by meaning."""
+    return c.entity.noun if L.known_word(c.entity.head) else c.kind.name
+
+
+def _ident(word: str, taken: set[str]) -> str:
+    """A character id from its noun ("car", then "car-2"), within spec.Ident's pattern."""
+    base = re.sub(r"[^a-z0-9]+", "-", word.lower()).strip("-")[:28] or "c"
+    if not base[0].isalnum():
+        base = "c" + base
+    cid, k = base, 2
+    while cid in taken:
+        cid, k = f"{base}-{k}", k + 1
+    return cid
 
 
 def _describe(c: _Cast) -> str:
