@@ -140,6 +140,10 @@ def test_make_play_edit_rerender_reorder_delete(page: Any, settings: Settings) -
         frames = read_frames(ws.path("scenes/s02/clip.mp4"))
         want = colour_of("a bottle washes up on a stony beach at dawn")
         assert np.abs(frames[2].reshape(-1, 3).mean(0) - want).max() < 8  # the new prompt's clip
+        new_clip = Workspace.open(ws.root).artifact("scenes/s02/clip.mp4")["sha256"][:12]  # type: ignore[index]
+        page.wait_for_function(  # the card's preview now plays the new clip
+            f"() => document.querySelector('.scene-card[data-id=\"s02\"] .thumb').dataset.version === '{new_clip}'"
+        )
 
         # 4. drag s03 onto s01: the order becomes s03 s01 s02; then by keyboard; saved to script.json
         page.locator('.scene-card[data-id="s03"] .handle').drag_to(page.locator('.scene-card[data-id="s01"]'))

@@ -405,25 +405,36 @@ function moveScene(id, to) {
   if (card) card.focus();
 }
 
-function sceneCard(scene, i) {
+function thumbFor(scene) {
   const slug = state.slug;
   const clipVersion = state.info && state.info.clips ? state.info.clips[scene.id] : null;
-  let thumb;
-  if (clipVersion) {
-    const v = encodeURIComponent(clipVersion);
-    thumb = el("video", { class: "thumb", muted: true, loop: true, playsinline: true, preload: "none", tabindex: 0,
-      "aria-label": `clip of scene ${scene.id} (plays while pointed at)`, "data-version": clipVersion,
-      poster: `${movieUrl(slug, `scenes/${scene.id}/thumb.jpg`)}?v=${v}`,
-      src: `${movieUrl(slug, `scenes/${scene.id}/clip.mp4`)}?v=${v}` });
-    const play = () => { thumb.play().catch(() => {}); };
-    const stop = () => { thumb.pause(); };
-    thumb.addEventListener("mouseenter", play);
-    thumb.addEventListener("focus", play);
-    thumb.addEventListener("mouseleave", stop);
-    thumb.addEventListener("blur", stop);
-  } else {
-    thumb = el("div", { class: "thumb empty", text: "not rendered yet" });
+  if (!clipVersion) return el("div", { class: "thumb empty", text: "not rendered yet" });
+  const v = encodeURIComponent(clipVersion);
+  const thumb = el("video", { class: "thumb", muted: true, loop: true, playsinline: true, preload: "none", tabindex: 0,
+    "aria-label": `clip of scene ${scene.id} (plays while pointed at)`, "data-version": clipVersion,
+    poster: `${movieUrl(slug, `scenes/${scene.id}/thumb.jpg`)}?v=${v}`,
+    src: `${movieUrl(slug, `scenes/${scene.id}/clip.mp4`)}?v=${v}` });
+  const play = () => { thumb.play().catch(() => {}); };
+  const stop = () => { thumb.pause(); };
+  thumb.addEventListener("mouseenter", play);
+  thumb.addEventListener("focus", play);
+  thumb.addEventListener("mouseleave", stop);
+  thumb.addEventListener("blur", stop);
+  return thumb;
+}
+
+function updateThumbs() {
+  // new clips replace only their thumbnails: a person typing in a card keeps the focus and the text
+  for (const scene of state.script.scenes) {
+    const card = document.querySelector(`.scene-card[data-id="${CSS.escape(scene.id)}"]`);
+    const old = card && card.querySelector(".thumb");
+    const version = state.info && state.info.clips ? state.info.clips[scene.id] || "" : "";
+    if (old && (old.dataset.version || "") !== version) old.replaceWith(thumbFor(scene));
   }
+}
+
+function sceneCard(scene, i) {
+  const thumb = thumbFor(scene);
   const chars = state.script.characters || [];
   const prompt = el("textarea", { rows: 3, maxlength: 1000, value: scene.prompt });
   const card = el("li", { class: "scene-card", "data-id": scene.id, draggable: "true" },
@@ -579,7 +590,7 @@ async function refreshMovie(reloadScript, clipsChanged = false) {
       renderScript();
     }
   } else if (state.script && JSON.stringify(info.clips || {}) !== oldClips) {
-    renderScript(false);  // new clips: new thumbnails, edits kept
+    updateThumbs();
   }
 }
 
