@@ -8,7 +8,8 @@ rendering need: per-icon body (and size/offset where it differs from the set's),
 rotation), the set's info (name, author, licence) and where it came from. Dropped: hidden icons and, for
 colour emoji, the five skin-tone variants of an icon whose default (yellow) form exists. The gzip header
 carries no time stamp, so the same npm version always gives the same bytes (and the same data digest).
-Each set's licence (full text from the npm package spdx-license-list) goes beside it as LICENSE-<set>.txt.
+Each set's licence (full text from the npm package spdx-license-list) goes beside it as LICENSE-<set>.txt,
+and the MiniLM vectors of all names go to name-vectors.npy (int8; `--vectors-only` redoes just those).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 SETS = ("game-icons", "fluent-emoji-flat")
 OUT = Path(__file__).resolve().parents[1] / "src" / "moviefactory" / "picture" / "animatic" / "icondata"
@@ -120,10 +123,34 @@ def write_gz(path: Path, data: dict[str, Any]) -> int:
     return len(buf.getvalue())
 
 
+def write_vectors() -> None:
+    """icondata/name-vectors.npy (+ .json): MiniLM vectors of every icon name, int8, so no user or CI run
+    spends the 25-90 s of embedding 5,700 names (needs the package installed; no npm)."""
+    from moviefactory.picture.animatic.icons import DATA_DIR, VECTORS_FILE, IconLibrary, quantise_vectors
+    from moviefactory.textembed import MODEL_NAME, text_embedder
+
+    IconLibrary._instance = None  # the data just written
+    lib = IconLibrary.load()
+    texts = lib.name_texts()
+    q, meta = quantise_vectors(text_embedder().encode(texts), texts, MODEL_NAME)
+    tmp = DATA_DIR / f".{VECTORS_FILE}"
+    with tmp.open("wb") as f:
+        np.save(f, q)
+    os.replace(tmp, DATA_DIR / VECTORS_FILE)
+    (DATA_DIR / "name-vectors.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    print(f"name vectors: {q.shape[0]} x {q.shape[1]} int8, {q.nbytes / 1e6:.2f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--version", action="append", default=[], help="SET=VERSION, e.g. game-icons=1.2.4")
+    ap.add_argument(
+        "--vectors-only", action="store_true", help="only re-embed the names of the vendored data"
+    )
     args = ap.parse_args()
+    if args.vectors_only:
+        write_vectors()
+        return
     versions = dict(v.split("=", 1) for v in args.version)
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,6 +164,7 @@ def main() -> None:
             (OUT / f"LICENSE-{name}.txt").write_text(licence_text(data, spdx_texts), encoding="utf-8")
             print(f"{name} {data['source']['version']}: {len(data['icons'])} icons, "
                   f"{len(data['aliases'])} aliases, {size / 1e6:.2f} MB gzip")  # fmt: skip
+    write_vectors()
 
 
 if __name__ == "__main__":

@@ -208,3 +208,17 @@ def test_a_worker_process_draws_and_finds_by_name_without_the_text_model(
     env = {**os.environ, "MOVIEFACTORY_HOME": str(mf_home)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.split() == ["game-icons:anchor", "40", "0", "False", "False"], out.stderr
+
+
+def test_the_package_ships_the_name_vectors_of_its_own_data(lib: IconLibrary) -> None:
+    from moviefactory.picture.animatic.icons import _shipped_vectors
+    from moviefactory.textembed import MODEL_NAME, text_embedder
+
+    texts = lib.name_texts()
+    shipped = _shipped_vectors(texts, MODEL_NAME)
+    assert shipped is not None and shipped.shape == (len(lib.entries), 384)
+    rows = [texts.index(t) for t in ("lighthouse", "sand castle", "polar bear")]
+    fresh = text_embedder().encode([texts[i] for i in rows])
+    cos = np.sum(fresh * shipped[rows], axis=1)
+    assert (cos > 0.995).all(), cos  # int8 steps cost less than 0.005 of cosine
+    assert _shipped_vectors([*texts[:-1], "something else"], MODEL_NAME) is None  # other names: computed

@@ -318,25 +318,40 @@ class IconLibrary:
                 out.append(IconMatch(best[0].set, best[0].name, round(min(best[1], 1.0), 4)))
         return out
 
+    def name_texts(self) -> list[str]:
+        """What MiniLM embeds for each entry, in entry order: the name's words ("sand castle")."""
+        return [" ".join(e.name.split("-")) for e in self.entries]
+
     def name_vectors(self) -> np.ndarray:
-        """(len(entries), 384) MiniLM vectors of all icon names, cached on disk per data digest."""
+        """(len(entries), 384) float32 MiniLM vectors of all icon names, L2-normalised.
+
+        From the package (`icondata/name-vectors.npy`, int8, written by scripts/update_icons.py) when it was
+        made from these names with this model; else computed once (25-90 s on 2 cores) and cached under
+        $MOVIEFACTORY_HOME/icons/<digest>/.
+        """
         with self._vectors_lock:
             if self._name_vectors is None:
-                from moviefactory.textembed import MODEL_NAME, text_embedder
+                from moviefactory.textembed import MODEL_NAME
 
-                # v1: the text embedded is the name's words joined by spaces ("sand castle")
-                path = self.cache_dir() / f"names-v1-{MODEL_NAME}.npy"
-                vecs: np.ndarray | None = None
-                with contextlib.suppress(OSError, ValueError):
-                    vecs = np.load(path)
-                if vecs is None or vecs.shape != (len(self.entries), 384):
-                    from moviefactory.workspace import atomic_output
-
-                    vecs = text_embedder().encode([" ".join(e.name.split("-")) for e in self.entries])
-                    with atomic_output(path) as tmp, tmp.open("wb") as f:
-                        np.save(f, vecs)
-                self._name_vectors = vecs.astype(np.float32)
+                vecs = _shipped_vectors(self.name_texts(), MODEL_NAME)
+                if vecs is None:
+                    vecs = self._computed_vectors(MODEL_NAME)
+                self._name_vectors = vecs
             return self._name_vectors
+
+    def _computed_vectors(self, model: str) -> np.ndarray:
+        from moviefactory.textembed import text_embedder
+        from moviefactory.workspace import atomic_output
+
+        path = self.cache_dir() / f"names-{_texts_digest(self.name_texts(), model)}.npy"
+        with contextlib.suppress(OSError, ValueError):
+            vecs = np.load(path)
+            if vecs.shape == (len(self.entries), 384):
+                return vecs.astype(np.float32)
+        vecs = text_embedder().encode(self.name_texts())
+        with atomic_output(path) as tmp, tmp.open("wb") as f:
+            np.save(f, vecs)
+        return vecs.astype(np.float32)
 
     # -- drawing ----------------------------------------------------------------------------------------------
     def raster(
@@ -483,6 +498,36 @@ def _resize_rgba(rgba: np.ndarray, height: int) -> np.ndarray:
     alpha = pm[..., 3:] / 255.0
     rgb = np.where(alpha > 0, pm[..., :3] / np.maximum(alpha, 1e-6), 0.0)
     return np.clip(np.concatenate([rgb, pm[..., 3:]], axis=2) + 0.5, 0, 255).astype(np.uint8)
+
+
+VECTORS_FILE = "name-vectors.npy"  # (N, 384) int8, with name-vectors.json: {"texts", "model", "scale"}
+
+
+def _texts_digest(texts: list[str], model: str) -> str:
+    return hashlib.sha256(json.dumps([model, texts]).encode("utf-8")).hexdigest()[:16]
+
+
+def _shipped_vectors(texts: list[str], model: str) -> np.ndarray | None:
+    """The packaged vectors if they were made from exactly `texts` with `model`, else None."""
+    try:
+        meta = json.loads((DATA_DIR / "name-vectors.json").read_text(encoding="utf-8"))
+        q = np.load(DATA_DIR / VECTORS_FILE)
+    except (OSError, ValueError):
+        return None
+    if meta.get("texts") != _texts_digest(texts, model) or q.shape != (len(texts), 384):
+        return None
+    vecs = q.astype(np.float32) * float(meta["scale"])
+    return vecs / np.maximum(
+        np.linalg.norm(vecs, axis=1, keepdims=True), 1e-8
+    )  # int8 steps: back to unit length
+
+
+def quantise_vectors(vecs: np.ndarray, texts: list[str], model: str) -> tuple[np.ndarray, dict[str, Any]]:
+    """(int8 array, metadata) for packaging: one scale for all (|component| <= ~0.4 in unit 384-d vectors,
+    so a step is ~0.003 and a cosine moves by < 0.01)."""
+    scale = float(np.abs(vecs).max()) / 127.0
+    q = np.clip(np.round(vecs / scale), -127, 127).astype(np.int8)
+    return q, {"texts": _texts_digest(texts, model), "model": model, "scale": scale, "count": len(texts)}
 
 
 def write_credits(used: Iterable[str], folder: Path) -> list[dict[str, str]]:
