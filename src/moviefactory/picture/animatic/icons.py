@@ -173,10 +173,9 @@ class IconLibrary:
         return home_dir() / "icons" / self.digest
 
     def lemma(self, word: str) -> str:
-        """The singular of `word` where that is a word of some icon name, else `word`."""
-        return next(
-            (c for c in _singulars(word) if c in self.vocab), word
-        )  # "flowers" (a name too) -> flower
+        """The singular of `word` where that is a word of some icon name ("flowers" -> flower, though
+        "flowers" is a name too), else `word`."""
+        return next((c for c in _singulars(word) if c in self.vocab), word)
 
     def has(self, set: str, name: str) -> bool:
         return set in self._names and name in self._names[set]
@@ -237,12 +236,10 @@ class IconLibrary:
             else:
                 # a modifier: wizard-staff is a staff, but a coffee-cup is what "coffee" shows; meaning decides
                 add([e], 0.5 + 0.1 * share - token, MODIFIER_NUDGE)
-        for i in range(
-            1, n
-        ):  # without leading modifiers: "red balloon" -> balloon, "hot air balloon" -> air-balloon
-            top = (
-                COMPOUND_HALF if i in halves else 0.85
-            )  # half a closed compound: a policeman is more than a man
+        # without leading modifiers: "red balloon" -> balloon, "hot air balloon" -> air-balloon; half a closed
+        # compound counts less (a policeman is more than a man)
+        for i in range(1, n):
+            top = COMPOUND_HALF if i in halves else 0.85
             add(self._by_key.get("".join(words[i:]), []), top - 0.1 * (i - 1) / n)
         return found, nudge
 
@@ -271,12 +268,15 @@ class IconLibrary:
 
         Names matched exactly (score >= 0.85) are answered without the text model. The rest are compared by
         MiniLM meaning with every icon name in one batch: a name that shares no word with the text scores its
-        cosine less SEMANTIC_MARGIN (at most SEMANTIC_MAX, below any exact name); one that does scores the mean of
-        its word score, nudged by SEMANTIC_NUDGE times the cosine. Words MiniLM's tokenizer cannot read (split into SEMANTIC_MAX_PIECES or more
-        pieces, e.g. "blorfquax") are left out of the meaning query, so nonsense finds nothing.
+        cosine less SEMANTIC_MARGIN (at most SEMANTIC_MAX, below any exact name); one that does keeps its
+        word score, nudged by (cosine - 0.7) x SEMANTIC_NUDGE (MODIFIER_NUDGE for modifier names). Words
+        MiniLM's tokenizer cannot read (SEMANTIC_MAX_PIECES or more pieces, e.g. "blorfquax") are left out
+        of the meaning query, so nonsense finds nothing. Deterministic: ties go by set order, then names.
         """
         if prefer not in PREFER:
             raise InputError(f"prefer must be one of {sorted(PREFER)}, got {prefer!r}")
+        if not 0.0 <= min_score <= 1.0:
+            raise InputError(f"min_score must be within 0..1, got {min_score}")
         queries = [self._words(t) for t in texts]
         words = [q[0] for q in queries]
         lexical = [
