@@ -63,9 +63,14 @@ def main() -> int:
     script = run_mf(["script", TEXT, "--out", str(tmp / "seed"), *TINY], home=home)
     assert script.code == 0, script.stderr
     seed = Path(json.loads(script.stdout)["folder"]).parent
+    # a first run makes the caches in the home (icon vectors, rasters), so every later run writes the same
+    # points in the same order
+    assert run_mf(["make", TEXT, "--out", str(tmp / "warm"), *TINY], home=home).code == 0
     ref_out = tmp / "ref"
     shutil.copytree(seed, ref_out)
-    ref = run_mf(["make", TEXT, "--out", str(ref_out), *TINY], home=home, hook=hook, fault="count", log=tmp / "log")
+    ref = run_mf(
+        ["make", TEXT, "--out", str(ref_out), *TINY], home=home, hook=hook, fault="count", log=tmp / "log"
+    )
     assert ref.code == 0, ref.stderr
     ref_movie = digest(Path(json.loads(ref.stdout)["movie"]))
     points = ref.points
@@ -111,7 +116,9 @@ def main() -> int:
                      log=tmp / "elog")  # fmt: skip
         nospc_total += 1
         if names[n - 1] == "report.html":  # the movie is made: a warning, exit 0
-            good = run.code == 0 and any(w.startswith("report: no space") for w in json.loads(run.stdout)["warnings"])
+            good = run.code == 0 and any(
+                w.startswith("report: no space") for w in json.loads(run.stdout)["warnings"]
+            )
         else:
             good = run.code == 3 and one_line_error(run.stderr) and "no space left on" in run.stderr
         why = None if good else f"exit {run.code}: {run.stderr.strip()[-200:]}"
@@ -161,7 +168,9 @@ def main() -> int:
     print(f"kill points: {kill_ok}/{kill_total} resume identical, no leftovers")
     print(f"ENOSPC points: {nospc_ok}/{nospc_total} one-line error (report: warning), nothing corrupted "
           f"(re-run identical)")  # fmt: skip
-    print(f"ENOSPC on a real tmpfs: {tmpfs_ok}/{tmpfs_total} stages one-line error with the need, re-run identical")
+    print(
+        f"ENOSPC on a real tmpfs: {tmpfs_ok}/{tmpfs_total} stages one-line error with the need, re-run identical"
+    )
     print(f"parallel first use: {first_ok}/4 processes succeeded")
     print(f"wall: {time.time() - t0:.0f} s")
     for b in bad:
