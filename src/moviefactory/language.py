@@ -55,45 +55,8 @@ COLOURS = (
 )  # fmt: skip
 # Prepositions that put a thing somewhere (their object is a place unless it is a time or a weather).
 LOCATIVE = frozenset(
-    [
-        "in",
-        "on",
-        "at",
-        "inside",
-        "into",
-        "onto",
-        "across",
-        "along",
-        "over",
-        "under",
-        "through",
-        "near",
-        "beside",
-        "above",
-        "below",
-        "beneath",
-        "around",
-        "atop",
-        "within",
-        "underneath",
-        "past",
-        "toward",
-        "towards",
-        "beyond",
-        "among",
-        "amid",
-        "throughout",
-        "upon",
-        "outside",
-        "behind",
-        "down",
-        "up",
-        "by",
-        "off",
-        "out",
-        "from",
-    ]
-)
+    ["in", "on", "at", "inside", "into", "onto", "across", "along", "over", "under", "through", "near", "beside", "above", "below", "beneath", "around", "atop", "within", "underneath", "past", "toward", "towards", "beyond", "among", "amid", "throughout", "upon", "outside", "behind", "down", "up", "by", "off", "out", "from"]
+) | {"out of", "off of", "inside of", "outside of"}  # fmt: skip
 # Parts of a request that frame it rather than tell it: "a movie called "X" about ...", "a story of ...".
 _FRAME = re.compile(
     r"^\s*(?:(?:a|an|the)\s+)?(?:short\s+)?(?:movie|film|story|tale|video|animation|cartoon)\s*"
@@ -187,7 +150,9 @@ def is_english(text: str) -> bool:
     if not words:
         return bool(raw)
     known, stops = _lexicon()
-    hits = sum(1 for w in words if w in stops or w in known or _strip_suffix(w) in known or w.rstrip("s") in known)
+    hits = sum(
+        1 for w in words if w in stops or w in known or _strip_suffix(w) in known or w.rstrip("s") in known
+    )
     return hits >= 0.75 * len(words)
 
 
@@ -360,7 +325,10 @@ def _role(tok: Token) -> tuple[str, str]:
     if dep == "poss":
         return "owner", ""
     if dep == "pobj":
-        return "thing", t.head.lower_
+        prep = t.head.lower_
+        if prep == "of" and t.head.head.lower_ in ("out", "off", "inside", "outside"):  # "out of a building"
+            prep = f"{t.head.head.lower_} of"
+        return "thing", prep
     if dep == "ROOT":
         return "agent", ""
     return "thing", ""
@@ -554,6 +522,9 @@ def analyse(request: str) -> Reading:
             owner = " ".join([*(c.lower_ for c in _compounds(poss)), poss.lemma_.lower()])
         noun_of[tok.i] = noun
         text = _joined([t for t in phrase if t.lemma_.lower() not in TIME_WORDS or t is tok])
+        other = any(c.lower_ in ("another", "other", "second") for c in tok.lefts)
+        if other:  # "a knight duels another knight": a second one of the kind, named apart
+            text = f"other {text}"
         if any(e.noun == noun and e.text == text for e in entities):  # a red car and a blue car: two
             continue
         entities.append(Entity(text=text, head=head, noun=noun, modifiers=mods, colour=colour, count=count,

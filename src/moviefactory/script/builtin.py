@@ -40,14 +40,22 @@ if TYPE_CHECKING:
 DEFAULT_SCENES = 10  # the paper's example movie has ten scenes
 MAX_CHARACTERS = 8  # spec.Scene.subjects holds at most 8
 
-# What a noun names, decided by meaning (MiniLM) against these descriptions; grammar decides the rest.
-CATEGORIES: dict[str, str] = {
-    "being": "a person, a man or a woman, a child, a worker or character, an animal, a creature or monster",
-    "vehicle": "a vehicle or craft that moves: a car, a boat, a ship, an airplane, a train, a rocket, a balloon",
-    "place": "a place or location: a building, a room, a landscape, a city, a field, a forest, the sea",
-    "thing": "an object or thing: a tool, food, a toy, a prize, a plant, furniture, a device",
-    "force": "a force of nature: the tide, a wave, fire, lava, an eruption, wind, a flood, an avalanche",
-}
+# What a noun names, decided by meaning (MiniLM): the category whose example words are nearest (mean of the
+# three best cosines, a few-shot prototype classifier). Grammar decides the rest (who acts, what is "in").
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "being": ("man", "woman", "child", "old man", "dog", "cat", "bird", "horse", "fish", "king", "soldier",
+              "teacher", "monster", "robot", "dragon", "insect", "worker", "animal", "team", "family", "crowd",
+              "army"),
+    "vehicle": ("car", "boat", "ship", "airplane", "train", "bus", "bicycle", "rocket", "truck", "submarine",
+                "helicopter", "spaceship", "tractor", "motorcycle"),
+    "place": ("kitchen", "forest", "city", "beach", "room", "house", "field", "mountain", "stage", "stadium",
+              "cave", "island", "desert", "street", "garden", "village", "library", "factory", "lake", "sea",
+              "bridge", "farm", "park", "market", "school", "castle", "tower"),
+    "thing": ("box", "ball", "cup", "book", "key", "crown", "bread", "egg", "net", "hat", "sword", "flower",
+              "lamp", "chair", "coin", "letter", "toy", "cake", "rope", "bottle", "trophy", "map"),
+    "force": ("storm", "fire", "tide", "wave", "lava", "wind", "flood", "avalanche", "eruption", "lightning",
+              "earthquake", "tornado"),
+}  # fmt: skip
 # Staging for common verbs: the peak moment and the consequence, so the turning point is shown as it
 # happens ("loses" -> the balloon slips away and floats off). {A} doers, {P} what it is done to.
 STAGING: dict[str, tuple[str, str]] = {
@@ -132,7 +140,7 @@ class _Tables:
 
         self.emb = text_embedder()
         self.cat_names = list(CATEGORIES)
-        self.cat_vecs = self.emb.encode([CATEGORIES[c] for c in self.cat_names])
+        self.cat_vecs = [self.emb.encode([f"a {w}" for w in CATEGORIES[c]]) for c in self.cat_names]
         rows: list[str] = []
         self.kind_row: list[int] = []
         for i, k in enumerate(T.KINDS):
@@ -143,11 +151,14 @@ class _Tables:
         self.setting_vecs = self.emb.encode([f"a photo of {s.desc}" for s in T.SETTINGS])
         self.genre_vecs = self.emb.encode([g.desc for g in T.GENRES])
 
-    def categories(self, nouns: list[str]) -> list[tuple[str, float]]:
+    def categories(self, nouns: list[str]) -> list[tuple[str, dict[str, float]]]:
+        """Per noun: the nearest category and every category's score (mean of its three best cosines)."""
         if not nouns:
             return []
-        sims = self.emb.encode([f"a {n}" for n in nouns]) @ self.cat_vecs.T
-        return [(self.cat_names[int(np.argmax(r))], float(np.max(r))) for r in sims]
+        q = self.emb.encode([f"a {n}" for n in nouns])
+        scores = np.stack([np.sort(q @ v.T, axis=1)[:, -3:].mean(axis=1) for v in self.cat_vecs], axis=1)
+        return [(self.cat_names[int(np.argmax(r))], dict(zip(self.cat_names, map(float, r), strict=True)))
+                for r in scores]  # fmt: skip
 
     def best_kind(self, text: str) -> tuple[T.Kind, float]:
         sims = self.kind_vecs @ self.emb.encode([f"a photo of a {text}"])[0]
@@ -262,11 +273,13 @@ class BuiltinWriter:
         cast: list[_Cast] = []
         props: list[L.Entity] = []
         self._place_entities: list[L.Entity] = []
-        for e, (cat, _score) in zip(r.entities, cats, strict=True):
+        for e, (cat, score) in zip(r.entities, cats, strict=True):
             locative = e.prep in L.LOCATIVE and e.prep not in ("for", "with", "from", "by")
-            if locative and cat != "thing" and e.noun not in actors:  # "at a crowded fair", "across rooftops"
+            # "in a kitchen", "at a crowded fair", "across rooftops": where, unless it clearly is a thing or a being
+            placey = cat == "place" or score["place"] >= max(score["thing"], score["being"]) - 0.04
+            if locative and placey and e.noun not in actors:
                 self._place_entities.append(e)
-            elif cat in ("being", "vehicle") or (e.noun in actors and cat == "thing"):
+            elif cat in ("being", "vehicle") or (e.noun in actors and not _a_force_or_place(e.head, score)):
                 if len(cast) < MAX_CHARACTERS and e.role != "owner":
                     kind, _ = tab.best_kind(e.noun)
                     cid = _ident(e.head, {c.id for c in cast})
@@ -294,26 +307,40 @@ class BuiltinWriter:
         for e in self._place_entities:
             setting, _ = tab.best_setting(e.noun)
             indoor = e.head in _ROOM_WORDS or "indoor" in setting.tags
+            said = {"out of": "at", "off": "at", "from": "at", "inside of": "inside"}.get(e.prep, e.prep)
+            sayable = (
+                "in",
+                "on",
+                "at",
+                "near",
+                "over",
+                "under",
+                "across",
+                "through",
+                "along",
+                "inside",
+                "outside",
+            )
             at = (
-                "inside"
-                if indoor and e.prep in ("in", "inside")
-                else (
-                    e.prep
-                    if e.prep in ("in", "on", "at", "near", "over", "under", "across", "through", "along")
-                    else setting.at
-                )
+                "inside" if indoor and said in ("in", "inside") else (said if said in sayable else setting.at)
             )
             out.append(_Place(f"{'the' if e.prep else 'a'} {e.text}", at, indoor, setting.name in _SPACE_SETTINGS,
                               setting, True))  # fmt: skip
         # compounds that name a place ("a lighthouse keeper") say where a character belongs
         comp_places: list[str] = []
         for c in cast:
-            for w in c.entity.compounds:
+            for w in (*c.entity.compounds, *c.entity.owner.split()[:-1]):  # "a lighthouse keeper('s dog)"
                 _setting, score = tab.best_setting(w)
-                if score > 0.55 and tab.categories([w])[0][0] == "place":
+                if score > 0.6 or (score > 0.5 and tab.categories([w])[0][0] == "place"):
                     comp_places.append(w)
         if not any(p.named and p.at != "near" for p in out):
-            setting, _score = tab.best_setting(r.body)
+            # the place the nouns imply: the best of the whole request and each noun alone ("a sandcastle")
+            cast_nouns = {c.entity.noun for c in cast}
+            texts = [
+                r.body,
+                *(e.noun for e in r.entities if e not in self._place_entities and e.noun not in cast_nouns),
+            ]
+            setting, _score = max((tab.best_setting(t) for t in texts), key=lambda x: x[1])
             indoor = "indoor" in setting.tags
             text = setting.np
             wet = any(w.startswith(("drown", "swim", "sink", "sail", "dive", "surf")) for w in r.content)
@@ -390,7 +417,8 @@ class BuiltinWriter:
         ids = {c.entity.noun: c.id for c in cast}
         events = list(r.events)
         all_names = self._names(cast, tuple(c.entity.noun for c in cast)) if cast else ""
-        establish = _Beat("establish", all_names or "the scene", everyone)
+        shown = next((f"the {e.text}" for e in r.entities if e not in self._place_entities), "the scene")
+        establish = _Beat("establish", all_names or shown, everyone)
         intros = [_Beat("intro", c.np(), (c.id,)) for c in cast]
         turning = next((e for e in reversed(events) if not e.simultaneous), events[-1] if events else None)
         body: list[_Beat] = []
@@ -430,7 +458,9 @@ class BuiltinWriter:
                 fill = {"a": names[0], "b": names[-1], "all": all_names, "place": ""}
                 lines = [*genre.together, *genre.climax] if len(names) > 1 else [*genre.climax]
                 body = [_Beat("moment", " ".join(t.format(**fill).split()), everyone) for t in lines[:3]]
-                resolution = _Beat("resolution", " ".join(genre.resolution[0].format(**fill).split()), everyone)
+                resolution = _Beat(
+                    "resolution", " ".join(genre.resolution[0].format(**fill).split()), everyone
+                )
             else:  # nothing to cast: the request itself is what the scenes show, in the user's words
                 body = [_Beat("moment", r.body, ())]
                 resolution = _Beat("resolution", r.body, ())
@@ -630,6 +660,19 @@ class BuiltinWriter:
         return Movie(request=r.request, title=_clip(r.title or r.body, 120), logline=_clip(r.body, 500),
                      tone=Tone(mood=genre.mood, tempo=genre.tempo, music_query=rng.choice(genre.music)),  # type: ignore[arg-type]
                      style=style, characters=[], scenes=out, writer=self.name)  # fmt: skip
+
+
+# Agent nouns ("keeper", "conductor", "florist", "fisherman"): English marks the doer of an action this way;
+# MiniLM alone reads single words like these as places or tools.
+_AGENTIVE = re.compile(r"(?:[^aeiou]er|or|ist|ian|man|woman|men|ess|ina|eer)s?$")
+
+
+def _a_force_or_place(head: str, score: dict[str, float]) -> bool:
+    """A subject that is a force of nature or a place (a volcano erupts, the tide washes away), not a
+    character: that category clearly above being-ness (with the agent-noun boost)."""
+    being = score["being"] + (0.15 if _AGENTIVE.search(head) else 0.0)
+    other = max(score["force"], score["place"])
+    return other > being + 0.1 and other >= max(score.values())
 
 
 def _kind_word(c: _Cast) -> str:
