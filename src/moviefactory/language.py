@@ -571,6 +571,18 @@ def _content_fallback(text: str) -> list[str]:
     return [w for w in re.findall(r"[^\W\d_]+", text.lower()) if len(w) > 2 or not w.isascii()]
 
 
+# Agent nouns ("keeper", "conductor", "florist", "fisherman", "ballerina"): English marks the doer of an
+# action this way; MiniLM alone reads single words like these as places or tools.
+_AGENTIVE = re.compile(r"(?:[^aeiou]er|or|ist|ian|man|woman|men|ess|ina|eer)s?$")
+_NOT_AGENTS = frozenset(["water", "river", "tower", "paper", "corner", "letter", "computer", "mirror", "door", "floor", "monster", "flower", "weather", "winter", "summer", "shower", "thunder", "silver", "powder", "ladder", "tractor", "helicopter", "dinosaur", "meteor", "color", "colour", "harbor", "harbour"])  # fmt: skip
+
+
+def is_agent_noun(word: str) -> bool:
+    """A noun that names someone by what they do: keeper, sailor, conductor, fisherman."""
+    w = word.lower()
+    return bool(_AGENTIVE.search(w)) and w not in _NOT_AGENTS and len(w) > 4
+
+
 def inflect_verb(lemma: str, tag: str) -> str:
     """'rescue' + 'VBZ' -> 'rescues'; works on phrases ('wash away' -> 'washes away', 'fall in love')."""
     from lemminflect import getInflection

@@ -93,7 +93,9 @@ def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter, *, rew
         attach(ws.root, reporter)
     movie = writer.write(ws.manifest["request"], scenes=settings.scenes, seed=ws.manifest["seed"], style=style)
     ws.save_script(movie)
-    ws.record("script.json", cache_key(ws.manifest["request"], ws.manifest["seed"], settings.writer), writer=movie.writer)
+    notices = [str(n) for n in getattr(writer, "notices", [])]  # what the writer could not use ("not used: ...")
+    ws.record("script.json", cache_key(ws.manifest["request"], ws.manifest["seed"], settings.writer),
+              writer=movie.writer, notices=notices)  # fmt: skip
     reporter.finish("script")
     return movie
 
@@ -454,6 +456,8 @@ def _render(ws: Workspace, settings: Settings, reporter: Reporter, *, force_scen
     movie = ws.load_script()
     result = MakeResult(root=ws.root, movie=ws.path("movie.mp4"), subtitles=ws.path("movie.srt"), report=None,
                         duration_s=movie.total_duration_s())  # fmt: skip
+    script_rec = ws.artifact("script.json") or {}
+    result.warnings += [f"script: {n}" for n in script_rec.get("notices", []) if isinstance(n, str)]
     t0 = time.perf_counter()
     ws.set_stage("picture", "running")
     clips = _run_picture(ws, movie, settings, reporter, force_scenes, result)

@@ -41,6 +41,8 @@ class SceneFacts:
     clip_size: str = ""
     backend: str = ""
     clipsim: float | None = None
+    drawn: list[tuple[str, str, str]] = field(default_factory=list)  # drawn.json: (words, drawn as, role)
+    unmatched: list[str] = field(default_factory=list)  # drawn.json: words the picture could not draw
 
 
 def jpeg_data_uri(frame: np.ndarray, width: int = THUMB_W, quality: int = 85) -> str:
@@ -84,6 +86,14 @@ def _scene_facts(root: Path, movie: Movie, manifest: dict[str, Any], scorer: Any
         rel = f"scenes/{scene.id}/clip.mp4"
         rec = _dict(artifacts.get(rel))
         facts = SceneFacts(scene.id, backend=str(rec.get("backend", "")))
+        drawn = _dict(_read_json(root / "scenes" / scene.id / "drawn.json", {}))
+        for el in drawn.get("elements", []) if isinstance(drawn.get("elements"), list) else []:
+            if isinstance(el, dict):
+                facts.drawn.append(
+                    (str(el.get("text", "")), str(el.get("drawn_as", "")), str(el.get("role", "")))
+                )
+        raw_un = drawn.get("unmatched", [])
+        facts.unmatched = [str(u) for u in raw_un] if isinstance(raw_un, list) else []
         clip = root / rel
         if clip.is_file():
             try:
@@ -147,6 +157,7 @@ def render_html(
     *,
     clip_name: str | None,
     has_movie: bool,
+    icons: list[dict[str, Any]] | None = None,
 ) -> str:
     e = html.escape
     result = _dict(manifest.get("result"))
@@ -226,6 +237,11 @@ def render_html(
             )
         if f.clipsim is not None:
             rows.append(("CLIPSIM", f"{f.clipsim:.4f}"))
+        if f.drawn:
+            rows.append(("Drawn", "<br>".join(f"{e(t)} → <code>{e(d)}</code> <span class=tags>{e(r)}</span>"
+                                                for t, d, r in f.drawn)))  # fmt: skip
+        if f.unmatched:
+            rows.append(("Not drawn", '<span class="warn">' + e(", ".join(f.unmatched)) + "</span>"))
         parts.append("<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl></article>")
 
     # durations table
@@ -274,6 +290,15 @@ def render_html(
         parts.append("</table>")
     else:
         parts.append('<p class="tags">No credits recorded.</p>')
+    if icons:
+        parts.append("<h2>Icon credits</h2><table><tr><th>Icon</th><th>Author</th><th>Licence</th></tr>")
+        for c in icons:
+            name = f"{c.get('set', '')}:{c.get('name', '')}"
+            lic = f'<a href="{e(str(c.get("url", "")))}">{e(str(c.get("license", "")))}</a>'
+            parts.append(
+                f"<tr><td><code>{e(name)}</code></td><td>{e(str(c.get('author', '')))}</td><td>{lic}</td></tr>"
+            )
+        parts.append("</table>")
     parts.append("<footer>Made with MovieFactory. This page is self-contained: images are embedded.</footer>")
     parts.append("</main></body></html>\n")
     return "\n".join(parts)
@@ -294,6 +319,8 @@ def write_report(root: Path, *, clip_model: Path | None = None) -> Path:
     data = _read_json(root / "credits.json", {})
     sounds = data.get("sounds", []) if isinstance(data, dict) else data
     credits = [c for c in sounds if isinstance(c, dict)] if isinstance(sounds, list) else []
+    raw_icons = data.get("icons", []) if isinstance(data, dict) else []
+    icons = [c for c in raw_icons if isinstance(c, dict)] if isinstance(raw_icons, list) else []
 
     scorer = None
     if clip_model is not None:
@@ -322,7 +349,7 @@ def write_report(root: Path, *, clip_model: Path | None = None) -> Path:
 
     page = render_html(
         movie, manifest, scenes, loudness, credits,
-        clip_name=scorer.name if scorer is not None else None, has_movie=movie_file.is_file(),
+        clip_name=scorer.name if scorer is not None else None, has_movie=movie_file.is_file(), icons=icons,
     )  # fmt: skip
     out = root / REPORT
     atomic_write_text(out, page)

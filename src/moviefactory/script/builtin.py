@@ -662,15 +662,10 @@ class BuiltinWriter:
                      style=style, characters=[], scenes=out, writer=self.name)  # fmt: skip
 
 
-# Agent nouns ("keeper", "conductor", "florist", "fisherman"): English marks the doer of an action this way;
-# MiniLM alone reads single words like these as places or tools.
-_AGENTIVE = re.compile(r"(?:[^aeiou]er|or|ist|ian|man|woman|men|ess|ina|eer)s?$")
-
-
 def _a_force_or_place(head: str, score: dict[str, float]) -> bool:
     """A subject that is a force of nature or a place (a volcano erupts, the tide washes away), not a
     character: that category clearly above being-ness (with the agent-noun boost)."""
-    being = score["being"] + (0.15 if _AGENTIVE.search(head) else 0.0)
+    being = score["being"] + (0.15 if L.is_agent_noun(head) else 0.0)
     other = max(score["force"], score["place"])
     return other > being + 0.1 and other >= max(score.values())
 

@@ -26,7 +26,7 @@ class AnimaticBackend:
     resolved plain dicts, so worker processes never load the text model."""
 
     name: ClassVar[str] = "animatic"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: drawn from the prompt (design.py), icons and sets
     parallel: ClassVar[bool] = True
 
     def __init__(

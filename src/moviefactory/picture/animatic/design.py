@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 # Below this an icon is not drawn for a noun (the icon library's own scale: 1.0 exact name, ~0.85 a name
 # holding the noun, meaning-only matches at most 0.7).
 ICON_MIN = 0.55
+SURE = 0.85  # an icon this sure names the noun itself (exact name, alias or compound)
 # A noun no icon names is drawn as the nearest hand-drawn kind when MiniLM puts it at least this close to the
 # kind's description ("wildebeest" ~ horse 0.45); below, it is reported as not drawn.
 KIND_MIN = 0.4
@@ -170,9 +171,11 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
         set_name, set_score = set_hit
     spec = SETS[set_name]
     elements.append(Element(scene.setting or set_name.replace("-", " "), f"set:{set_name}", "set", set_score))
-    for piece_text, drawn_as in set_pieces(set_name, tod, weather, text):
+    pieces, effects = set_pieces(set_name, tod, weather, text)
+    for piece_text, drawn_as in pieces:
         if drawn_as != f"set:{set_name}":
             elements.append(Element(piece_text, drawn_as, "set", 1.0))
+    elements += [Element(fx, f"effect:{fx}", "effect", 1.0) for fx in effects]
     # 3. subjects: the scene's characters the prompt still names (the prompt wins), then the prompt's nouns
     figures: list[Figure] = []
     named_in_prompt = {e.noun for e in (reading.entities if reading else ())}
@@ -246,41 +249,66 @@ def _count(name: str) -> int:
 
 def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_kind: str, role: str,
             count: int) -> tuple[Figure | None, Element | None]:  # fmt: skip
+    """The drawable for one noun, in this order:
+    1. the hand-drawn figure of this very noun (it walks, flies, rolls: "dog", "car");
+    2. an icon named for the noun (score >= SURE: "lighthouse", "farmer", "sand castle");
+    3. the hand-drawn figure the noun is a kind of by keyword ("puppy" -> dog), or for someone named by what
+       they do ("keeper", "sailor") the walking figure;
+    4. for a character, the nearest hand-drawn figure by meaning (a samurai is a person, not a ninja icon);
+       for a prop, an icon by meaning (>= ICON_MIN); then the other of the two;
+    else nothing: the caller reports the words as not drawn."""
     head = noun.lower().split()[-1] if noun.split() else noun
-    # 1. the hand-drawn figure of this very noun (it walks, flies, rolls); 2. an icon named for the noun;
-    # 3. the hand-drawn figure the noun is a kind of; 4. an icon by meaning; else not drawn (reported)
-    exact = head if head in KINDS and KINDS[head].place != "prop" else None
+    in_water = any(w in words.lower() for w in ("drowning", "swimming", "sinking", "overboard"))
+    kind: str | None = head if head in KINDS and KINDS[head].place != "prop" else None
+    score = 1.0
     match: IconMatch | None = None
-    if exact is None:
+    if kind is None:
         match = lib.find(noun, prefer="colour", min_score=ICON_MIN)
-        if (match is None or match.score < 0.85) and head != noun:
+        if (match is None or match.score < SURE) and head != noun:
             match = lib.find(head, prefer="colour", min_score=ICON_MIN) or match
-    kind = exact or (_articulated(head) if match is None or match.score < 0.85 else None)
-    if kind is None and match is None and L.is_english(noun):  # 5. the nearest hand-drawn kind by meaning
-        from moviefactory.textembed import best_match
-
-        names = list(resolve.KIND_DESCRIPTIONS)
-        i, score = best_match(f"a {noun}", [resolve.KIND_DESCRIPTIONS[k] for k in names])
-        if score >= KIND_MIN:
-            rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, names[i])
-            fig = Figure(key, names[i], None, _place_for(names[i], head, set_kind), rgb, min(count, 3))
-            return fig, Element(words, f"animatic:{names[i]}", role, score)
-    rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, kind or head)
-    if kind is not None:
-        fig = Figure(key, kind, None, _place_for(kind, head, set_kind), rgb, min(count, 3))
-        return fig, Element(words, f"animatic:{kind}", role, 1.0 if head == kind else 0.8)
-    if match is None:
+        if match is not None and match.score >= SURE:
+            return _icon_figure(key, match, head, words, color, set_kind, role, count)
+        kind = _articulated(head) or ("person" if L.is_agent_noun(head) else None)
+        score = 0.8
+    if kind is None and role == "subject":
+        kind, score = _kind_by_meaning(noun)
+    if kind is None and match is not None:
+        return _icon_figure(key, match, head, words, color, set_kind, role, count)
+    if kind is None:
+        kind, score = _kind_by_meaning(noun)
+    if kind is None:
         return None, None
+    rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, kind)
+    place = "water" if in_water and KINDS[kind].place == "ground" else _place_for(kind, head, set_kind)
+    return Figure(key, kind, None, place, rgb, min(count, 3)), Element(words, f"animatic:{kind}", role, score)
+
+
+def _icon_figure(key: str, match: IconMatch, head: str, words: str, color: str, set_kind: str, role: str,
+                 count: int) -> tuple[Figure, Element]:  # fmt: skip
+    rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, head)
     fig = Figure(key, "", (match.set, match.name), _place_for("", head, set_kind), rgb, min(count, 3))
     return fig, Element(words, match.drawn_as, role, float(match.score))
 
 
-def set_pieces(set_name: str, tod: str, weather: str, words: str) -> tuple[tuple[str, str], ...]:
-    """(text, drawn_as) of what the set draws: the set built once at a thumbnail size (the pieces do not
-    depend on the frame size), so drawn.json lists what the frame shows."""
+def _kind_by_meaning(noun: str) -> tuple[str | None, float]:
+    """The hand-drawn kind nearest in meaning (MiniLM over the kinds' descriptions), if at least KIND_MIN."""
+    if not L.is_english(noun):
+        return None, 0.0
+    from moviefactory.textembed import best_match
+
+    names = list(resolve.KIND_DESCRIPTIONS)
+    i, score = best_match(f"a {noun}", [resolve.KIND_DESCRIPTIONS[k] for k in names])
+    return (names[i], score) if score >= KIND_MIN else (None, score)
+
+
+def set_pieces(
+    set_name: str, tod: str, weather: str, words: str
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """((text, drawn_as) of the set's pieces, the effects' names): the set built once at a thumbnail size
+    (what it holds does not depend on the frame size), so drawn.json lists what the frame shows."""
     import numpy as np
 
     from moviefactory.picture.animatic.world import build_set
 
     world = build_set(set_name, tod, weather, 192, 80, np.random.default_rng(0), extra_words=words)
-    return tuple(world.pieces)
+    return tuple(world.pieces), tuple(world.effect_names)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Literal, overload
 
@@ -59,14 +59,15 @@ class SubjectPlan:
     kind: str  # a shapes.KINDS name, or "icon"
     color: RGB
     icon: tuple[str, str] | None = None  # (set, name) of an open-library icon, drawn instead of a kind
-    place: str = "ground"  # for icons: ground | air | water | under
+    place: str = ""  # where it is: ground | air | water | under; "" = the kind's own place
 
 
 def _kind(sp: SubjectPlan) -> Kind:
     """The shape parameters of a subject: its hand-drawn kind, or an icon's (square box, gentle bob)."""
     if sp.icon is None:
-        return KINDS[sp.kind]
-    return Kind("icon", 1.0, sp.place, lambda p, t, a: None, 1.6, "idle", 1.2)
+        k = KINDS[sp.kind]
+        return replace(k, place=sp.place) if sp.place and sp.place != k.place else k  # a sailor in the water
+    return Kind("icon", 1.0, sp.place or "ground", lambda p, t, a: None, 1.6, "idle", 1.2)
 
 
 @lru_cache(maxsize=256)
