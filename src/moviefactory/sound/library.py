@@ -140,6 +140,13 @@ def atomic_save_npy(path: Path, array: np.ndarray) -> None:
         os.fsync(f.fileno())
 
 
+def _connect(root: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(root / INDEX_FILE), isolation_level=None, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(SCHEMA)
+    return conn
+
+
 @dataclass
 class Change:
     """One transaction against the index (built by ingest)."""
@@ -174,9 +181,13 @@ class Library:
             raise SoundError(f"{root} holds no sound library index ({INDEX_FILE})")
         try:
             root.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(root / INDEX_FILE), isolation_level=None, timeout=30)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SCHEMA)
+            try:
+                # Serialised with every other opener and writer: switching a new database to WAL does not
+                # wait for a busy one ("database is locked" when four first uses start together).
+                with hold_flock(root / WRITE_LOCK):
+                    conn = _connect(root)
+            except OSError:  # no lock file possible (a read-only folder): nothing else can be creating it
+                conn = _connect(root)
         except (OSError, sqlite3.Error) as exc:
             raise SoundError(f"cannot open sound library {root}: {exc}") from exc
         return cls(root, name, conn)
