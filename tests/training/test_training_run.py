@@ -258,3 +258,36 @@ def test_validation_samples_and_precision_checks(tiny_sd2: Path, clip_folder: Pa
         train(make_cfg(tiny_sd2, clip_folder, tmp_path / "h", mixed_precision="fp16"), TEMPORAL)
     with pytest.raises(InputError, match="must be tensorboard or wandb"):
         make_cfg(tiny_sd2, clip_folder, tmp_path / "t", log_with="mlflow").check()
+
+
+def test_temporal_stage_from_modelscope_weights(tiny_sd2: Path, clip_folder: Path, tmp_path: Path) -> None:
+    """`train temporal --init-adapters S1 --init-temporal MODELSCOPE`: spatial adapters from stage 1,
+    temporal layers from ModelScope (then trained), saved in ModelScope's form and reloadable."""
+    import torch
+
+    from moviefactory.models.loading import load_sd2_components
+    from moviefactory.models.modelscope import convert_modelscope_temporal, read_modelscope_unet
+    from moviefactory.models.tiny import build_tiny_modelscope_unet
+    from moviefactory.models.unet import MovieFactoryUNet
+
+    ms = build_tiny_modelscope_unet(tmp_path / "ms")
+    s1 = train(make_cfg(tiny_sd2, clip_folder, tmp_path / "s1", steps=1), SPATIAL)
+    with pytest.raises(InputError, match="belongs to `train temporal`"):
+        train(make_cfg(tiny_sd2, clip_folder, tmp_path / "x", init_temporal=ms), MOVIE)
+    s2 = train(
+        make_cfg(
+            tiny_sd2, clip_folder, tmp_path / "s2", steps=1, init_adapters=s1.adapters, init_temporal=ms
+        ),
+        TEMPORAL,
+    )
+    m1 = MovieFactoryUNet.from_pretrained(s1.adapters, load_sd2_components(tiny_sd2).unet)
+    m2 = MovieFactoryUNet.from_pretrained(s2.adapters, load_sd2_components(tiny_sd2).unet)
+    assert m2.config.temporal_style == "modelscope" and m2.config.stages_trained == ["spatial", "temporal"]
+    assert all(
+        torch.equal(a, b) for a, b in zip(m1.adapter_parameters(), m2.adapter_parameters(), strict=True)
+    )
+    theirs = convert_modelscope_temporal(read_modelscope_unet(ms))
+    ours = m2.new_state_dict()
+    # one step at lr 1e-3 from ModelScope's weights: close to them, not equal
+    diffs = [float((ours[k] - v).abs().max()) for k, v in theirs.items()]
+    assert max(diffs) > 0 and max(diffs) < 0.01

@@ -74,6 +74,31 @@ class TemporalResBlock(nn.Module):
         return x + (1 - alpha) * _fold(h)  # = alpha·x + (1 - alpha)·(x + h)
 
 
+class ModelScopeTemporalConv(nn.Module):
+    """ModelScope text-to-video's temporal conv layer (diffusers' `TemporalConvLayer`): four (GroupNorm ->
+    SiLU -> conv over frames) stages, the last zero-initialised, residual. No time embedding, no merge: it is
+    the form whose weights `models.modelscope` converts, so a ModelScope-initialised model computes exactly
+    what ModelScope's layers compute."""
+
+    def __init__(self, channels: int, num_groups: int = 32, eps: float = 1e-5) -> None:
+        super().__init__()
+        self.norms = nn.ModuleList(nn.GroupNorm(num_groups, channels, eps=eps) for _ in range(4))
+        self.convs = nn.ModuleList(
+            nn.Conv3d(channels, channels, (3, 1, 1), padding=(1, 0, 0)) for _ in range(4)
+        )
+        last = self.convs[-1]
+        assert isinstance(last, nn.Conv3d) and last.bias is not None
+        nn.init.zeros_(last.weight)  # zero last conv: the block starts as the identity
+        nn.init.zeros_(last.bias)
+
+    def forward(self, x: torch.Tensor, num_frames: int, temb: torch.Tensor | None = None) -> torch.Tensor:
+        # x: (B·F, C, H, W); temb is accepted for the common call signature and not used
+        h = _unfold(x, num_frames)  # (B, C, F, H, W)
+        for norm, conv in zip(self.norms, self.convs, strict=True):
+            h = conv(F.silu(norm(h)))
+        return x + _fold(h)
+
+
 def sinusoidal_positions(
     num_frames: int, dim: int, *, device: torch.device, dtype: torch.dtype
 ) -> torch.Tensor:
@@ -108,6 +133,8 @@ class TemporalAttention(nn.Module):
         eps: float = 1e-6,
         upcast_attention: bool = False,
         chunk_rows: int | None = None,
+        double_self_attention: bool = False,
+        positions: bool = True,
     ) -> None:
         super().__init__()
         from diffusers.models.attention import BasicTransformerBlock
@@ -116,11 +143,12 @@ class TemporalAttention(nn.Module):
         self.heads = heads
         self.head_dim = head_dim
         self.chunk_rows = chunk_rows or max(1, MAX_ATTENTION_BATCH // heads)
+        self.positions = positions  # False for ModelScope's layers, which were trained without them
         self.norm = nn.GroupNorm(num_groups, channels, eps=eps)
         self.proj_in = nn.Linear(channels, inner)
         self.block = BasicTransformerBlock(
             inner, heads, head_dim, cross_attention_dim=None, activation_fn="geglu",
-            attention_bias=False, upcast_attention=upcast_attention,
+            attention_bias=False, upcast_attention=upcast_attention, double_self_attention=double_self_attention,
         )  # fmt: skip
         self.proj_out = nn.Linear(inner, channels)
         nn.init.zeros_(self.proj_out.weight)  # zero output: the layer starts as the identity
@@ -132,7 +160,8 @@ class TemporalAttention(nn.Module):
         b, c, f, hh, ww = v.shape
         h = self.norm(v).permute(0, 3, 4, 2, 1).reshape(b * hh * ww, f, c)  # (B·H·W, F, C)
         h = self.proj_in(h)
-        h = h + sinusoidal_positions(f, h.shape[-1], device=h.device, dtype=h.dtype)[None]
+        if self.positions:
+            h = h + sinusoidal_positions(f, h.shape[-1], device=h.device, dtype=h.dtype)[None]
         h = torch.cat([self.block(part) for part in h.split(self.chunk_rows)])  # (B·H·W, F, inner)
         a = self.proj_out(h)  # (B·H·W, F, C)
         a = a.reshape(b, hh, ww, f, c).permute(0, 3, 4, 1, 2).reshape(b * f, c, hh, ww)

@@ -146,3 +146,30 @@ def build_tiny_sd2(
     }
     (root / "model_index.json").write_text(json.dumps(index, indent=2) + "\n")
     return root
+
+
+def build_tiny_modelscope_unet(directory: str | Path, seed: int = 0, *, trained: bool = True) -> Path:
+    """Save a tiny ModelScope-shaped UNet3DConditionModel (the block layout and head dim of build_tiny_sd2's
+    UNet) as `directory/unet`; returns `directory`. `trained`: every temporal parameter is drawn at random
+    (ModelScope's zero-initialised last convs included), as trained weights would be."""
+    import torch
+    from diffusers import UNet3DConditionModel
+
+    root = Path(directory)
+    torch.manual_seed(seed)
+    unet: Any = UNet3DConditionModel(
+        sample_size=8, in_channels=4, out_channels=4, block_out_channels=(32, 64), layers_per_block=1,
+        down_block_types=("CrossAttnDownBlock3D", "DownBlock3D"), up_block_types=("UpBlock3D", "CrossAttnUpBlock3D"),
+        cross_attention_dim=TINY_CROSS_DIM, attention_head_dim=16, norm_num_groups=8,
+    )  # fmt: skip
+    if trained:
+        g = torch.Generator().manual_seed(seed + 1)
+        with torch.no_grad():
+            for name, p in unet.named_parameters():
+                if ".temp_" in name:
+                    p.copy_(
+                        torch.randn(p.shape, generator=g) * 0.1
+                        + (1.0 if name.endswith("norms.weight") else 0)
+                    )
+    unet.save_pretrained(root / "unet")
+    return root

@@ -33,7 +33,7 @@ from torch import nn
 
 from moviefactory.errors import InputError, ModelLoadError
 from moviefactory.models.adapters import DomainAwareNorm, SpatialAdapter
-from moviefactory.models.temporal import TemporalAttention, TemporalResBlock
+from moviefactory.models.temporal import ModelScopeTemporalConv, TemporalAttention, TemporalResBlock
 
 if TYPE_CHECKING:
     # diffusers' own annotations hide most UNet attributes from mypy; the code reads them dynamically
@@ -75,6 +75,10 @@ class MovieFactoryConfig:
     trained_domains: list[str] = field(default_factory=list)
     stages_trained: list[str] = field(default_factory=list)
     layout: int = LAYOUT  # the module layout the saved weights have (see LAYOUT)
+    # "videoldm": our temporal layers (ResBlock with time embedding + merge, transformer block with frame
+    # positions); "modelscope": ModelScope's (4-conv layer, two self-attentions, no positions), so that
+    # `train temporal --init-temporal` can start from ModelScope text-to-video weights exactly
+    temporal_style: Literal["videoldm", "modelscope"] = "videoldm"
 
     def __post_init__(self) -> None:
         if not self.domains or len(set(self.domains)) != len(self.domains):
@@ -83,6 +87,8 @@ class MovieFactoryConfig:
             raise InputError(f"num_frames must be >= 1, got {self.num_frames}")
         if self.temporal_kernel < 1 or self.temporal_kernel % 2 == 0:
             raise InputError(f"temporal_kernel must be odd and >= 1, got {self.temporal_kernel}")
+        if self.temporal_style not in ("videoldm", "modelscope"):
+            raise InputError(f"temporal_style must be videoldm or modelscope, got {self.temporal_style!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -107,7 +113,9 @@ class MovieFactoryConfig:
 class _TemporalStack(nn.Module):
     """The temporal layers that follow one base block's resnets and attentions (same indices)."""
 
-    def __init__(self, res: list[TemporalResBlock], attn: list[TemporalAttention]) -> None:
+    def __init__(
+        self, res: list[TemporalResBlock | ModelScopeTemporalConv], attn: list[TemporalAttention]
+    ) -> None:
         super().__init__()
         self.res = nn.ModuleList(res)
         self.attn = nn.ModuleList(attn)
@@ -198,8 +206,11 @@ class MovieFactoryUNet(nn.Module):
         return out
 
     def _temporal_for(self, block: nn.Module, groups: int) -> _TemporalStack:
-        res = [
-            TemporalResBlock(
+        modelscope = self.config.temporal_style == "modelscope"
+        res: list[TemporalResBlock | ModelScopeTemporalConv] = [
+            ModelScopeTemporalConv(int(r.out_channels), groups)
+            if modelscope
+            else TemporalResBlock(
                 int(r.out_channels), groups, self.config.temporal_kernel, self.config.eps, self._temb_ch
             )
             for r in block.resnets  # type: ignore[union-attr]
@@ -211,7 +222,12 @@ class MovieFactoryUNet(nn.Module):
             if self.config.temporal_head_dim:
                 hd = self.config.temporal_head_dim
                 heads = max(1, channels // hd)
-            attn.append(TemporalAttention(channels, heads, hd, groups, self.config.eps, self._upcast))
+            attn.append(
+                TemporalAttention(
+                    channels, heads, hd, groups, self.config.eps, self._upcast,
+                    double_self_attention=modelscope, positions=not modelscope,
+                )
+            )  # fmt: skip
         return _TemporalStack(res, attn)
 
     # -- parameters and stages ------------------------------------------------------------------------
@@ -312,8 +328,12 @@ class MovieFactoryUNet(nn.Module):
         return MovieFactoryConfig.from_dict(data), dict(data.get("base_unet") or {})
 
     @classmethod
-    def from_pretrained(cls, directory: str | Path, base_unet: UNet2DConditionModel) -> MovieFactoryUNet:
-        """Rebuild the saved modules around `base_unet` and load their weights (exact key match)."""
+    def from_pretrained(
+        cls, directory: str | Path, base_unet: UNet2DConditionModel, *, temporal_style: str | None = None
+    ) -> MovieFactoryUNet:
+        """Rebuild the saved modules around `base_unet` and load their weights (exact key match).
+        `temporal_style` other than the saved one builds temporal layers of that style, freshly initialised,
+        and loads only the spatial adapters (the caller fills the temporal layers, e.g. from ModelScope)."""
         config, fingerprint = cls.read_config(directory)
         have = _base_fingerprint(base_unet)
         diff = [k for k in _BASE_KEYS if k in fingerprint and fingerprint[k] != have[k]]
@@ -323,11 +343,12 @@ class MovieFactoryUNet(nn.Module):
                 f"adapters in {directory} were made for a different base UNet: {k} is {fingerprint[k]} there, "
                 f"{have[k]} in the loaded base"
             )
-        model = cls.from_base(base_unet, dataclasses.replace(config, layout=LAYOUT))
-        model.load_adapters(directory)
+        style = temporal_style or config.temporal_style
+        model = cls.from_base(base_unet, dataclasses.replace(config, layout=LAYOUT, temporal_style=style))  # type: ignore[arg-type]
+        model.load_adapters(directory, spatial_only=style != config.temporal_style)
         return model
 
-    def load_adapters(self, directory: str | Path) -> None:
+    def load_adapters(self, directory: str | Path, *, spatial_only: bool = False) -> None:
         """Load adapters.safetensors into the new modules; any missing or unexpected key is a ModelLoadError."""
         from safetensors.torch import load_file
 
@@ -340,6 +361,8 @@ class MovieFactoryUNet(nn.Module):
         expected = self.new_state_dict()
         if saved.layout != LAYOUT:
             tensors, expected = self._from_old_layout(saved, path, tensors, expected)
+        elif spatial_only:
+            tensors, expected = _spatial(tensors), _spatial(expected)
         missing = sorted(set(expected) - set(tensors))
         unexpected = sorted(set(tensors) - set(expected))
         if missing or unexpected:
@@ -379,11 +402,7 @@ class MovieFactoryUNet(nn.Module):
                 f"no time embedding); this version uses layout {LAYOUT} (temporal transformer blocks): rerun "
                 "`moviefactory train temporal` from the stage-1 adapters (their spatial part still loads)"
             )
-
-        def spatial(d: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-            return {k: v for k, v in d.items() if not k.startswith("temporal_")}
-
-        return spatial(tensors), spatial(expected)
+        return _spatial(tensors), _spatial(expected)
 
     # -- forward --------------------------------------------------------------------------------------
     def _ck(self, fn: Callable[..., torch.Tensor], *args: Any) -> torch.Tensor:
@@ -489,6 +508,11 @@ class MovieFactoryUNet(nn.Module):
     def named_new_modules(self) -> Iterator[tuple[str, nn.Module]]:
         for name in ("down_adapters", "up_adapters", "temporal_down", "temporal_mid", "temporal_up"):
             yield name, getattr(self, name)
+
+
+def _spatial(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The spatial adapters' entries of a new-module state dict."""
+    return {k: v for k, v in state.items() if not k.startswith("temporal_")}
 
 
 def _check_base(base: UNet2DConditionModel) -> None:

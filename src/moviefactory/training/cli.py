@@ -61,6 +61,15 @@ def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
         metavar="DIR",
         help="start from saved adapters (stage 2 from stage 1's output/adapters, stage 3 from stage 2's)",
     )
+    if stage == "temporal":
+        p.add_argument(
+            "--init-temporal",
+            type=Path,
+            default=None,
+            metavar="DIR",
+            help="start the temporal layers from a ModelScope text-to-video folder (TextToVideoSDPipeline, e.g. "
+            "text-to-video-ms-1.7b): its temporal convs and attentions, in ModelScope's form",
+        )
     p.add_argument("--steps", type=int, default=10_000, help="total optimizer steps (default 10000)")
     p.add_argument(
         "--batch-size", type=int, default=1, help="samples per micro-batch per process (default 1)"
@@ -124,7 +133,7 @@ def config_from_args(args: argparse.Namespace) -> object:
         mixed_precision=args.mixed_precision, ema=args.ema, ema_decay=args.ema_decay, size=args.size,
         frames=args.frames, fps=args.fps, seed=args.seed, checkpoint_every=args.checkpoint_every,
         keep_checkpoints=args.keep_checkpoints, gradient_checkpointing=args.gradient_checkpointing,
-        init_adapters=args.init_adapters, resume=args.resume, caption_dropout=args.caption_dropout,
+        init_adapters=args.init_adapters, init_temporal=getattr(args, "init_temporal", None), resume=args.resume, caption_dropout=args.caption_dropout,
         warmup_steps=args.warmup_steps, num_workers=args.workers, log_every=args.log_every,
         log_with=args.log_with, validate_every=args.validate_every, validate_prompt=args.validate_prompt,
         validate_steps=args.validate_steps,

@@ -80,6 +80,7 @@ class TrainConfig:
     keep_checkpoints: int = 3
     gradient_checkpointing: bool = False
     init_adapters: Path | None = None  # start from saved adapters (stage 2 from stage 1, 3 from 2)
+    init_temporal: Path | None = None  # stage 2: temporal layers from a ModelScope text-to-video folder
     resume: str | None = None  # None, "latest" or a checkpoint folder
     caption_dropout: float = 0.1  # fraction of captions replaced by "" (classifier-free guidance)
     warmup_steps: int = 0
@@ -207,6 +208,10 @@ class Trainer:
         self.cfg, self.stage = cfg, stage
         self.frames = cfg.frames or stage.default_frames
         self.warnings: list[str] = []
+        if cfg.init_temporal is not None and stage.name != "temporal":
+            raise InputError(
+                "--init-temporal initialises the temporal layers: it belongs to `train temporal`"
+            )
         if stage.name != "spatial" and cfg.init_adapters is None:
             self.warnings.append(
                 f"stage {stage.name} starts without --init-adapters: its spatial adapters are untrained "
@@ -257,13 +262,20 @@ class Trainer:
         # the new modules' random (non-zero-initialised) layers are drawn from a seeded, private RNG state
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(cfg.seed)
+            style: Literal["modelscope"] | None = "modelscope" if cfg.init_temporal is not None else None
             if cfg.init_adapters is not None:
-                model = MovieFactoryUNet.from_pretrained(cfg.init_adapters, comps.unet)
+                model = MovieFactoryUNet.from_pretrained(cfg.init_adapters, comps.unet, temporal_style=style)
             else:
                 domains = list(MovieFactoryConfig().domains)
                 domains += [d for d in dict.fromkeys(sources_domains) if d not in domains]
-                mf_config = MovieFactoryConfig(base=str(cfg.model), domains=domains)
+                mf_config = MovieFactoryConfig(
+                    base=str(cfg.model), domains=domains, temporal_style=style or "videoldm"
+                )
                 model = MovieFactoryUNet.from_base(comps.unet, mf_config)
+        if cfg.init_temporal is not None:
+            from moviefactory.models.modelscope import load_modelscope_temporal
+
+            load_modelscope_temporal(model, cfg.init_temporal)
         if not stage.independent_frames:
             # the clip length and rate the temporal layers see here are the sampler's window and frame rate
             model.config.num_frames = self.frames
