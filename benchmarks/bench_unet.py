@@ -5,12 +5,16 @@
    measured as (T(steps=S2) - T(steps=S1)) / (S2 - S1), which cancels text encoding and VAE decoding.
    Also: MovieFactoryUNet (zero-init new modules) vs the bare base UNet on the same B·F frames, i.e. the
    compute the injected layers add.
-2. Peak memory of decoding 16 frames at 768x320 with the VAE in chunks vs all frames at once. Each variant
+2. Temporal layers: the paper's temporal transformer block (attention + GEGLU feed-forward, what
+   `TemporalAttention` is now) against the bare temporal self-attention it replaced (kept here as
+   `BareTemporalAttention`), per layer at SD2's widths and within a whole MovieFactoryUNet step.
+3. Peak memory of decoding 16 frames at 768x320 with the VAE in chunks vs all frames at once. Each variant
    runs in a fresh subprocess; the number is the rise of the process's peak RSS (VmHWM, reset through
    /proc/self/clear_refs) over its RSS before decoding.
 
     .venv/bin/python benchmarks/bench_unet.py                 # VAE: SD2's architecture, channels / 4
     .venv/bin/python benchmarks/bench_unet.py --vae sd2       # VAE: the real SD2 config (slow on CPU)
+    .venv/bin/python benchmarks/bench_unet.py --only temporal  # temporal transformer vs bare attention
 """
 
 from __future__ import annotations
@@ -95,6 +99,102 @@ def bench_steps(frames: int, height: int, width: int, repeats: int) -> dict[str,
     }
 
 
+def bare_temporal_attention(channels: int, heads: int, head_dim: int, groups: int) -> Any:
+    """The previous layout's temporal layer: GroupNorm, proj_in, + frame positions, one self-attention
+    (q/k/v, SDPA), proj_out; no LayerNorm, no feed-forward."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    from moviefactory.models.temporal import _unfold, sinusoidal_positions
+
+    class BareTemporalAttention(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            inner = heads * head_dim
+            self.norm = nn.GroupNorm(groups, channels, eps=1e-6)
+            self.proj_in = nn.Linear(channels, inner)
+            self.to_q = nn.Linear(inner, inner, bias=False)
+            self.to_k = nn.Linear(inner, inner, bias=False)
+            self.to_v = nn.Linear(inner, inner, bias=False)
+            self.proj_out = nn.Linear(inner, channels)
+
+        def forward(self, x: torch.Tensor, num_frames: int) -> torch.Tensor:
+            v = _unfold(x, num_frames)
+            b, c, f, hh, ww = v.shape
+            h = self.proj_in(self.norm(v).permute(0, 3, 4, 2, 1).reshape(b * hh * ww, f, c))
+            h = h + sinusoidal_positions(f, h.shape[-1], device=h.device, dtype=h.dtype)[None]
+            n = h.shape[0]
+
+            def split(t: torch.Tensor) -> torch.Tensor:
+                return t.reshape(n, f, heads, head_dim).transpose(1, 2)
+
+            a = F.scaled_dot_product_attention(split(self.to_q(h)), split(self.to_k(h)), split(self.to_v(h)))
+            a = self.proj_out(a.transpose(1, 2).reshape(n, f, heads * head_dim))
+            return x + a.reshape(b, hh, ww, f, c).permute(0, 3, 4, 1, 2).reshape(b * f, c, hh, ww)
+
+    return BareTemporalAttention()
+
+
+def bench_temporal(frames: int, pixels: int, repeats: int) -> list[dict[str, float]]:
+    """Per SD2 level (channels, heads of 64): fastest forward of the full block vs the bare attention on
+    (2·pixels rows = CFG) x frames tokens; then a whole BENCH_UNET step with each kind of temporal layer."""
+    import torch
+
+    from moviefactory.models.temporal import TemporalAttention
+
+    rows = []
+    for channels in (320, 640, 1280):
+        heads = channels // 64
+        torch.manual_seed(0)
+        full = TemporalAttention(channels, heads, 64, 32).eval()
+        bare = bare_temporal_attention(channels, heads, 64, 32).eval()
+        x = torch.randn(2 * frames, channels, 1, pixels)
+        times: dict[str, list[float]] = {"full": [], "bare": []}
+        with torch.inference_mode():
+            for _ in range(repeats):
+                for name, layer in (("full", full), ("bare", bare)):
+                    t0 = time.perf_counter()
+                    layer(x, frames)
+                    times[name].append(time.perf_counter() - t0)
+        params = {n: sum(p.numel() for p in m.parameters()) for n, m in (("full", full), ("bare", bare))}
+        rows.append({"channels": channels, "full_s": min(times["full"]), "bare_s": min(times["bare"]),
+                     "full_params": params["full"], "bare_params": params["bare"]})  # fmt: skip
+    return rows
+
+
+def bench_temporal_step(frames: int, height: int, width: int, repeats: int) -> dict[str, float]:
+    """A whole MovieFactoryUNet forward (CFG batch) with the temporal transformer vs the bare attention."""
+    import torch
+    from diffusers import UNet2DConditionModel
+
+    from moviefactory.models.unet import MovieFactoryConfig, MovieFactoryUNet
+
+    torch.manual_seed(0)
+    unet = MovieFactoryUNet.from_base(UNet2DConditionModel(**BENCH_UNET).eval(), MovieFactoryConfig()).eval()
+    lat = torch.randn(2, 4, frames, height // 8, width // 8)
+    ehs = torch.randn(2, 77, BENCH_UNET["cross_attention_dim"])
+    ids = torch.zeros(2, dtype=torch.long)
+    full_layers = {id(s): list(s.attn) for s in [*unet.temporal_down, unet.temporal_mid, *unet.temporal_up]}
+    bare_layers = {
+        k: [
+            bare_temporal_attention(a.proj_out.out_features, a.heads, a.head_dim, a.norm.num_groups)
+            for a in v
+        ]
+        for k, v in full_layers.items()
+    }
+    times: dict[str, list[float]] = {"full": [], "bare": []}
+    with torch.inference_mode():
+        for _ in range(repeats):
+            for name, layers in (("full", full_layers), ("bare", bare_layers)):
+                for s in [*unet.temporal_down, unet.temporal_mid, *unet.temporal_up]:
+                    s.attn = torch.nn.ModuleList(layers[id(s)])
+                t0 = time.perf_counter()
+                unet(lat, 500, ehs, ids)
+                times[name].append(time.perf_counter() - t0)
+    return {"full_step_s": min(times["full"]), "bare_step_s": min(times["bare"])}
+
+
 def decode_child(vae_name: str, frames: int, height: int, width: int, chunk: int) -> dict[str, float]:
     """Runs in a fresh process: build the VAE, decode, report peak RSS rise (MiB) and time."""
     import torch
@@ -132,7 +232,7 @@ def main() -> None:
     ap.add_argument("--step-frames", type=int, default=4)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--only", choices=["steps", "decode"], default=None)
+    ap.add_argument("--only", choices=["steps", "temporal", "decode"], default=None)
     ap.add_argument(
         "--decode-child", nargs=5, metavar=("VAE", "F", "H", "W", "CHUNK"), help=argparse.SUPPRESS
     )
@@ -147,10 +247,25 @@ def main() -> None:
         return
 
     print(f"torch {torch.__version__}, {args.threads} threads, CPU")
-    if args.only != "decode":
+    if args.only in (None, "steps"):
         _print_steps(args)
-    if args.only != "steps":
+    if args.only in (None, "temporal"):
+        _print_temporal(args)
+    if args.only in (None, "decode"):
         _print_decode(args)
+
+
+def _print_temporal(args: argparse.Namespace) -> None:
+    pixels = 240  # 1/16 of 768x320's latent (96x40 = 3,840 pixels): the ratio, not the total, is the result
+    print(f"[temporal] one layer, CFG batch 2 x {args.frames} frames x {pixels} pixels, head dim 64, "
+          f"fastest of {args.repeats}")  # fmt: skip
+    for r in bench_temporal(args.frames, pixels, args.repeats):
+        print(f"  {r['channels']:5d} ch: transformer {r['full_s'] * 1000:8.1f} ms  bare {r['bare_s'] * 1000:8.1f} ms"
+              f"  -> {r['full_s'] / r['bare_s']:.2f}x time, {r['full_params'] / r['bare_params']:.2f}x parameters")  # fmt: skip
+    st = bench_temporal_step(args.frames, 128, 256, args.repeats)
+    print(f"  whole MovieFactoryUNet step (BENCH_UNET, CFG 2 x {args.frames} frames x 256x128): transformer "
+          f"{st['full_step_s'] * 1000:.1f} ms, bare {st['bare_step_s'] * 1000:.1f} ms -> "
+          f"{100 * (st['full_step_s'] / st['bare_step_s'] - 1):+.1f} %")  # fmt: skip
 
 
 def _print_steps(args: argparse.Namespace) -> None:
