@@ -239,7 +239,7 @@ class MovieFactoryPipeline:
             total_w[:, :, s0 : s0 + span] += weight
         with torch.inference_mode():
             for i, t in enumerate(timesteps):
-                pred = torch.zeros(shape, device=dev, dtype=torch.float32)
+                pred: torch.Tensor | None = None
                 for s0 in starts:
                     lat = latents[:, :, s0 : s0 + span]
                     inp = torch.cat([lat] * 2) if cfg else lat
@@ -248,7 +248,13 @@ class MovieFactoryPipeline:
                     if cfg:
                         uncond, cond = p.chunk(2)
                         p = uncond + guidance * (cond - uncond)
-                    pred[:, :, s0 : s0 + span] += p * (weight if len(starts) > 1 else 1.0)
+                    if len(starts) == 1:  # the whole clip in one window: no blending buffer
+                        pred = p
+                        break
+                    if pred is None:
+                        pred = torch.zeros(shape, device=dev, dtype=torch.float32)
+                    pred[:, :, s0 : s0 + span] += p * weight
+                assert pred is not None
                 if len(starts) > 1:
                     pred = pred / total_w
                 latents = sched.step(pred.to(latents.dtype), t, latents, return_dict=False)[0]
