@@ -201,7 +201,7 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
             continue
         if any(e.noun in c or c.endswith(e.head) for c in covered if c):
             continue
-        if set_hit is not None and find_set_words(e.noun, set_name):
+        if set_hit is not None and e.noun == e.head and find_set_words(e.head, set_name):
             continue  # the set already draws it ("the sea" in a sea set)
         fig, el = _figure(lib, f"prop:{e.noun}", e.noun, e.text, "", spec.kind, "prop", e.count)
         if fig is None:
@@ -210,6 +210,9 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
             figures.append(fig)
             elements.append(el)  # type: ignore[arg-type]
     del named_in_prompt
+    if reading is None and text.strip():  # words the parser cannot read are said, not guessed at
+        unmatched.append(text.strip())
+        notes.append("the prompt is not English: only its place was matched; the picture shows the set")
     # 4. staging: the prompt's verbs
     motion = None
     for ev in reading.events if reading else ():

@@ -1,0 +1,119 @@
+"""The animatic draws what the words say: the prompt is the source (picture/animatic/design.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from moviefactory.picture.animatic.backend import AnimaticBackend
+from moviefactory.picture.animatic.design import design_scene, story_words
+from moviefactory.picture.animatic.render import plan_scene, render_frames
+from moviefactory.picture.animatic.sets import SETS
+from moviefactory.spec import Movie
+
+W, H, FPS = 128, 56, 8
+
+
+def movie(prompt: str, *, chars: list[dict[str, Any]] | None = None, **scene: Any) -> Movie:
+    return Movie.model_validate({
+        "request": prompt, "title": "T", "style": {"width": W, "height": H, "fps": FPS},
+        "characters": chars or [],
+        "scenes": [{"id": "s01", "prompt": prompt, "duration_s": 1.0, "transition_in": "cut", **scene}],
+    })  # fmt: skip
+
+
+def frames(m: Movie) -> np.ndarray:
+    d = design_scene(m, m.scenes[0])
+    return np.stack(list(render_frames(plan_scene(m, m.scenes[0], design=d, grain=0.0))))
+
+
+def drawn_as(m: Movie) -> set[str]:
+    return {e.drawn_as for e in design_scene(m, m.scenes[0]).elements}
+
+
+def test_the_camera_words_are_not_story_words() -> None:
+    p = "Wide shot: the lighthouse keeper rescues the sailor by the sea, at night, camera panning left, cinematic, 4K"
+    assert story_words(p) == "the lighthouse keeper rescues the sailor by the sea, at night"
+
+
+def test_an_edited_prompt_changes_the_picture_and_wins_over_the_fields() -> None:
+    before = movie("a dog runs through a sunny forest", time_of_day="day", weather="clear", setting="forest")
+    edited = movie("a storm breaks over the lighthouse at night, huge waves, lightning", time_of_day="day",
+                   weather="clear", setting="forest")  # fmt: skip
+    d = design_scene(edited, edited.scenes[0])
+    assert d.set_name in ("sea", "coast") and d.time_of_day == "night" and d.weather == "storm"
+    assert any("prompt says" in n for n in d.notes)  # the disagreement with the fields is reported
+    assert any(e.drawn_as.endswith("lighthouse") for e in d.elements)
+    a, b = frames(before), frames(edited)
+    assert a.shape == b.shape and np.abs(a.astype(np.int16) - b.astype(np.int16)).mean() > 20
+    assert b.mean() < a.mean()  # night and storm are darker than a sunny day
+
+
+def test_nouns_become_figures_and_icons_by_name() -> None:
+    m = movie("a farmer chases a fox through a cornfield with a lantern")
+    got = drawn_as(m)
+    assert "fluent-emoji-flat:farmer" in got and "fluent-emoji-flat:fox" in got
+    assert any(x.endswith("lantern") for x in got)
+    assert "set:farm" in got or any(x.startswith("set:corn") for x in got)
+    people = movie("a lighthouse keeper pulls a drowning sailor out of the sea")
+    d = design_scene(people, people.scenes[0])
+    keeper = next(f for f in d.figures if "keeper" in f.key)
+    sailor = next(f for f in d.figures if "sailor" in f.key)
+    assert keeper.kind == "person" and sailor.kind == "person" and sailor.place == "water"
+
+
+def test_what_cannot_be_drawn_is_reported_not_replaced() -> None:
+    m = movie("a dog and a qwxzv play with a zzkrat in a meadow")
+    d = design_scene(m, m.scenes[0])
+    assert {"qwxzv", "zzkrat"} <= set(d.unmatched)
+    assert {e.drawn_as for e in d.elements if e.role in ("subject", "prop")} == {"animatic:dog"}
+    foreign = movie("un vieux chat noir explore une bibliothèque abandonnée")
+    fd = design_scene(foreign, foreign.scenes[0])
+    assert fd.set_name == "library" and fd.unmatched and any("not English" in n for n in fd.notes)
+
+
+@pytest.mark.parametrize(("prompt", "kind"), [
+    ("a chef cooks a feast in a castle kitchen during a thunderstorm", "interior"),
+    ("an astronaut repairs a satellite in orbit during a rainstorm", "orbit"),
+])  # fmt: skip
+def test_no_rain_indoors_or_in_space(prompt: str, kind: str) -> None:
+    m = movie(prompt)
+    d = design_scene(m, m.scenes[0])
+    assert SETS[d.set_name].kind == kind
+    effects = {e.drawn_as for e in d.elements if e.role == "effect"}
+    assert not effects & {"effect:rain", "effect:snow", "effect:clouds"}
+
+
+def test_drawn_json_lists_what_the_frame_shows_and_credits_each_icon(tmp_path: Path) -> None:
+    m = movie("a farmer carries a lantern to a lighthouse by the sea")
+    b = AnimaticBackend()
+    b.prepare(m)
+    scene_dir = tmp_path / "movie" / "scenes" / "s01"
+    clip = b.render(m, m.scenes[0], scene_dir / "clip.mp4")
+    drawn = json.loads((scene_dir / "drawn.json").read_text())
+    d = b.designs["s01"]
+    figures = [e for e in drawn["elements"] if e["role"] in ("subject", "prop")]
+    assert len(figures) == len(d.figures) >= 2
+    # every figure is in the frame: each one's own mask is non-empty in the middle frame
+    plan = plan_scene(m, m.scenes[0], design=d, grain=0.0)
+    _, mask = list(render_frames(plan, with_mask=True))[clip.num_frames // 2]
+    assert (mask > 0).mean() > 0.01
+    icons = [
+        e["drawn_as"]
+        for e in drawn["elements"]
+        if e["drawn_as"].split(":")[0] in ("game-icons", "fluent-emoji-flat")
+    ]
+    credits = json.loads((tmp_path / "movie" / "credits.json").read_text())["icons"]
+    assert icons and {f"{c['set']}:{c['name']}" for c in credits} >= set(icons)
+    assert all(c["license"] for c in credits)
+    assert "Icon credits" in (tmp_path / "movie" / "CREDITS.txt").read_text()
+
+
+def test_same_words_same_design_and_frames() -> None:
+    m = movie("a samurai duels a ninja in a bamboo forest at night")
+    assert design_scene(m, m.scenes[0]) == design_scene(m, m.scenes[0])
+    assert np.array_equal(frames(m), frames(m))
