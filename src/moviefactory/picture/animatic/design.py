@@ -201,9 +201,12 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
             continue
         if any(e.noun in c or c.endswith(e.head) for c in covered if c):
             continue
-        if set_hit is not None and e.noun == e.head and find_set_words(e.head, set_name):
-            continue  # the set already draws it ("the sea" in a sea set)
-        fig, el = _figure(lib, f"prop:{e.noun}", e.noun, e.text, "", spec.kind, "prop", e.count)
+        drawn_texts = {x.text for x in elements if x.role == "set"}
+        if e.noun == e.head and (e.head in drawn_texts or (set_hit is not None and e.head == set_name)):
+            continue  # the set already draws it ("the sea" in a sea set, its lighthouse piece)
+        rgb = resolve.color_word(e.colour) if e.colour else None
+        hexed = "#{:02x}{:02x}{:02x}".format(*rgb) if rgb else ""
+        fig, el = _figure(lib, f"prop:{e.noun}", e.noun, e.text, hexed, spec.kind, "prop", e.count)
         if fig is None:
             unmatched.append(e.text)
         else:
@@ -237,12 +240,6 @@ def story_words(prompt: str) -> str:
         prompt = rest
     parts = [p for p in prompt.split(",") if not (set(re.findall(r"[a-z0-9-]+", p.lower())) & _CRAFT)]
     return ", ".join(p.strip() for p in parts if p.strip()) or prompt
-
-
-def find_set_words(noun: str, set_name: str) -> bool:
-    from moviefactory.picture.animatic.sets import find_set_by_words
-
-    return find_set_by_words(noun) == set_name
 
 
 def _count(name: str) -> int:
