@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 # holding the noun, meaning-only matches at most 0.7).
 ICON_MIN = 0.55
 SURE = 0.85  # an icon this sure names the noun itself (exact name, alias or compound)
+LIKELY = 0.7  # a character takes a looser icon only from here, or when the icon's name holds its noun
 # A noun no icon names is drawn as the nearest hand-drawn kind when MiniLM puts it at least this close to the
 # kind's description ("wildebeest" ~ horse 0.45); below, it is reported as not drawn.
 KIND_MIN = 0.4
@@ -254,7 +255,8 @@ def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_k
     2. an icon named for the noun (score >= SURE: "lighthouse", "farmer", "sand castle");
     3. the hand-drawn figure the noun is a kind of by keyword ("puppy" -> dog), or for someone named by what
        they do ("keeper", "sailor") the walking figure;
-    4. for a character, the nearest hand-drawn figure by meaning (a samurai is a person, not a ninja icon);
+    4. for a character, an icon whose name holds the noun or scores >= LIKELY, else the nearest hand-drawn
+       figure by meaning (a samurai is a person, not the ninja icon at 0.61);
        for a prop, an icon by meaning (>= ICON_MIN); then the other of the two;
     else nothing: the caller reports the words as not drawn."""
     head = noun.lower().split()[-1] if noun.split() else noun
@@ -270,6 +272,9 @@ def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_k
             return _icon_figure(key, match, head, words, color, set_kind, role, count)
         kind = _articulated(head) or ("person" if L.is_agent_noun(head) else None)
         score = 0.8
+    named = match is not None and (head in match.name.split("-") or match.score >= LIKELY)
+    if kind is None and role == "subject" and named and match is not None:  # pirate-captain, voodoo-doll
+        return _icon_figure(key, match, head, words, color, set_kind, role, count)
     if kind is None and role == "subject":
         kind, score = _kind_by_meaning(noun)
     if kind is None and match is not None:
