@@ -15,26 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
 
+from moviefactory.script.crew import stem_found  # the scoring rule of shared/faithfulness/README.md
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_REQUESTS = ROOT.parent / "shared" / "faithfulness" / "requests.jsonl"
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.lower().replace("-", " ").replace("_", " ").split())
-
-
-def stem_found(stem: str, text: str) -> bool:
-    """The scoring rule of shared/faithfulness/README.md."""
-    stem = stem.lower()
-    text = _norm(text)
-    if " " in stem or any(not ch.isascii() for ch in stem if ch.isalpha()):
-        return _norm(stem) in text
-    return any(w.startswith(stem) for w in re.findall(r"[^\W_]+", text))
 
 
 def item_score(items: list[dict], text: str) -> tuple[float, list[str]]:

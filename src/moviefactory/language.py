@@ -556,14 +556,14 @@ def analyse(request: str) -> Reading:
     )  # fmt: skip
 
 
-_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
             "several": 3, "many": 4, "some": 2, "few": 2, "dozen": 12, "pair": 2, "couple": 2}  # fmt: skip
 
 
 def _number(word: str) -> int:
     if word.isdigit():
         return max(1, min(int(word), 99))
-    return _NUMBERS.get(word, 1)
+    return NUMBER_WORDS.get(word, 1)
 
 
 def _content_fallback(text: str) -> list[str]:

@@ -62,8 +62,7 @@ class AnimaticBackend:
         for sc in movie.scenes:
             d = design_scene(movie, sc, lib)
             self.designs[sc.id] = d
-            self.drawn[sc.id] = d.drawn()
-            self.notes[sc.id] = list(d.notes) + [f"could not draw {u!r}" for u in d.unmatched]
+            self.drawn[sc.id] = d.drawn()  # the design's notes reach the clip through its plan
         used = [e.drawn_as for d in self.designs.values() for e in d.elements]
         self.icons_used = [u for u in dict.fromkeys(used) if u.split(":", 1)[0] in ("game-icons", "fluent-emoji-flat")]
 
@@ -127,7 +126,7 @@ class AnimaticBackend:
 
             atomic_write_json(Path(out).parent / "drawn.json", self.drawn[scene.id])
             write_credits(self.icons_used, Path(out).parent.parent.parent)
-        warnings = list(dict.fromkeys([*self.notes.get(scene.id, []), *plan.notes]))
+        warnings = list(self.notes.get(scene.id, [])) + list(plan.notes)
         return Clip(path=Path(out), width=plan.width, height=plan.height, fps=float(plan.fps),
                     num_frames=total, backend=self.name, warnings=warnings)  # fmt: skip
 

@@ -179,7 +179,6 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
     elements += [Element(fx, f"effect:{fx}", "effect", 1.0) for fx in effects]
     # 3. subjects: the scene's characters the prompt still names (the prompt wins), then the prompt's nouns
     figures: list[Figure] = []
-    named_in_prompt = {e.noun for e in (reading.entities if reading else ())}
     for cid in scene.subjects:
         ch = movie.character(cid)
         if not _mentions(text, ch):
@@ -213,7 +212,6 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
         else:
             figures.append(fig)
             elements.append(el)  # type: ignore[arg-type]
-    del named_in_prompt
     if reading is None and text.strip():  # words the parser cannot read are said, not guessed at
         unmatched.append(text.strip())
         notes.append("the prompt is not English: only its place was matched; the picture shows the set")
@@ -245,7 +243,7 @@ def story_words(prompt: str) -> str:
 
 def _count(name: str) -> int:
     first = name.lower().split()[0] if name.split() else ""
-    return L._NUMBERS.get(first, 1) if first in L._NUMBERS else 1
+    return L.NUMBER_WORDS.get(first, 1)
 
 
 def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_kind: str, role: str,

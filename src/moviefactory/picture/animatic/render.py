@@ -157,15 +157,9 @@ def plan_scene(
         terrain = ("field", False)
         if scene.setting:
             notes.append(f"setting {scene.setting!r}: no known terrain; drawn as open fields")
-    motion = resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(scene.prompt)
-    if motion is None:
-        motion = _kind(subs[0]).motion if subs else "idle"
-    if motion == "racing" and len(subs) < 2:
-        motion = "speeding"
-    if motion == "chasing" and len(subs) < 2:
-        motion = "running" if subs and _kind(subs[0]).place == "ground" else "flying"
+    motion = _settle_motion(resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(scene.prompt), subs)
     fps = movie.style.fps
-    seed = (scene.seed * 1_000_003 + zlib.crc32(scene.id.encode())) % (2**32)
+    seed = _plan_seed(scene)
     return ScenePlan(
         scene_id=scene.id, width=movie.style.width, height=movie.style.height, fps=fps,
         num_frames=max(1, round(scene.duration_s * fps)), family=terrain[0], road=terrain[1],
@@ -176,7 +170,23 @@ def plan_scene(
     )  # fmt: skip
 
 
-# -- easing and motion -------------------------------------------------------------------------------
+def _settle_motion(motion: str | None, subs: list[SubjectPlan]) -> str:
+    """The asked motion, made possible: the first subject's own motion when none is asked; a race or a chase
+    needs two (one alone speeds or runs)."""
+    if motion is None:
+        motion = _kind(subs[0]).motion if subs else "idle"
+    if motion == "racing" and len(subs) < 2:
+        motion = "speeding"
+    if motion == "chasing" and len(subs) < 2:
+        motion = "running" if subs and _kind(subs[0]).place == "ground" else "flying"
+    return motion
+
+
+def _plan_seed(scene: Scene) -> int:
+    """The scene's frame seed, 0..2**32-1 (crc32 of the id, not Python's salted hash)."""
+    return (scene.seed * 1_000_003 + zlib.crc32(scene.id.encode())) % (2**32)
+
+
 def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vignette: float) -> ScenePlan:
     subs: list[SubjectPlan] = []
     for f in d.figures:
@@ -184,13 +194,9 @@ def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vi
             kind = f.kind or "icon"
             subs.append(SubjectPlan(f.key if k == 0 else f"{f.key}#{k}", kind, f.color, f.icon, f.place))
     subs = subs[:8]
-    motion = d.motion or (_kind(subs[0]).motion if subs else "idle")
-    if motion == "racing" and len(subs) < 2:
-        motion = "speeding"
-    if motion == "chasing" and len(subs) < 2:
-        motion = "running" if subs and _kind(subs[0]).place == "ground" else "flying"
+    motion = _settle_motion(d.motion, subs)
     fps = movie.style.fps
-    seed = (scene.seed * 1_000_003 + zlib.crc32(scene.id.encode())) % (2**32)
+    seed = _plan_seed(scene)
     return ScenePlan(
         scene_id=scene.id, width=movie.style.width, height=movie.style.height, fps=fps,
         num_frames=max(1, round(scene.duration_s * fps)), family=d.set_name, road=False,
@@ -201,6 +207,7 @@ def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vi
     )  # fmt: skip
 
 
+# -- easing and motion -------------------------------------------------------------------------------
 def ease(u: float) -> float:
     """Cubic ease-in-out on [0, 1]."""
     u = min(1.0, max(0.0, u))
