@@ -259,9 +259,6 @@ class Library:
             self._items = out
         return self._items
 
-    def item_ids(self) -> dict[Path, int]:
-        return {Path(p): int(i) for i, p in self._conn.execute("SELECT id, path FROM items")}
-
     def skipped(self) -> dict[Path, tuple[int, int, str]]:
         rows = self._conn.execute("SELECT path, size, mtime_ns, reason FROM skipped").fetchall()
         return {Path(p): (s, m, r) for p, s, m, r in rows}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import colorsys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -75,11 +74,3 @@ def analyze_frames(frames: np.ndarray, fps: float) -> VisualFeatures:
         dominant_rgb=tuple(round(c * 255) for c in rgb),  # type: ignore[arg-type]
         dominant_hue=hue_name,
     )  # fmt: skip
-
-
-def visual_features(clip: Path, max_frames: int = 720) -> VisualFeatures:
-    from moviefactory.media import probe, read_frames
-
-    info = probe(clip)
-    frames = read_frames(clip, max_frames=max_frames)
-    return analyze_frames(frames, float(info.fps) or 24.0)

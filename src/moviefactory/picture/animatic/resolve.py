@@ -10,7 +10,6 @@ from __future__ import annotations
 import colorsys
 import re
 import zlib
-from dataclasses import dataclass
 
 from moviefactory.picture.animatic.shapes import KINDS
 
@@ -306,12 +305,3 @@ def color_from_id(char_id: str, kind: str) -> RGB:
 
 def parse_hex(color: str) -> RGB:
     return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """How one piece of text was understood, for the Clip's warnings."""
-
-    value: str
-    how: str  # "keyword" | "embedding" | "default"
-    score: float = 1.0
