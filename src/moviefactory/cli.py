@@ -52,9 +52,13 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
         g.add_argument("--rewrite", action="store_true",
                        help="replace the folder's script.json with a new one (kept as script.prev.json)")  # fmt: skip
     g.add_argument("--picture", help="picture backend: animatic (default), moviefactory, diffusers")
-    g.add_argument("--model", type=Path, help="model folder for --picture moviefactory/diffusers")
+    g.add_argument("--model", type=Path, help="model folder for --picture moviefactory/diffusers (moviefactory: "
+                   "also an SD 2 single-file checkpoint)")
     g.add_argument("--adapters", type=Path, help="trained MovieFactory adapters folder (moviefactory), or an "
                    "AnimateDiff MotionAdapter folder to combine with an SD folder given as --model (diffusers)")  # fmt: skip
+    g.add_argument("--sd-config", dest="sd_config", type=Path, metavar="DIR",
+                   help="with a single-file --model (.safetensors/.ckpt): an SD 2 folder in diffusers layout whose "
+                        "configs and tokenizer go with it (default: the HF cache's stable-diffusion-2-1[-base])")  # fmt: skip
     g.add_argument("--steps", type=int, help="denoising steps")
     g.add_argument("--guidance", type=float, help="classifier-free guidance scale (default 7.5; 1 = off)")
     g.add_argument("--negative-prompt", dest="negative_prompt", help="what guidance steers away from")

@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     picture: str = "animatic"
     model: Path | None = None  # a Stable Diffusion 2 folder (moviefactory) or a diffusers pipeline folder
     adapters: Path | None = None  # saved MovieFactory adapters/temporal layers, or a MotionAdapter (diffusers)
+    sd_config: Path | None = None  # configs + tokenizer for a single-file --model (an SD 2 diffusers folder)
     steps: int = Field(default=30, ge=1, le=500)
     guidance: float = Field(default=7.5, ge=0.0, le=50.0)
     negative_prompt: str = Field(default="", max_length=2000)  # classifier-free guidance's "away from" text

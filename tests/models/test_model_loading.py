@@ -123,8 +123,129 @@ def test_folders_as_current_diffusers_and_transformers_save_them(tiny_sd2: Path,
         check_sd2_folder(folder)
 
 
-def test_single_file_checkpoint_is_refused_with_the_conversion(tmp_path: Path) -> None:
-    ckpt = tmp_path / "v2-1_768-ema-pruned.safetensors"
-    ckpt.write_bytes(b"\0" * 16)
-    with pytest.raises(ModelLoadError, match=r"single file.*from_single_file"):
-        check_sd2_folder(ckpt)
+@pytest.fixture(scope="module")
+def single_files(tiny_sd2: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The tiny SD2 folder written as original-layout checkpoints, as SD 2.x is published."""
+    from moviefactory.models.tiny import save_single_file
+
+    root = tmp_path_factory.mktemp("single")
+    return {
+        s: save_single_file(tiny_sd2, root / f"tiny-v2-1_768-ema-pruned{s}")
+        for s in (".safetensors", ".ckpt")
+    }
+
+
+@pytest.mark.parametrize("suffix", [".safetensors", ".ckpt"])
+def test_single_file_checkpoint_loads_as_its_folder(
+    tiny_sd2: Path, single_files: dict[str, Path], suffix: str
+) -> None:
+    ref = load_sd2_components(tiny_sd2)
+    comps = load_sd2_components(single_files[suffix], sd_config=tiny_sd2)
+    for part in ("unet", "vae", "text_encoder"):
+        a, b = getattr(ref, part).state_dict(), getattr(comps, part).state_dict()
+        assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), part
+    assert comps.scheduler_config["prediction_type"] == "epsilon" and comps.folder == single_files[suffix]
+    ids = comps.tokenizer(["a red car"], padding="max_length", max_length=77, return_tensors="pt").input_ids
+    assert torch.equal(comps.text_encoder(ids)[0], ref.text_encoder(ids)[0])
+
+
+def test_single_file_checkpoint_takes_its_configs_from_the_hub_cache_by_name(
+    tiny_sd2: Path, single_files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --sd-config: a '768' file uses the cached stabilityai/stable-diffusion-2-1 configs (v-prediction),
+    exactly as the cache lays them out; nothing cached: the message says what to give or fetch."""
+    import json
+
+    from huggingface_hub import constants
+
+    from moviefactory.models.loading import single_file_config
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    file = single_files[".safetensors"]
+    with pytest.raises(ModelLoadError) as err:
+        check_sd2_folder(file)
+    assert str(err.value) == (
+        f"--model {file} is a single-file checkpoint: its configs and tokenizer come from "
+        "stabilityai/stable-diffusion-2-1, which is not in the Hugging Face cache; give --sd-config DIR (a Stable "
+        "Diffusion 2 folder in diffusers layout, only its configs and tokenizer are read) or fetch them once: "
+        "huggingface-cli download stabilityai/stable-diffusion-2-1 --include '*.json' '*.txt'"
+    )
+    repo = tmp_path / "hub" / "models--stabilityai--stable-diffusion-2-1"
+    snap = repo / "snapshots" / ("0" * 40)
+    shutil.copytree(tiny_sd2, snap, ignore=shutil.ignore_patterns("*.safetensors"))  # configs only
+    sched = snap / "scheduler" / "scheduler_config.json"
+    sched.write_text(json.dumps({**json.loads(sched.read_text()), "prediction_type": "v_prediction"}))
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0" * 40)
+    assert single_file_config(file) == snap
+    assert load_sd2_components(file).scheduler_config["prediction_type"] == "v_prediction"
+
+
+def test_single_file_checkpoint_errors_are_exact(
+    tiny_sd2: Path, single_files: dict[str, Path], tmp_path: Path
+) -> None:
+    from safetensors.torch import load_file, save_file
+
+    file = single_files[".safetensors"]
+    plain = tmp_path / "my-finetune.safetensors"
+    shutil.copy(file, plain)
+    with pytest.raises(
+        ModelLoadError, match=r"its name does not say which SD 2 it is .* give --sd-config DIR"
+    ):
+        check_sd2_folder(plain)
+    assert check_sd2_folder(plain, tiny_sd2) == plain  # with the configs: fine
+    notes = tmp_path / "notes.txt"
+    notes.write_text("x")
+    with pytest.raises(ModelLoadError, match=r"is a file but not a checkpoint"):
+        check_sd2_folder(notes, tiny_sd2)
+    state = load_file(str(file))
+    sd1 = {k.replace("cond_stage_model.model.", "cond_stage_model.transformer."): v for k, v in state.items()}
+    save_file(sd1, str(tmp_path / "sd15.safetensors"))
+    with pytest.raises(ModelLoadError, match=r"a SD 1\.x or other checkpoint .* built on Stable Diffusion 2"):
+        check_sd2_folder(tmp_path / "sd15.safetensors", tiny_sd2)
+    # configs of another model: the cross-attention width disagrees (32 in the file)
+    other = tmp_path / "other"
+    shutil.copytree(tiny_sd2, other)
+    cfg = other / "unet" / "config.json"
+    cfg.write_text(cfg.read_text().replace('"cross_attention_dim": 32', '"cross_attention_dim": 1024'))
+    with pytest.raises(ModelLoadError, match=r"cross-attention width is 32, the configs in .* say 1024"):
+        check_sd2_folder(plain, other)
+    shutil.rmtree(other / "tokenizer")
+    (other / "model_index.json").unlink()
+    with pytest.raises(ModelLoadError, match=r"is incomplete: missing model_index\.json, tokenizer/$"):
+        check_sd2_folder(plain, other)
+    with pytest.raises(ModelLoadError, match=r"does not exist .* or a single-file checkpoint"):
+        check_sd2_folder(tmp_path / "nowhere.safetensors")
+
+
+def test_single_file_flags_reach_the_loaders(
+    tiny_sd2: Path, single_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """`make --model FILE --sd-config DIR` and `train ... --sd-config DIR`; `dev tiny-model --single-file`."""
+    from moviefactory.cli import _settings, _settings_args
+    from moviefactory.picture.moviefactory import MovieFactoryBackend
+    from moviefactory.training import cli as train_cli
+
+    parser = argparse.ArgumentParser()
+    _settings_args(parser)
+    file = single_files[".safetensors"]
+    args = parser.parse_args(["--model", str(file), "--sd-config", str(tiny_sd2)])
+    backend = MovieFactoryBackend.from_settings(_settings(args))
+    ident = backend.identity()
+    assert ident["model"] == str(file.resolve()) and ident["sd_config"] == str(tiny_sd2.resolve())
+    parser = argparse.ArgumentParser()
+    train_cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["train", "spatial", "--model", str(file), "--sd-config", str(tiny_sd2),
+                              "--data", f"folder:{tmp_path}", "--output", str(tmp_path / "run")])  # fmt: skip
+    assert train_cli.config_from_args(args).sd_config == tiny_sd2  # type: ignore[attr-defined]
+
+    from moviefactory.models import cli
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(
+        ["dev", "tiny-model", str(tmp_path / "m"), "--single-file", str(tmp_path / "m.ckpt")]
+    )
+    assert args.func(args) == 0
+    made = load_sd2_components(tmp_path / "m.ckpt", sd_config=tmp_path / "m")
+    assert torch.equal(made.unet.conv_in.weight, load_sd2_components(tmp_path / "m").unet.conv_in.weight)

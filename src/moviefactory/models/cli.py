@@ -22,6 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--adapters", type=Path, default=None, help="also save zero-initialised MovieFactory adapters here"
     )
+    p.add_argument(
+        "--single-file",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write it as one original-layout checkpoint (.safetensors or .ckpt), as SD 2.x is published",
+    )
     p.set_defaults(func=_tiny_model)
 
 
@@ -35,6 +42,10 @@ def _tiny_model(args: argparse.Namespace) -> int:
 
     path = build_tiny_sd2(out, seed=args.seed, prediction_type=args.prediction_type)
     print(f"tiny SD2 folder: {path}")
+    if args.single_file is not None:
+        from moviefactory.models.tiny import save_single_file
+
+        print(f"single-file checkpoint: {save_single_file(path, args.single_file)}")
     if args.adapters is not None:
         from moviefactory.models.loading import load_sd2_components
         from moviefactory.models.unet import MovieFactoryConfig, MovieFactoryUNet

@@ -173,3 +173,148 @@ def build_tiny_modelscope_unet(directory: str | Path, seed: int = 0, *, trained:
                     )
     unet.save_pretrained(root / "unet")
     return root
+
+
+# diffusers -> original (LDM) names inside one ResBlock; the inverse of diffusers' single-file conversion
+_LDM_RESNET = (
+    ("norm1", "in_layers.0"), ("conv1", "in_layers.2"), ("norm2", "out_layers.0"), ("conv2", "out_layers.3"),
+    ("time_emb_proj", "emb_layers.1"), ("conv_shortcut", "skip_connection"),
+)  # fmt: skip
+_LDM_VAE_ATTN = (
+    ("group_norm", "norm"), ("to_q", "q"), ("to_k", "k"), ("to_v", "v"), ("to_out.0", "proj_out"),
+)  # fmt: skip
+
+
+def _rename(rest: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    head, _, leaf = rest.rpartition(".")
+    for new, old in pairs:
+        if head == new:
+            return f"{old}.{leaf}"
+    return rest
+
+
+def ldm_unet_state(unet: Any) -> dict[str, Any]:
+    """A UNet2DConditionModel's weights under the original Stable Diffusion names (`model.diffusion_model.`
+    input_blocks / middle_block / output_blocks), for any block count and layers_per_block."""
+    lpb = int(unet.config.layers_per_block)
+    fixed = {"time_embedding.linear_1": "time_embed.0", "time_embedding.linear_2": "time_embed.2",
+             "conv_in": "input_blocks.0.0", "conv_norm_out": "out.0", "conv_out": "out.2"}  # fmt: skip
+    out: dict[str, Any] = {}
+    for key, value in unet.state_dict().items():
+        parts = key.split(".")
+        head, leaf = ".".join(parts[:-1]), parts[-1]
+        if head in fixed:
+            name = f"{fixed[head]}.{leaf}"
+        elif parts[0] == "down_blocks":
+            b, kind, j, rest = int(parts[1]), parts[2], int(parts[3]), ".".join(parts[4:])
+            if kind == "downsamplers":
+                name = f"input_blocks.{(b + 1) * (lpb + 1)}.0.op.{parts[-1]}"
+            elif kind == "resnets":
+                name = f"input_blocks.{1 + b * (lpb + 1) + j}.0.{_rename(rest, _LDM_RESNET)}"
+            else:
+                name = f"input_blocks.{1 + b * (lpb + 1) + j}.1.{rest}"
+        elif parts[0] == "mid_block":
+            kind, j, rest = parts[1], int(parts[2]), ".".join(parts[3:])
+            name = (
+                f"middle_block.{2 * j}.{_rename(rest, _LDM_RESNET)}" if kind == "resnets"
+                else f"middle_block.{2 * j + 1}.{rest}"
+            )  # fmt: skip
+        elif parts[0] == "up_blocks":
+            b, kind, j, rest = int(parts[1]), parts[2], int(parts[3]), ".".join(parts[4:])
+            block = unet.up_blocks[b]
+            if kind == "upsamplers":
+                slot = 2 if getattr(block, "attentions", None) else 1
+                name = f"output_blocks.{b * (lpb + 1) + lpb}.{slot}.conv.{parts[-1]}"
+            elif kind == "resnets":
+                name = f"output_blocks.{b * (lpb + 1) + j}.0.{_rename(rest, _LDM_RESNET)}"
+            else:
+                name = f"output_blocks.{b * (lpb + 1) + j}.1.{rest}"
+        else:
+            raise ValueError(f"no original name for UNet weight {key}")
+        out[f"model.diffusion_model.{name}"] = value
+    return out
+
+
+def ldm_vae_state(vae: Any) -> dict[str, Any]:
+    """An AutoencoderKL's weights under the original names (`first_stage_model.`; attention as 1x1 convs)."""
+    n_up = len(vae.config.up_block_types)
+    out: dict[str, Any] = {}
+    for key, value in vae.state_dict().items():
+        part, _, rest = key.partition(".")  # encoder / decoder / quant_conv / post_quant_conv
+        p = rest.split(".")
+        if part in ("quant_conv", "post_quant_conv"):
+            name = key
+        elif p[0] == "conv_norm_out":
+            name = f"{part}.norm_out.{p[-1]}"
+        elif p[0] in ("conv_in", "conv_out"):
+            name = key
+        elif p[0] in ("down_blocks", "up_blocks"):
+            i, kind = int(p[1]), p[2]
+            ldm_i = i if p[0] == "down_blocks" else n_up - 1 - i
+            ldm_block = "down" if p[0] == "down_blocks" else "up"
+            if kind in ("downsamplers", "upsamplers"):
+                sampler = "downsample" if kind == "downsamplers" else "upsample"
+                name = f"{part}.{ldm_block}.{ldm_i}.{sampler}.conv.{p[-1]}"
+            else:
+                inner = ".".join(p[4:]).replace("conv_shortcut", "nin_shortcut")
+                name = f"{part}.{ldm_block}.{ldm_i}.block.{p[3]}.{inner}"
+        elif p[0] == "mid_block" and p[1] == "resnets":
+            inner = ".".join(p[3:]).replace("conv_shortcut", "nin_shortcut")
+            name = f"{part}.mid.block_{int(p[2]) + 1}.{inner}"
+        elif p[0] == "mid_block" and p[1] == "attentions":
+            name = f"{part}.mid.attn_1.{_rename('.'.join(p[3:]), _LDM_VAE_ATTN)}"
+            if value.ndim == 2:
+                value = value[:, :, None, None]  # linear -> 1x1 conv, as the original VAE stores it
+        else:
+            raise ValueError(f"no original name for VAE weight {key}")
+        out[f"first_stage_model.{name}"] = value
+    return out
+
+
+def open_clip_text_state(text_encoder: Any) -> dict[str, Any]:
+    """A CLIPTextModel's weights as OpenCLIP names them in SD 2 checkpoints (`cond_stage_model.model.`;
+    q/k/v fused into in_proj)."""
+    import torch
+
+    state = {k.removeprefix("text_model."): v for k, v in text_encoder.state_dict().items()}
+    prefix = "cond_stage_model.model."
+    fixed = {"embeddings.token_embedding.weight": "token_embedding.weight",
+             "embeddings.position_embedding.weight": "positional_embedding",
+             "final_layer_norm.weight": "ln_final.weight", "final_layer_norm.bias": "ln_final.bias"}  # fmt: skip
+    out: dict[str, Any] = {prefix + v: state[k] for k, v in fixed.items()}
+    n_layers = int(text_encoder.config.num_hidden_layers)
+    for i in range(n_layers):
+        src, dst = f"encoder.layers.{i}.", f"{prefix}transformer.resblocks.{i}."
+        for leaf in ("weight", "bias"):
+            out[f"{dst}attn.in_proj_{leaf}"] = torch.cat(
+                [state[f"{src}self_attn.{q}_proj.{leaf}"] for q in ("q", "k", "v")]
+            )
+            out[f"{dst}attn.out_proj.{leaf}"] = state[f"{src}self_attn.out_proj.{leaf}"]
+            out[f"{dst}ln_1.{leaf}"] = state[f"{src}layer_norm1.{leaf}"]
+            out[f"{dst}ln_2.{leaf}"] = state[f"{src}layer_norm2.{leaf}"]
+            out[f"{dst}mlp.c_fc.{leaf}"] = state[f"{src}mlp.fc1.{leaf}"]
+            out[f"{dst}mlp.c_proj.{leaf}"] = state[f"{src}mlp.fc2.{leaf}"]
+    return out
+
+
+def save_single_file(folder: str | Path, path: str | Path) -> Path:
+    """Write an SD 2 diffusers folder's UNet, VAE and text encoder as one checkpoint in the original layout
+    (the form of `v2-1_768-ema-pruned.safetensors`): what `--model FILE` reads through diffusers'
+    `from_single_file`. `.safetensors` or `.ckpt` (a torch pickle of {"state_dict": ...}) by suffix."""
+    import torch
+    from diffusers import AutoencoderKL, UNet2DConditionModel
+    from safetensors.torch import save_file
+    from transformers import CLIPTextModel
+
+    root, out = Path(folder), Path(path)
+    state: dict[str, Any] = {}
+    state |= ldm_unet_state(UNet2DConditionModel.from_pretrained(root / "unet"))
+    state |= ldm_vae_state(AutoencoderKL.from_pretrained(root / "vae"))
+    state |= open_clip_text_state(CLIPTextModel.from_pretrained(root / "text_encoder"))
+    state = {k: v.detach().contiguous().clone() for k, v in state.items()}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".ckpt":
+        torch.save({"state_dict": state}, out)
+    else:
+        save_file(state, str(out))
+    return out

@@ -105,6 +105,7 @@ class MovieFactoryPipeline:
         *,
         device: str | torch.device | None = None,
         dtype: torch.dtype | None = None,
+        sd_config: str | Path | None = None,
     ) -> MovieFactoryPipeline:
         """Load an SD2 folder and (optionally) saved adapters. Without adapters the new modules are at their
         zero initialisation: the model then is the SD2 image model applied frame by frame."""
@@ -118,7 +119,7 @@ class MovieFactoryPipeline:
             dtype = torch.float32
             if dev.type == "cuda":
                 dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        comps = load_sd2_components(model, dev, dtype)
+        comps = load_sd2_components(model, dev, dtype, sd_config)
         if adapters is not None:
             unet = MovieFactoryUNet.from_pretrained(adapters, comps.unet)
         else:
@@ -292,6 +293,7 @@ class MovieFactoryBackend:
         device: str | None = None,
         continuity: float = 0.0,
         negative_prompt: str = "",
+        sd_config: Path | None = None,
     ) -> None:
         from moviefactory.models.loading import check_sd2_folder
 
@@ -299,7 +301,8 @@ class MovieFactoryBackend:
             raise InputError(f"scheduler must be one of {', '.join(SCHEDULERS)}, got {scheduler!r}")
         if not 0.0 <= continuity < 1.0:
             raise InputError(f"continuity must be in [0, 1), got {continuity}")
-        self.model = check_sd2_folder(model)
+        self.model = check_sd2_folder(model, sd_config)  # a folder, or a single-file checkpoint
+        self.sd_config = sd_config
         self.adapters = Path(adapters).expanduser() if adapters is not None else None
         if self.adapters is not None:
             for part in ("config.json", "adapters.safetensors"):
@@ -325,12 +328,14 @@ class MovieFactoryBackend:
         return cls(
             settings.model, settings.adapters, steps=settings.steps, guidance=settings.guidance,
             scheduler=settings.scheduler, domain=settings.domain, device=settings.device,
-            continuity=settings.continuity, negative_prompt=settings.negative_prompt,
+            continuity=settings.continuity, negative_prompt=settings.negative_prompt, sd_config=settings.sd_config,
         )  # fmt: skip
 
     def prepare(self, movie: Movie) -> None:
         if self.pipe is None:
-            self.pipe = MovieFactoryPipeline.from_folder(self.model, self.adapters, device=self.device)
+            self.pipe = MovieFactoryPipeline.from_folder(
+                self.model, self.adapters, device=self.device, sd_config=self.sd_config
+            )
             if self.domain is not None:
                 self.pipe.unet.domain_index(self.domain)  # unknown domain: fail before any scene renders
 
@@ -339,7 +344,10 @@ class MovieFactoryBackend:
             st = p.stat()
             return f"{st.st_size}:{st.st_mtime_ns}"
 
-        unet_w = next(p for p in sorted((self.model / "unet").glob("diffusion_pytorch_model.*")))
+        unet_w = (
+            self.model if self.model.is_file()
+            else next(p for p in sorted((self.model / "unet").glob("diffusion_pytorch_model.*")))
+        )  # fmt: skip
         ident: dict[str, Any] = {
             "backend": self.name, "version": self.version, "model": str(self.model.resolve()),
             "model_weights": stamp(unet_w), "steps": self.steps, "guidance": self.guidance,
@@ -348,6 +356,10 @@ class MovieFactoryBackend:
             "adapters": None if self.adapters is None else str(self.adapters.resolve()),
             "adapters_weights": None if self.adapters is None else stamp(self.adapters / "adapters.safetensors"),
         }  # fmt: skip
+        if self.model.is_file():  # a single file's configs (prediction type, tokenizer) come from elsewhere
+            from moviefactory.models.loading import single_file_config
+
+            ident["sd_config"] = str(single_file_config(self.model, self.sd_config).resolve())
         return ident
 
     def render(self, movie: Movie, scene: Scene, out: Path, progress: ProgressFn | None = None) -> Clip:

@@ -31,7 +31,16 @@ def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
         type=Path,
         required=True,
         metavar="SD2_DIR",
-        help="Stable Diffusion 2 folder in diffusers layout (unet/, vae/, text_encoder/, tokenizer/, scheduler/)",
+        help="Stable Diffusion 2 folder in diffusers layout (unet/, vae/, text_encoder/, tokenizer/, scheduler/), "
+        "or a single-file checkpoint (.safetensors/.ckpt; see --sd-config)",
+    )
+    p.add_argument(
+        "--sd-config",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with a single-file --model: an SD 2 folder in diffusers layout whose configs and tokenizer go with "
+        "it (default: the HF cache's stabilityai/stable-diffusion-2-1, or -2-1-base for a 512/base file)",
     )
     p.add_argument(
         "--data",
@@ -136,7 +145,7 @@ def config_from_args(args: argparse.Namespace) -> object:
         init_adapters=args.init_adapters, init_temporal=getattr(args, "init_temporal", None), resume=args.resume, caption_dropout=args.caption_dropout,
         warmup_steps=args.warmup_steps, num_workers=args.workers, log_every=args.log_every,
         log_with=args.log_with, validate_every=args.validate_every, validate_prompt=args.validate_prompt,
-        validate_steps=args.validate_steps,
+        validate_steps=args.validate_steps, sd_config=args.sd_config,
     )  # fmt: skip
     cfg.check()
     return cfg

@@ -62,7 +62,7 @@ class StageSpec:
 class TrainConfig:
     """Every setting of a training run; built once by the CLI (or a test) and passed down."""
 
-    model: Path  # Stable Diffusion 2 folder (diffusers layout)
+    model: Path  # Stable Diffusion 2 folder (diffusers layout) or single-file checkpoint
     data: tuple[DataSource, ...]
     output: Path
     steps: int = 10_000  # optimizer steps in total (a resumed run stops at the same total)
@@ -92,6 +92,7 @@ class TrainConfig:
     validate_every: int = 0  # 0: no validation samples; N: a short clip per domain every N steps
     validate_prompt: str = "a red car driving along a coastal road at sunset"
     validate_steps: int = 20  # denoising steps of a validation sample
+    sd_config: Path | None = None  # configs + tokenizer for a single-file `model` (an SD 2 diffusers folder)
 
     def check(self) -> None:
         """Raise InputError naming the first bad value."""
@@ -248,7 +249,7 @@ class Trainer:
         )
 
         # 3. frozen components, loaded in float32 so saved adapters load without a rounding trip
-        comps = load_sd2_components(cfg.model, device="cpu", dtype=torch.float32)
+        comps = load_sd2_components(cfg.model, device="cpu", dtype=torch.float32, sd_config=cfg.sd_config)
         self.tokenizer = comps.tokenizer
         self.noise_scheduler = DDPMScheduler.from_config(comps.scheduler_config)
         self.prediction_type = str(self.noise_scheduler.config.prediction_type)
