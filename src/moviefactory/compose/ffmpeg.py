@@ -1,6 +1,6 @@
 """Compose: clips, transitions, effects, narration, ducked music and subtitles -> one MP4, in ONE ffmpeg run.
 
-The graph (N scenes, offsets from the script's durations; FIELD-NOTES has the xfade rules):
+The graph (N scenes, offsets from the script's durations; the xfade rules are in docs/design-notes.md):
 
   [clip_i] fps, setsar, format, settb, tpad+trim to d_i                                -> [v_i]
   [v_0][v_1] xfade(offset = L - X_1) or concat (cut) -> ... -> scale (lanczos), pad (letterbox) [-> ass]
@@ -308,7 +308,7 @@ def compose(
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
-    # 5. Check: an xfade offset past an input's end makes ffmpeg exit 0 with a short file (FIELD-NOTES).
+    # 5. Check: an xfade offset past an input's end makes ffmpeg exit 0 with a short file (design notes).
     if abs(info.num_frames - frames) > 1:
         raise ComposeError(f"composed movie has {info.num_frames} frames, the timeline needs {frames}")
     loud = None
