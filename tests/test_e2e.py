@@ -95,7 +95,7 @@ def test_edit_one_scene_rerenders_only_that_scene_and_the_cut(default_movie: dic
     src = Path(str(default_movie["folder"]))
     folder = tmp_path / src.name
     shutil.copytree(src, folder)
-    before = json.loads((folder / "movie.json").read_text())["artifacts"]
+    before = json.loads((folder / "movie.json").read_text())
     data = json.loads((folder / "script.json").read_text())
     data["scenes"][2]["prompt"] = "a bright yellow hot air balloon drifting over a desert at noon, 4K"
     data["scenes"][2]["setting"] = "desert"
@@ -103,12 +103,14 @@ def test_edit_one_scene_rerenders_only_that_scene_and_the_cut(default_movie: dic
     sid = data["scenes"][2]["id"]
     res = json.loads(mf("render", str(folder), "--json", env_home=home).stdout)
     assert set(res["rendered"]) == {f"scenes/{sid}/clip.mp4", f"scenes/{sid}/effects.wav", "movie.mp4"}
-    after = json.loads((folder / "movie.json").read_text())["artifacts"]
-    for rel, rec in before.items():
-        if rel.startswith("scenes/") and sid not in rel:
-            assert after[rel]["made"] == rec["made"] and after[rel]["sha256"] == rec["sha256"], rel
-    assert after[f"scenes/{sid}/clip.mp4"]["sha256"] != before[f"scenes/{sid}/clip.mp4"]["sha256"]
-    assert after["movie.mp4"]["sha256"] != before["movie.mp4"]["sha256"]
+    after = json.loads((folder / "movie.json").read_text())
+    for other, recs in before["scenes"].items():
+        for slot, rec in recs.items():
+            if other != sid and slot != "drawn":
+                assert after["scenes"][other][slot]["made"] == rec["made"], (other, slot)
+                assert after["scenes"][other][slot]["sha256"] == rec["sha256"], (other, slot)
+    assert after["scenes"][sid]["clip"]["sha256"] != before["scenes"][sid]["clip"]["sha256"]
+    assert after["cut"]["sha256"] != before["cut"]["sha256"]
     # nothing changed -> nothing re-rendered
     again = json.loads(mf("render", str(folder), "--json", env_home=home).stdout)
     assert again["rendered"] == []
@@ -130,10 +132,10 @@ def test_killed_run_resumes_to_identical_movie(default_movie: dict[str, object],
         manifests = list(out.glob("*/movie.json"))
         if manifests:
             try:
-                arts = json.loads(manifests[0].read_text())["artifacts"]
-            except (json.JSONDecodeError, OSError):
-                arts = {}
-            if sum(k.endswith("clip.mp4") for k in arts) >= 2:
+                scenes = json.loads(manifests[0].read_text())["scenes"]
+            except (json.JSONDecodeError, OSError, KeyError):
+                scenes = {}
+            if sum("clip" in rec for rec in scenes.values()) >= 2:
                 os.killpg(proc.pid, signal.SIGKILL)
                 killed = True
                 break

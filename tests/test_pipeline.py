@@ -67,8 +67,9 @@ def test_failed_scene_is_reported_alone_and_the_others_are_kept(tmp_path: Path, 
     (root / "fail-s02").write_text("always")
     with pytest.raises(SceneError, match="scene s02: injected failure"):
         pipeline.render(root, settings(tmp_path, picture="flaky-test", retries=1, workers=2))
-    arts = Workspace.open(root).manifest["artifacts"]
-    assert {"scenes/s01/clip.mp4", "scenes/s03/clip.mp4"} <= set(arts) and "scenes/s02/clip.mp4" not in arts
+    man = Workspace.open(root).manifest
+    assert man.scene("s01").clip and man.scene("s03").clip and man.scene("s02").clip is None
+    assert man.stages["picture"].state == "failed" and man.stages["picture"].failures == {"s02": "injected failure"}
     assert not (root / "movie.mp4").exists()
     (root / "fail-s02").unlink()
     res = pipeline.render(root, settings(tmp_path, picture="flaky-test", workers=2))
@@ -131,9 +132,8 @@ def test_whole_movie_through_the_papers_model_with_a_tiny_sd2(tmp_path: Path, mf
                          env={**__import__("os").environ, "MOVIEFACTORY_HOME": str(mf_home)})  # fmt: skip
     assert out.returncode == 0, out.stderr[-1500:]
     res = json.loads(out.stdout)
-    manifest = Workspace.open(ws.root).manifest["artifacts"]
-    assert manifest["scenes/s01/clip.mp4"]["backend"].startswith("moviefactory")
-    assert manifest["scenes/s01/clip.mp4"]["fps"] == 8
+    clip = Workspace.open(ws.root).manifest.scene("s01").clip
+    assert clip is not None and clip.backend.startswith("moviefactory") and clip.fps == 8
     assert "scenes/s01/clip_24fps.mp4" in res["rendered"]
     info = probe(res["movie"])
     assert abs(info.num_frames - round(movie.total_duration_s() * 24)) <= 1 and (info.width, info.height) == (128, 54)

@@ -40,9 +40,9 @@ def test_a_folder_killed_before_its_first_manifest_is_finished_not_refused(tmp_p
     (root / ".movie.part-abcd1234.json").write_text("{")
     (root / ".write-test").write_bytes(b"")
     ws = Workspace.create(root, request="r", seed=0, settings={})
-    assert ws.manifest["request"] == "r"
+    assert ws.manifest.request == "r"
     assert sorted(p.name for p in root.iterdir()) == [".lock", MANIFEST]
-    assert Workspace.open(root).manifest["seed"] == 0
+    assert Workspace.open(root).manifest.seed == 0
 
 
 def test_a_folder_with_anything_foreign_is_still_refused_and_untouched(tmp_path: Path) -> None:
@@ -102,7 +102,7 @@ def test_four_processes_creating_one_folder_at_once(tmp_path: Path) -> None:
         # each either made/reused the folder or was told, correctly, that another run holds it
         assert all(a == "ok" or "in use by another MovieFactory run" in a for a in answers), answers
         assert "ok" in answers
-        assert Workspace.open(root).manifest["request"] == "same request"
+        assert Workspace.open(root).manifest.request == "same request"
 
 
 @pytest.mark.parametrize(

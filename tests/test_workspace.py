@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from moviefactory.errors import WorkspaceError
-from moviefactory.workspace import Workspace, atomic_output, cache_key, slugify
+from moviefactory.workspace import Slot, Workspace, atomic_output, cache_key, slugify
 
 
 def test_slug_is_readable_and_unique_per_request_and_seed() -> None:
@@ -38,10 +38,10 @@ def test_create_refuses_foreign_folder(tmp_path: Path) -> None:
 
 def test_create_reuses_own_folder_and_refuses_another_request(tmp_path: Path) -> None:
     ws = Workspace.create(tmp_path / "m", request="r", seed=0, settings={})
-    ws.manifest["artifacts"]["a"] = {"key": "k"}
+    ws.manifest.settings = {"aspect": "1:1"}
     ws.save_manifest()
     again = Workspace.create(tmp_path / "m", request="r", seed=0, settings={})
-    assert again.manifest["artifacts"]["a"] == {"key": "k"}
+    assert again.manifest.settings == {"aspect": "1:1"}
     with pytest.raises(WorkspaceError, match="another movie"):
         Workspace.create(tmp_path / "m", request="other", seed=0, settings={})
 
@@ -62,17 +62,19 @@ def test_unwritable_folder(tmp_path: Path) -> None:
 
 def test_is_current_tracks_key_and_file(tmp_path: Path) -> None:
     ws = Workspace.create(tmp_path / "m", request="r", seed=0, settings={})
-    f = ws.path("scenes/s01/clip.mp4")
+    slot = Slot.clip("s01")
+    f = ws.paths.of(slot)
     f.parent.mkdir(parents=True)
     f.write_bytes(b"abc")
     key = cache_key("x", {"a": 1})
-    ws.record("scenes/s01/clip.mp4", key)
-    assert ws.is_current("scenes/s01/clip.mp4", key)
-    assert not ws.is_current("scenes/s01/clip.mp4", cache_key("x", {"a": 2}))
+    ws.record(slot, key, frames=3, fps=24.0)
+    assert ws.is_current(slot, key)
+    assert not ws.is_current(slot, cache_key("x", {"a": 2}))
     f.write_bytes(b"abcd")  # changed behind our back
-    assert not ws.is_current("scenes/s01/clip.mp4", key)
+    assert not ws.is_current(slot, key)
     # the manifest on disk is what a new process sees
-    assert Workspace.open(ws.root).artifact("scenes/s01/clip.mp4")["key"] == key  # type: ignore[index]
+    rec = Workspace.open(ws.root).artifact(slot)
+    assert rec is not None and rec.key == key and rec.frames == 3
 
 
 def _try_lock(root: str, q: mp.Queue) -> None:  # type: ignore[type-arg]

@@ -172,7 +172,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     # The folder's own settings are the baseline; flags given now override them.
     from moviefactory.config import Settings
 
-    base = {k: v for k, v in ws.manifest.get("settings", {}).items() if k in Settings.model_fields}
+    base = {k: v for k, v in ws.manifest.settings.items() if k in Settings.model_fields}
     flags = {k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None}
     ns = argparse.Namespace(**{**base, **flags})
     settings = _settings(ns)

@@ -1,14 +1,15 @@
 """A movie's working folder: manifest, artifact paths, cache keys, atomic writes, locking.
 
-Layout (see docs/design-notes.md):
-    movies/<slug>/movie.json       manifest: request, settings, stage states, artifact cache keys
+Layout (see docs/design-notes.md; `Paths` is its one owner):
+    movies/<slug>/movie.json       manifest (`Manifest`): request, settings, stage states, one record per artifact
     movies/<slug>/script.json      the editable script
-    movies/<slug>/scenes/<id>/     clip.mp4, effects.wav, narration.wav, meta.json
+    movies/<slug>/scenes/<id>/     clip.mp4 (+ clip_sr.mp4, clip_<fps>fps.mp4), effects.wav, narration.wav, drawn.json
     movies/<slug>/music.wav, movie.mp4, movie.srt, report.html
 
 An artifact is current when its recorded cache key equals the key of the inputs that would make it now and
-the file on disk still has the recorded size. Every file is written to a temporary name in the same folder
-and renamed into place, so a crash never leaves a half-written artifact under a real name.
+the file on disk still has the recorded size (`cached` is the one "is current -> make -> record" step). Every
+file is written to a temporary name in the same folder and renamed into place, so a crash never leaves a
+half-written artifact under a real name.
 """
 
 from __future__ import annotations
@@ -25,18 +26,22 @@ import sqlite3
 import tempfile
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from moviefactory import __version__
 from moviefactory.errors import DiskFullError, InputError, WorkspaceError
-from moviefactory.spec import Movie
+from moviefactory.spec import Movie, first_error
 
 MANIFEST = "movie.json"
 SCRIPT = "script.json"
 LOCK = ".lock"
 MANIFEST_KIND = "moviefactory-movie"
+SCHEMA_VERSION = 2  # 1: a flat "artifacts" dict keyed by relative path; 2: typed records (`Manifest`)
 TEMP_DIR_PREFIX = ".mf-tmp-"  # scratch folders inside a movie folder (see Workspace.temp_dir)
 
 
@@ -232,12 +237,366 @@ def slugify(text: str, seed: int, max_words: int = 6) -> str:
     return f"{stem}-{digest}"
 
 
+# -- the layout ------------------------------------------------------------------------------------------
+class Paths:
+    """The one owner of a movie folder's layout: every stage, the report and the studio ask it for a path."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @classmethod
+    def of_clip(cls, clip: Path) -> tuple[Paths, str]:
+        """The folder and scene id a clip path (`scene(sid) / "clip.mp4"`) belongs to: for a backend that is
+        handed only the path it writes and keeps a per-scene file beside it or reads a sibling scene's."""
+        clip = Path(clip)
+        return cls(clip.parent.parent.parent), clip.parent.name
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / MANIFEST
+
+    @property
+    def script(self) -> Path:
+        return self.root / SCRIPT
+
+    @property
+    def script_prev(self) -> Path:
+        return self.root / "script.prev.json"
+
+    @property
+    def scenes(self) -> Path:
+        return self.root / "scenes"
+
+    def scene(self, scene_id: str) -> Path:
+        return self.scenes / scene_id
+
+    def clip(self, scene_id: str) -> Path:
+        return self.scene(scene_id) / "clip.mp4"
+
+    def upscaled(self, scene_id: str) -> Path:
+        return self.scene(scene_id) / "clip_sr.mp4"
+
+    def retimed(self, scene_id: str, fps: int) -> Path:
+        return self.scene(scene_id) / f"clip_{fps}fps.mp4"
+
+    def effects(self, scene_id: str) -> Path:
+        return self.scene(scene_id) / "effects.wav"
+
+    def narration(self, scene_id: str) -> Path:
+        return self.scene(scene_id) / "narration.wav"
+
+    def drawn(self, scene_id: str) -> Path:
+        return self.scene(scene_id) / "drawn.json"
+
+    def last_latent(self, scene_id: str) -> Path:
+        return self.scene(scene_id) / "last_latent.npy"
+
+    @property
+    def music(self) -> Path:
+        return self.root / "music.wav"
+
+    @property
+    def cut(self) -> Path:
+        return self.root / "movie.mp4"
+
+    @property
+    def subtitles(self) -> tuple[Path, Path]:
+        """(movie.srt, movie.vtt)"""
+        return self.root / "movie.srt", self.root / "movie.vtt"
+
+    @property
+    def report(self) -> Path:
+        return self.root / "report.html"
+
+    def of(self, slot: Slot[Any]) -> Path:
+        """The file an artifact slot names."""
+        if slot.name == "script":
+            return self.script
+        if slot.name in ("music", "cut"):
+            return self.music if slot.name == "music" else self.cut
+        sid = slot.scene or ""
+        if slot.name == "retimed":
+            return self.retimed(sid, slot.fps or 0)
+        by_name: dict[str, Callable[[str], Path]] = {
+            "clip": self.clip, "upscaled": self.upscaled, "effects": self.effects, "narration": self.narration,
+        }  # fmt: skip
+        return by_name[slot.name](sid)
+
+    def rel(self, slot: Slot[Any]) -> str:
+        """The slot's path relative to the folder, '/'-separated (what a run lists as rendered or reused)."""
+        return self.of(slot).relative_to(self.root).as_posix()
+
+    def slot_of(self, rel: str) -> Slot[Any] | None:
+        """The slot a relative path names (schema 1 manifests keyed their records by path), or None."""
+        for slot in (Slot.script(), Slot.music(), Slot.cut()):
+            if rel == self.rel(slot):
+                return slot
+        m = re.fullmatch(r"scenes/([^/]+)/(clip|clip_sr|clip_(\d+)fps|effects|narration)\.(mp4|wav)", rel)
+        if m is None:
+            return None
+        sid, stem, fps = m.group(1), m.group(2), m.group(3)
+        if fps is not None:
+            return Slot.retimed(sid, int(fps))
+        by_stem: dict[str, Callable[[str], Slot[Any]]] = {
+            "clip": Slot.clip, "clip_sr": Slot.upscaled, "effects": Slot.effects, "narration": Slot.narration,
+        }  # fmt: skip
+        found = by_stem[stem](sid)
+        return found if self.rel(found) == rel else None
+
+
+# -- the manifest ----------------------------------------------------------------------------------------
+class Record(BaseModel):
+    """One file a stage made: the key of the inputs it was made from, and what it was when recorded."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str  # cache_key of the inputs (32 hex)
+    size: int  # bytes; a different size on disk means the file was replaced or cut short
+    sha256: str  # file_digest (32 hex): names the file's version (the studio cache-busts with it)
+    made: float  # unix time
+
+
+R = TypeVar("R", bound="Record")
+
+
+class ScriptRecord(Record):
+    writer: str = ""
+    notices: list[str] = []  # what the writer could not use ("not used: ...")
+
+
+class ClipRecord(Record):
+    backend: str = ""  # "<name> v<version>"
+    seconds: float = 0.0  # render wall time
+    frames: int
+    fps: float  # the backend's frame rate (the pipeline retimes to the movie's)
+    width: int | None = None  # None in schema 1 records
+    height: int | None = None
+    warnings: list[str] = []
+
+
+class DerivedRecord(Record):
+    """A clip made from another file (super-resolution, retiming)."""
+
+    source: str  # the relative path of the file it was made from
+
+
+class CreditRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str
+    source: str
+    license: str
+    attribution: str = ""
+
+
+class TrackRecord(Record):
+    description: str = ""  # what was chosen, for the report
+    credits: list[CreditRecord] = []
+
+
+class LoudnessRecord(BaseModel):
+    integrated_lufs: float
+    range_lu: float
+    true_peak_dbtp: float
+
+
+class CutRecord(Record):
+    duration_s: float
+    width: int
+    height: int
+    loudness: LoudnessRecord | None = None
+
+
+class DrawnElement(BaseModel):
+    """One thing the animatic drew (its drawn.json); the animatic may add fields, kept as they are."""
+
+    model_config = ConfigDict(extra="allow")
+    text: str = ""
+    drawn_as: str = ""
+    role: str = ""
+
+
+class Drawn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    elements: list[DrawnElement] = []
+    unmatched: list[str] = []  # words of the prompt the picture could not draw
+
+
+class SceneRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    clip: ClipRecord | None = None
+    upscaled: DerivedRecord | None = None
+    retimed: DerivedRecord | None = None
+    effects: TrackRecord | None = None
+    narration: TrackRecord | None = None
+    drawn: Drawn | None = None  # what the picture shows (backends that say so: the animatic)
+
+
+class Stage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["running", "done", "failed"]
+    at: float
+    failures: dict[str, str] = {}  # scene id -> why (state "failed")
+
+
+class RunReport(BaseModel):
+    """What the last complete run says about itself (the report and the studio show it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    warnings: list[str] = []
+    backends: dict[str, str] = {}  # stage -> backend
+    moviefactory_version: str = ""
+    seconds: float = 0.0  # wall time of picture..compose
+
+
+class Manifest(BaseModel):
+    """movie.json. Loaded by the pipeline, the report and the studio alike (`load_manifest`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["moviefactory-movie"] = "moviefactory-movie"
+    schema_version: Literal[2] = 2  # SCHEMA_VERSION
+    moviefactory_version: str = __version__
+    request: str
+    seed: int
+    settings: dict[str, Any] = {}  # Settings.fingerprint() of the run that made the folder
+    created: float = Field(default_factory=time.time)
+    updated: float | None = None
+    script: ScriptRecord | None = None
+    scenes: dict[str, SceneRecord] = {}  # scene id -> its records, in script order
+    music: TrackRecord | None = None
+    cut: CutRecord | None = None  # movie.mp4
+    report: RunReport | None = None
+    stages: dict[str, Stage] = {}
+
+    def get(self, slot: Slot[R]) -> R | None:
+        holder: BaseModel = self if slot.scene is None else self.scenes.get(slot.scene, SceneRecord())
+        rec = getattr(holder, slot.name)
+        return rec if isinstance(rec, slot.record) else None
+
+    def put(self, slot: Slot[R], rec: R) -> None:
+        holder: BaseModel = self if slot.scene is None else self.scenes.setdefault(slot.scene, SceneRecord())
+        setattr(holder, slot.name, rec)
+
+    def scene(self, scene_id: str) -> SceneRecord:
+        return self.scenes.get(scene_id) or SceneRecord()
+
+    def artifact_bytes(self) -> int:
+        """Bytes of every recorded artifact (what a run has already written)."""
+        recs: list[Record | None] = [self.script, self.music, self.cut]
+        for sc in self.scenes.values():
+            recs += [sc.clip, sc.upscaled, sc.retimed, sc.effects, sc.narration]
+        return sum(r.size for r in recs if r is not None)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True,
+                          ensure_ascii=False) + "\n"  # fmt: skip
+
+
+SlotName = Literal["script", "clip", "upscaled", "retimed", "effects", "narration", "music", "cut"]
+
+
+@dataclass(frozen=True)
+class Slot(Generic[R]):
+    """Where an artifact's record lives in the manifest (and, through `Paths.of`, its file)."""
+
+    name: SlotName
+    record: type[R]
+    scene: str | None = None  # per-scene slots
+    fps: int | None = None  # "retimed": the frame rate, part of the file name
+
+    @staticmethod
+    def script() -> Slot[ScriptRecord]:
+        return Slot("script", ScriptRecord)
+
+    @staticmethod
+    def clip(scene_id: str) -> Slot[ClipRecord]:
+        return Slot("clip", ClipRecord, scene_id)
+
+    @staticmethod
+    def upscaled(scene_id: str) -> Slot[DerivedRecord]:
+        return Slot("upscaled", DerivedRecord, scene_id)
+
+    @staticmethod
+    def retimed(scene_id: str, fps: int) -> Slot[DerivedRecord]:
+        return Slot("retimed", DerivedRecord, scene_id, fps)
+
+    @staticmethod
+    def effects(scene_id: str) -> Slot[TrackRecord]:
+        return Slot("effects", TrackRecord, scene_id)
+
+    @staticmethod
+    def narration(scene_id: str) -> Slot[TrackRecord]:
+        return Slot("narration", TrackRecord, scene_id)
+
+    @staticmethod
+    def music() -> Slot[TrackRecord]:
+        return Slot("music", TrackRecord)
+
+    @staticmethod
+    def cut() -> Slot[CutRecord]:
+        return Slot("cut", CutRecord)
+
+
+def migrate(data: dict[str, Any], paths: Paths) -> dict[str, Any]:
+    """Bring a manifest's JSON to the current schema. Schema 1 (a flat "artifacts" dict keyed by relative
+    path, the run summary as "result") becomes typed records; a record this version cannot place is dropped
+    (its artifact is made again when needed), and drawn.json files beside clips become the scenes' "drawn"."""
+    version = data.get("schema_version", 1)
+    if version == SCHEMA_VERSION:
+        return data
+    if version != 1:
+        raise WorkspaceError(f"{paths.manifest}: schema version {version!r} is not one this MovieFactory "
+                             f"reads (1-{SCHEMA_VERSION}); a newer version made it?")  # fmt: skip
+    keep = ("kind", "moviefactory_version", "request", "seed", "settings", "created", "updated")
+    out: dict[str, Any] = {k: data[k] for k in keep if k in data}
+    out["schema_version"] = SCHEMA_VERSION
+    scenes: dict[str, dict[str, Any]] = {}
+    artifacts = data.get("artifacts")
+    for rel, rec in (artifacts if isinstance(artifacts, dict) else {}).items():
+        slot = paths.slot_of(str(rel))
+        if slot is None or not isinstance(rec, dict):
+            continue
+        rec = {k: v for k, v in rec.items() if k in slot.record.model_fields}
+        if slot.scene is None:
+            out[slot.name] = rec
+        else:
+            scenes.setdefault(slot.scene, {})[slot.name] = rec
+    for sid, rec in scenes.items():
+        with contextlib.suppress(OSError, ValueError):
+            rec["drawn"] = json.loads(paths.drawn(sid).read_text(encoding="utf-8"))
+    out["scenes"] = scenes
+    result = data.get("result")
+    if isinstance(result, dict):
+        out["report"] = {k: result[k] for k in RunReport.model_fields if k in result}
+    stages = data.get("stages")
+    if isinstance(stages, dict):
+        out["stages"] = {k: {f: v[f] for f in Stage.model_fields if f in v} for k, v in stages.items()
+                         if isinstance(v, dict)}  # fmt: skip
+    return out
+
+
+def load_manifest(root: Path) -> Manifest:
+    """The folder's manifest, migrated to the current schema; WorkspaceError naming the first bad field."""
+    paths = Paths(root)
+    try:
+        data = json.loads(paths.manifest.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise WorkspaceError(f"{root} is not a MovieFactory folder (no {MANIFEST})") from exc
+    except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad JSON or bad UTF-8
+        raise WorkspaceError(f"{paths.manifest}: unreadable manifest ({_short(exc)})") from exc
+    if not isinstance(data, dict) or data.get("kind") != MANIFEST_KIND:
+        raise WorkspaceError(f"{root} is not a MovieFactory folder")
+    try:
+        return Manifest.model_validate(migrate(data, paths))
+    except ValidationError as exc:
+        raise WorkspaceError(f"{paths.manifest}: invalid manifest: {first_error(exc)}") from exc
+
+
 # -- the folder ---------------------------------------------------------------------------------------
 class Workspace:
     """One movie folder. Use `Workspace.create` for a new one, `Workspace.open` for an existing one."""
 
-    def __init__(self, root: Path, manifest: dict[str, Any]) -> None:
+    def __init__(self, root: Path, manifest: Manifest) -> None:
         self.root = root
+        self.paths = Paths(root)
         self.manifest = manifest
         self._lock_fd: int | None = None
 
@@ -260,28 +619,17 @@ class Workspace:
             fd = try_flock(root / LOCK, busy=f"{root} is in use by another MovieFactory run")
         except OSError as exc:
             raise WorkspaceError(f"cannot write to {root}: {exc.strerror or exc}") from exc
-        ws = cls(root, {})
+        ws = cls(root, Manifest(request=request, seed=seed, settings=settings))
         ws._lock_fd = fd
         try:
             if (root / MANIFEST).exists():
                 ws.manifest = cls.open(root).manifest
-                if ws.manifest.get("request") != request or ws.manifest.get("seed") != seed:
+                if ws.manifest.request != request or ws.manifest.seed != seed:
                     raise WorkspaceError(f"{root} holds another movie; choose another --out")
                 return ws
             if _foreign_entries(root):  # something appeared between the first look and the lock
                 raise WorkspaceError(f"{root} exists and is not a MovieFactory folder")
             ws.sweep()
-            ws.manifest = {
-                "kind": MANIFEST_KIND,
-                "schema_version": 1,
-                "moviefactory_version": __version__,
-                "request": request,
-                "seed": seed,
-                "settings": settings,
-                "created": time.time(),
-                "artifacts": {},
-                "stages": {},
-            }
             ws.save_manifest()
             return ws
         finally:
@@ -290,20 +638,9 @@ class Workspace:
     @classmethod
     def open(cls, root: Path) -> Workspace:
         root = Path(root)
-        path = root / MANIFEST
         if not root.is_dir():
             raise WorkspaceError(f"{root} is not a folder")
-        if not path.exists():
-            raise WorkspaceError(f"{root} is not a MovieFactory folder (no {MANIFEST})")
-        try:
-            manifest = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, RecursionError) as exc:  # ValueError: bad JSON or bad UTF-8
-            raise WorkspaceError(f"{path}: unreadable manifest ({_short(exc)})") from exc
-        if not isinstance(manifest, dict) or manifest.get("kind") != MANIFEST_KIND:
-            raise WorkspaceError(f"{root} is not a MovieFactory folder")
-        manifest.setdefault("artifacts", {})
-        manifest.setdefault("stages", {})
-        return cls(root, manifest)
+        return cls(root, load_manifest(root))
 
     # locking
     def lock(self) -> None:
@@ -325,7 +662,7 @@ class Workspace:
         """Delete temp files and temp folders of killed runs (ours by name) in the folder and its scene
         folders; call only while holding the lock. Returns what was removed."""
         removed: list[Path] = []
-        scenes = self.root / "scenes"
+        scenes = self.paths.scenes
         dirs = [self.root, *(sorted(p for p in scenes.iterdir() if p.is_dir()) if scenes.is_dir() else [])]
         for d in dirs:
             for entry in d.iterdir():
@@ -359,7 +696,7 @@ class Workspace:
     # script
     @property
     def script_path(self) -> Path:
-        return self.root / SCRIPT
+        return self.paths.script
 
     def has_script(self) -> bool:
         return self.script_path.exists()
@@ -384,44 +721,56 @@ class Workspace:
     def save_script(self, movie: Movie) -> None:
         atomic_write_text(self.script_path, movie.to_json())
 
-    # paths
-    def scene_dir(self, scene_id: str) -> Path:
-        d = self.root / "scenes" / scene_id
-        d.mkdir(parents=True, exist_ok=True)
-        return d
-
     def path(self, rel: str) -> Path:
+        """A file in the folder by its relative path (the manifest's artifacts: `paths` and `Slot`s)."""
         return self.root / rel
 
     # manifest
     def save_manifest(self) -> None:
-        self.manifest["updated"] = time.time()
-        atomic_write_json(self.root / MANIFEST, self.manifest)
+        self.manifest.updated = time.time()
+        atomic_write_text(self.paths.manifest, self.manifest.to_json())
 
-    def is_current(self, rel: str, key: str) -> bool:
-        rec = self.manifest["artifacts"].get(rel)
-        p = self.root / rel
-        return bool(rec and rec.get("key") == key and p.exists() and p.stat().st_size == rec.get("size"))
+    def is_current(self, slot: Slot[Any], key: str) -> bool:
+        rec = self.manifest.get(slot)
+        p = self.paths.of(slot)
+        return bool(rec is not None and rec.key == key and p.exists() and p.stat().st_size == rec.size)
 
-    def record(self, rel: str, key: str, **meta: Any) -> None:
-        """Note that the file at `rel` (already atomically in place) was made from inputs hashing to `key`."""
-        p = self.root / rel
-        self.manifest["artifacts"][rel] = {
-            "key": key,
-            "size": p.stat().st_size,
-            "sha256": file_digest(p),
-            "made": time.time(),
-            **meta,
-        }
+    def record(self, slot: Slot[R], key: str, **meta: Any) -> R:
+        """Note that the file at `slot` (already atomically in place) was made from inputs hashing to `key`;
+        `meta` are the slot's record fields (validated: a misspelt field is an error, not a silent key)."""
+        p = self.paths.of(slot)
+        rec = slot.record(key=key, size=p.stat().st_size, sha256=file_digest(p), made=time.time(), **meta)
+        self.manifest.put(slot, rec)
         self.save_manifest()
-
-    def artifact(self, rel: str) -> dict[str, Any] | None:
-        rec: dict[str, Any] | None = self.manifest["artifacts"].get(rel)
         return rec
 
-    def set_stage(self, stage: str, state: str, **info: Any) -> None:
-        self.manifest["stages"][stage] = {"state": state, "at": time.time(), **info}
+    def artifact(self, slot: Slot[R]) -> R | None:
+        return self.manifest.get(slot)
+
+    def set_stage(self, stage: str, state: Literal["running", "done", "failed"],
+                  failures: Mapping[str, str] | None = None) -> None:  # fmt: skip
+        self.manifest.stages[stage] = Stage(state=state, at=time.time(), failures=dict(failures or {}))
         self.save_manifest()
+
+
+@dataclass(frozen=True)
+class Cached(Generic[R]):
+    record: R | None  # None: `make` made nothing (a narration without a TTS engine)
+    made: bool  # False: the recorded artifact was current and reused
+
+
+def cached(ws: Workspace, slot: Slot[R], key: str, make: Callable[[Path], Mapping[str, Any] | None], *,
+           force: bool = False) -> Cached[R]:  # fmt: skip
+    """The one "is current -> make -> record" step. When the artifact at `slot` was made from inputs hashing
+    to `key` and is intact (and not `force`d), its record is returned as it is. Otherwise `make(path)` writes
+    the file (atomically) and returns the record's fields besides key/size/sha256/made, or None when it made
+    nothing (then nothing is recorded)."""
+    if not force and ws.is_current(slot, key):
+        return Cached(ws.artifact(slot), made=False)
+    meta = make(ws.paths.of(slot))
+    if meta is None:
+        return Cached(None, made=True)
+    return Cached(ws.record(slot, key, **meta), made=True)
 
 
 def _foreign_entries(root: Path) -> list[str]:

@@ -19,6 +19,7 @@ from moviefactory.evaluate.clipsim import ClipScorer
 from moviefactory.evaluate.report import write_report
 from moviefactory.media import measure_loudness
 from moviefactory.spec import Movie, Scene, Style
+from moviefactory.workspace import RunReport, Slot, Workspace
 
 HOSTILE = '<script>alert("x")</script> & "quotes"'
 
@@ -33,13 +34,12 @@ def make_movie_folder(root: Path, *, with_manifest_loudness: bool) -> Movie:
     ]  # fmt: skip
     movie = Movie(request="a race between a car and an airplane", title=f"Race {HOSTILE}", logline="Who wins?",
                   style=Style.for_aspect("1:1", fps=8), scenes=scenes)  # fmt: skip
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "script.json").write_text(movie.to_json(), encoding="utf-8")
     clips = {"s01": colour_frames("red", 8, 32, seed=1), "s02": colour_frames("blue", 8, 32, seed=2)}
-    artifacts = {}
+    ws = Workspace.create(root, request=movie.request, seed=7, settings={})
+    ws.save_script(movie)
     for sid, frames in clips.items():
-        media.write_video(frames, root / "scenes" / sid / "clip.mp4", fps=8, size=(32, 32))
-        artifacts[f"scenes/{sid}/clip.mp4"] = {"key": "k", "backend": "animatic v1"}
+        media.write_video(frames, ws.paths.clip(sid), fps=8, size=(32, 32))
+        ws.record(Slot.clip(sid), "k", backend="animatic v1", frames=len(frames), fps=8.0, width=32, height=32)
     allframes = np.concatenate(list(clips.values()))
     media.write_video(allframes, root / "video.mp4", fps=8, size=(32, 32))
     t = np.arange(2 * media.AUDIO_RATE) / media.AUDIO_RATE
@@ -47,12 +47,16 @@ def make_movie_folder(root: Path, *, with_manifest_loudness: bool) -> Movie:
     media.write_wav(np.stack([tone, tone], axis=1), root / "tone.wav")
     media.run_ffmpeg(["-i", str(root / "video.mp4"), "-i", str(root / "tone.wav"), "-c:v", "copy", "-c:a", "aac",
                       "-shortest", str(root / "movie.mp4")])  # fmt: skip
-    result: dict = {"duration_s": 2.0, "warnings": ["scene s03 failed: <b>boom</b>"],
-                    "sound": {"s01": "Engine roar (car_pass.wav)", "music": "driving drums"},
-                    "backends": {"picture": "animatic v1", "sound": "library"}}  # fmt: skip
-    if with_manifest_loudness:
-        result["loudness"] = {"integrated_lufs": -16.0, "range_lu": 4.5, "true_peak_dbtp": -1.5}
-    (root / "movie.json").write_text(json.dumps({"seed": 7, "artifacts": artifacts, "result": result}))
+    effects = ws.paths.effects("s01")
+    media.write_wav(np.zeros((8, 2)), effects)
+    ws.record(Slot.effects("s01"), "k", description="Engine roar (car_pass.wav)")
+    media.write_wav(np.zeros((8, 2)), ws.paths.music)
+    ws.record(Slot.music(), "k", description="driving drums")
+    loud = {"integrated_lufs": -16.0, "range_lu": 4.5, "true_peak_dbtp": -1.5} if with_manifest_loudness else None
+    ws.record(Slot.cut(), "k", duration_s=2.0, width=32, height=32, loudness=loud)
+    ws.manifest.report = RunReport(warnings=["scene s03 failed: <b>boom</b>"],
+                                   backends={"picture": "animatic v1", "sound": "library"})  # fmt: skip
+    ws.save_manifest()
     credits = [
         {"title": "Car pass", "source": "Freesound #123", "license": "CC BY 4.0", "attribution": HOSTILE}
     ]

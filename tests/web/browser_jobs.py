@@ -26,7 +26,7 @@ from moviefactory.media import write_video
 from moviefactory.progress import Reporter
 from moviefactory.spec import Movie, Scene
 from moviefactory.web.jobs import Job
-from moviefactory.workspace import Workspace, cache_key
+from moviefactory.workspace import RunReport, Slot, Workspace, cache_key
 
 FPS = 8
 SIZE = (96, 48)
@@ -73,15 +73,14 @@ def studio_job(job: Job, reporter: Reporter, config: dict[str, Any]) -> dict[str
                 scene.duration_s * FPS
             )
         write_video(frames, ws.path("movie.mp4"), fps=FPS, size=SIZE)
-        ws.record(
-            "movie.mp4", cache_key("cut", [s.prompt for s in movie.scenes]), duration_s=len(frames) / FPS
-        )
+        ws.record(Slot.cut(), cache_key("cut", [s.prompt for s in movie.scenes]), duration_s=len(frames) / FPS,
+                  width=SIZE[0], height=SIZE[1])  # fmt: skip
         srt, t = [], 0.0
         for i, scene in enumerate(movie.scenes):
             srt.append(f"{i + 1}\n{_ts(t)} --> {_ts(t + scene.duration_s)}\n{scene.subtitle or scene.id}\n")
             t += scene.duration_s
         ws.path("movie.srt").write_text("\n".join(srt), encoding="utf-8")
-        ws.manifest["result"] = {"duration_s": t, "warnings": []}
+        ws.manifest.report = RunReport()
         ws.save_manifest()
         reporter.finish("compose")
     return {
@@ -96,7 +95,7 @@ def studio_job(job: Job, reporter: Reporter, config: dict[str, Any]) -> dict[str
 def render_clips(
     ws: Workspace, movie: Movie, force: set[str], reporter: Reporter, frame_s: float
 ) -> list[str]:
-    todo = [s for s in movie.scenes if s.id in force or not ws.is_current(_rel(s), _key(s))]
+    todo = [s for s in movie.scenes if s.id in force or not ws.is_current(Slot.clip(s.id), _key(s))]
     reporter.start("picture", "picture (test colours)", len(todo))
     for i, scene in enumerate(todo):
         n = round(scene.duration_s * FPS)
@@ -105,12 +104,12 @@ def render_clips(
             time.sleep(frame_s)
             reporter.update(f"scene:{scene.id}", f + 1, n)
         frames = [np.full((SIZE[1], SIZE[0], 3), colour_of(scene.prompt), np.uint8)] * n
-        write_video(frames, ws.path(_rel(scene)), fps=FPS, size=SIZE)
-        ws.record(_rel(scene), _key(scene))
+        write_video(frames, ws.paths.clip(scene.id), fps=FPS, size=SIZE)
+        ws.record(Slot.clip(scene.id), _key(scene), frames=n, fps=float(FPS), width=SIZE[0], height=SIZE[1])
         reporter.finish(f"scene:{scene.id}")
         reporter.update("picture", i + 1)
     reporter.finish("picture")
-    return [_rel(s) for s in todo]
+    return [ws.paths.rel(Slot.clip(s.id)) for s in todo]
 
 
 def slow_job(job: Job, reporter: Reporter, config: dict[str, Any]) -> dict[str, Any]:
@@ -124,10 +123,6 @@ def slow_job(job: Job, reporter: Reporter, config: dict[str, Any]) -> dict[str, 
         if i % 10 == 0:
             reporter.note(f"still working ({i // 10} s)")
     return {"slug": job.slug, "duration_s": 0.0, "rendered": [], "reused": [], "warnings": []}
-
-
-def _rel(scene: Scene) -> str:
-    return f"scenes/{scene.id}/clip.mp4"
 
 
 def _key(scene: Scene) -> str:

@@ -140,7 +140,7 @@ def test_make_play_edit_rerender_reorder_delete(page: Any, settings: Settings) -
         frames = read_frames(ws.path("scenes/s02/clip.mp4"))
         want = colour_of("a bottle washes up on a stony beach at dawn")
         assert np.abs(frames[2].reshape(-1, 3).mean(0) - want).max() < 8  # the new prompt's clip
-        new_clip = Workspace.open(ws.root).artifact("scenes/s02/clip.mp4")["sha256"][:12]  # type: ignore[index]
+        new_clip = Workspace.open(ws.root).manifest.scene("s02").clip.sha256[:12]  # type: ignore[union-attr]
         page.wait_for_function(  # the card's preview now plays the new clip
             f"() => document.querySelector('.scene-card[data-id=\"s02\"] .thumb').dataset.version === '{new_clip}'"
         )

@@ -65,7 +65,7 @@ def test_movie_list_and_detail(client: TestClient, folder: Workspace, folder_fac
     assert done["title"] == "Race of the Skies" and done["request"] == REQUEST and done["scenes"] == 2
     assert done["state"] == "done" and done["has_movie"] and done["duration_s"] == 2.0
     assert done["files"] == {"movie.mp4": True, "movie.srt": True, "movie.vtt": False, "report.html": False}
-    assert done["version"] == folder.manifest["artifacts"]["movie.mp4"]["sha256"][:12]
+    assert folder.manifest.cut is not None and done["version"] == folder.manifest.cut.sha256[:12]
     assert done["warnings"] == ["sound: a test warning"]
     pending = movies[script_only.root.name]
     assert pending["state"] == "scripted" and not pending["has_movie"] and pending["duration_s"] == 2.5
@@ -285,7 +285,7 @@ def test_subtitles_report_and_scene_clips(client: TestClient, folder: Workspace)
     assert client.get(url(folder, "contact.png")).headers["content-type"] == "image/png"
 
     assert client.get(url(folder, "scenes/s01/clip.mp4")).status_code == 404
-    folder.scene_dir("s01")
+    folder.paths.scene("s01").mkdir(parents=True)
     folder.path("scenes/s01/clip.mp4").write_bytes(b"clip")
     assert client.get(url(folder, "scenes/s01/clip.mp4")).content == b"clip"
 

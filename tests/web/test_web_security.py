@@ -250,15 +250,15 @@ def test_make_with_other_settings_makes_a_new_version(settings: Settings, folder
     from moviefactory.web.app import make_settings
 
     Path(folder.root / "movie.json").write_text(
-        json.dumps({**folder.manifest, "settings": make_settings(settings, {"aspect": "16:9"}).fingerprint()})
+        folder.manifest.model_copy(update={"settings": make_settings(settings, {"aspect": "16:9"}).fingerprint()}).to_json()
     )
     with TestClient(create_app(settings, start_worker=False)) as c:
-        same = c.post("/api/movies", json={"text": folder.manifest["request"], "aspect": "16:9"}).json()
+        same = c.post("/api/movies", json={"text": folder.manifest.request, "aspect": "16:9"}).json()
         assert same["slug"] == folder.root.name  # the same settings: resume the folder
-        other = c.post("/api/movies", json={"text": folder.manifest["request"], "aspect": "1:1"}).json()
+        other = c.post("/api/movies", json={"text": folder.manifest.request, "aspect": "1:1"}).json()
         assert other["slug"] == f"{folder.root.name}-v2" and other["id"] != same["id"]
         scenes = c.post(
-            "/api/movies", json={"text": folder.manifest["request"], "aspect": "16:9", "scenes": 4}
+            "/api/movies", json={"text": folder.manifest.request, "aspect": "16:9", "scenes": 4}
         )
         assert scenes.json()["slug"] == f"{folder.root.name}-v2"  # the next free version for other settings
         bad = c.post("/api/movies", json={"text": "x", "picture": "nope"})

@@ -152,7 +152,7 @@ def test_the_pipeline_runner_target_makes_a_real_movie_folder_layout(tmp_path: P
         log_dir=tmp_path / "logs",
     )
     with JobQueue(tmp_path / "jobs.sqlite", r, start_worker=False) as q:
-        q.submit("make", {"text": ws.manifest["request"], "seed": 0}, slug=ws.root.name)
+        q.submit("make", {"text": ws.manifest.request, "seed": 0}, slug=ws.root.name)
         failed = q.run_next()
     assert failed is not None and failed.state == "failed"
     assert failed.error is not None and "no-such-backend" in failed.error and "\n" not in failed.error

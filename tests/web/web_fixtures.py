@@ -12,7 +12,7 @@ import numpy as np
 
 from moviefactory.media import write_video
 from moviefactory.spec import Character, Movie, Scene, Transition
-from moviefactory.workspace import Workspace, cache_key, slugify
+from moviefactory.workspace import RunReport, Slot, Workspace, cache_key, slugify
 
 REQUEST = "a race between a car and an airplane"
 # Frame i of the tiny movie is filled with this colour (RGB), so a decoded download can be checked.
@@ -59,8 +59,8 @@ def make_folder(out: Path, *, request: str = REQUEST, seed: int = 0, with_movie:
     ws.save_script(tiny_movie(request))
     if with_movie:
         write_tiny_mp4(ws.path("movie.mp4"))
-        ws.record("movie.mp4", cache_key("test", seed), duration_s=2.0, width=64, height=32)
-        ws.manifest["result"] = {"duration_s": 2.0, "warnings": ["sound: a test warning"]}
+        ws.record(Slot.cut(), cache_key("test", seed), duration_s=2.0, width=64, height=32)
+        ws.manifest.report = RunReport(warnings=["sound: a test warning"])
         ws.save_manifest()
         ws.path("movie.srt").write_text(
             "1\n00:00:00,000 --> 00:00:01,000\nReady?\n\n2\n00:00:01,000 --> 00:00:02,500\nGo!\n"

@@ -88,11 +88,12 @@ def _videos_in(folder: Path) -> list[Path]:
 
 def _movie_samples(movie_dir: Path) -> list[Sample]:
     from moviefactory.spec import Movie
+    from moviefactory.workspace import Paths
 
     movie = Movie.from_json((movie_dir / "script.json").read_text(encoding="utf-8"), source=str(movie_dir))
     out = []
     for s in movie.scenes:
-        clip = movie_dir / "scenes" / s.id / "clip.mp4"
+        clip = Paths(movie_dir).clip(s.id)
         if clip.is_file():
             out.append(Sample(clip, s.prompt))
     return out

@@ -19,6 +19,7 @@ import numpy as np
 
 from moviefactory.errors import InputError
 from moviefactory.spec import Movie
+from moviefactory.workspace import ClipRecord, Manifest, Paths, WorkspaceError, load_manifest
 
 REPORT = "report.html"
 THUMB_W = 320  # contact-sheet thumbnail width, pixels
@@ -64,53 +65,51 @@ def _read_json(path: Path, default: Any) -> Any:
         return default
 
 
-def _dict(v: Any) -> dict[str, Any]:
-    """The manifest is read defensively: anything that is not a JSON object reads as empty."""
-    return v if isinstance(v, dict) else {}
-
-
-def _num(v: Any) -> float | None:
-    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
-
-
 def _fmt(v: float | None, spec: str, unit: str = "") -> str:
     return "—" if v is None else f"{format(v, spec)}{unit}"
 
 
-def _scene_facts(root: Path, movie: Movie, manifest: dict[str, Any], scorer: Any) -> list[SceneFacts]:
-    from moviefactory import media
+def _scene_facts(root: Path, movie: Movie, manifest: Manifest, scorer: Any) -> list[SceneFacts]:
+    """What each scene's record says, and three frames of its clip (read by seeking; the whole clip is
+    decoded only to score CLIPSIM)."""
 
-    artifacts = _dict(manifest.get("artifacts"))
+    paths = Paths(root)
     out = []
     for scene in movie.scenes:
-        rel = f"scenes/{scene.id}/clip.mp4"
-        rec = _dict(artifacts.get(rel))
-        facts = SceneFacts(scene.id, backend=str(rec.get("backend", "")))
-        drawn = _dict(_read_json(root / "scenes" / scene.id / "drawn.json", {}))
-        for el in drawn.get("elements", []) if isinstance(drawn.get("elements"), list) else []:
-            if isinstance(el, dict):
-                facts.drawn.append(
-                    (str(el.get("text", "")), str(el.get("drawn_as", "")), str(el.get("role", "")))
-                )
-        raw_un = drawn.get("unmatched", [])
-        facts.unmatched = [str(u) for u in raw_un] if isinstance(raw_un, list) else []
-        clip = root / rel
+        rec = manifest.scene(scene.id)
+        facts = SceneFacts(scene.id, backend=rec.clip.backend if rec.clip else "")
+        if rec.drawn is not None:
+            facts.drawn = [(el.text, el.drawn_as, el.role) for el in rec.drawn.elements]
+            facts.unmatched = list(rec.drawn.unmatched)
+        clip = paths.clip(scene.id)
         if clip.is_file():
             try:
-                frames = media.read_frames(clip)
+                frames, n, fps, (w, h) = _clip_frames(clip, rec.clip, every=scorer is not None)
             except Exception:  # a broken clip must not stop the report; it shows as missing
                 frames = None
             if frames is not None:
-                info = media.probe(clip)
-                facts.clip_frames = len(frames)
-                facts.clip_duration_s = len(frames) / float(info.fps) if info.fps else info.duration_s
-                facts.clip_size = f"{frames.shape[2]}×{frames.shape[1]}"
-                picks = sorted({0, len(frames) // 2, len(frames) - 1})
-                facts.frames = [jpeg_data_uri(frames[i]) for i in picks]
+                facts.clip_frames = n
+                facts.clip_duration_s = n / fps if fps else None
+                facts.clip_size = f"{w}×{h}"
+                picks = sorted({0, n // 2, n - 1})
+                facts.frames = [jpeg_data_uri(frames[i if len(frames) == n else picks.index(i)]) for i in picks]
                 if scorer is not None:
                     facts.clipsim = scorer.clipsim(frames, scene.prompt)
         out.append(facts)
     return out
+
+
+def _clip_frames(clip: Path, rec: ClipRecord | None, *, every: bool
+                 ) -> tuple[np.ndarray, int, float, tuple[int, int]]:  # fmt: skip
+    """(frames, frame count, fps, (width, height)): every frame when `every`, else the first, middle and last
+    only. The count and rate come from the clip's record when it describes this file (same size on disk)."""
+    from moviefactory import media
+
+    if rec is not None and rec.width and rec.height and clip.stat().st_size == rec.size and not every:
+        n, fps, size = rec.frames, rec.fps, (rec.width, rec.height)
+        return media.read_frames_at(clip, sorted({0, n // 2, n - 1})), n, fps, size
+    frames = media.read_frames(clip)
+    return frames, len(frames), float(media.probe(clip).fps), (frames.shape[2], frames.shape[1])
 
 
 CSS = """
@@ -150,7 +149,7 @@ footer{margin-top:4em;color:var(--muted);font-size:.85rem}
 
 def render_html(
     movie: Movie,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     scenes: list[SceneFacts],
     loudness: Loudness,
     credits: list[dict[str, Any]],
@@ -160,12 +159,13 @@ def render_html(
     icons: list[dict[str, Any]] | None = None,
 ) -> str:
     e = html.escape
-    result = _dict(manifest.get("result"))
-    sound = _dict(result.get("sound"))
-    backends = _dict(result.get("backends"))
-    raw_warnings = result.get("warnings")
-    warnings = [str(w) for w in raw_warnings if isinstance(w, str)] if isinstance(raw_warnings, list) else []
-    duration = _num(result.get("duration_s")) or movie.total_duration_s()
+    report = manifest.report
+    sound = {sid: rec.effects.description for sid, rec in manifest.scenes.items() if rec.effects is not None}
+    if manifest.music is not None:
+        sound["music"] = manifest.music.description
+    backends = report.backends if report is not None else {}
+    warnings = report.warnings if report is not None else []
+    duration = manifest.cut.duration_s if manifest.cut is not None else movie.total_duration_s()
     poster = next((f.frames[len(f.frames) // 2] for f in scenes if f.frames), "")
     st = movie.style
     parts: list[str] = [
@@ -271,7 +271,7 @@ def render_html(
     parts.append("<h2>How it was made</h2><dl>")
     made = [(k.capitalize(), str(v)) for k, v in backends.items()]
     made += [
-        ("Seed", str(manifest.get("seed", "—"))),
+        ("Seed", str(manifest.seed)),
         ("Writer", movie.writer or "—"),
         ("Music", str(sound.get("music", "")) or "—"),
         ("Tone", f"{movie.tone.mood.value}, {movie.tone.tempo.value}"),
@@ -313,8 +313,12 @@ def write_report(root: Path, *, clip_model: Path | None = None) -> Path:
     if not script.is_file():
         raise InputError(f"{root} has no script.json; is it a movie folder?")
     movie = Movie.from_json(script.read_text(encoding="utf-8"), source=str(script))
-    manifest = _read_json(root / "movie.json", {})
-    manifest = manifest if isinstance(manifest, dict) else {}
+    try:
+        manifest = load_manifest(root)
+    except WorkspaceError:
+        if Paths(root).manifest.exists():
+            raise  # a manifest that does not read is an error, not an empty page
+        manifest = Manifest(request=movie.request, seed=0)  # a folder with a script only: nothing recorded
     # credits.json as written by sound.credits.write_credits: {"kind", "version", "sounds": [...]}
     data = _read_json(root / "credits.json", {})
     sounds = data.get("sounds", []) if isinstance(data, dict) else data
@@ -329,12 +333,10 @@ def write_report(root: Path, *, clip_model: Path | None = None) -> Path:
         scorer = ClipScorer.from_pretrained(clip_model)
     scenes = _scene_facts(root, movie, manifest, scorer)
 
-    result = _dict(manifest.get("result"))
-    ld = _dict(result.get("loudness"))
-    loudness = Loudness(
-        _num(ld.get("integrated_lufs")), _num(ld.get("range_lu")), _num(ld.get("true_peak_dbtp")), "manifest"
-    )
-    movie_file = root / "movie.mp4"
+    ld = manifest.cut.loudness if manifest.cut is not None else None
+    loudness = (Loudness(ld.integrated_lufs, ld.range_lu, ld.true_peak_dbtp, "manifest") if ld is not None
+                else Loudness())  # fmt: skip
+    movie_file = Paths(root).cut
     if loudness.integrated_lufs is None and movie_file.is_file():
         from moviefactory.errors import ComposeError
         from moviefactory.media import measure_loudness

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from moviefactory.errors import BackendError, ModelLoadError
-from moviefactory.picture import Clip, ProgressFn
+from moviefactory.picture import Clip, PictureBackend, ProgressFn
 
 if TYPE_CHECKING:
     import numpy as np
@@ -164,7 +164,7 @@ def to_uint8_frames(frames: Any) -> np.ndarray:
     return arr
 
 
-class DiffusersBackend:
+class DiffusersBackend(PictureBackend):
     """Any diffusers text-to-video folder (or SD folder + MotionAdapter); clips at the family's frame rate."""
 
     name: ClassVar[str] = "diffusers"

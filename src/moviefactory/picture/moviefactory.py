@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from moviefactory.errors import InputError, ModelLoadError
-from moviefactory.picture import Clip, ProgressFn
+from moviefactory.picture import Clip, PictureBackend, ProgressFn
 
 if TYPE_CHECKING:
     import numpy as np
@@ -274,7 +274,7 @@ class MovieFactoryPipeline:
         return VideoResult(np.concatenate(frames), latents.float().cpu(), domain)
 
 
-class MovieFactoryBackend:
+class MovieFactoryBackend(PictureBackend):
     """`--picture moviefactory --model SD2_FOLDER [--adapters DIR]`: the paper's video model, 8 fps clips."""
 
     name: ClassVar[str] = "moviefactory"
@@ -367,7 +367,7 @@ class MovieFactoryBackend:
         import torch
 
         from moviefactory.media import write_video
-        from moviefactory.workspace import atomic_output
+        from moviefactory.workspace import Paths, atomic_output
 
         self.prepare(movie)
         assert self.pipe is not None
@@ -400,7 +400,7 @@ class MovieFactoryBackend:
             prev = movie.scenes[idx - 1].id
             init = self._last_latents.get(prev)
             if init is None:
-                saved = out.parent.parent / prev / "last_latent.npy"
+                saved = Paths.of_clip(out)[0].last_latent(prev)
                 if saved.is_file():
                     init = torch.from_numpy(np.load(saved))
             if init is None:
@@ -429,7 +429,7 @@ class MovieFactoryBackend:
         last = res.latents[:, :, -1].contiguous()  # (1, C, h, w)
         self._last_latents[scene.id] = last
         if self.continuity > 0:
-            with atomic_output(out.parent / "last_latent.npy") as tmp, open(tmp, "wb") as fh:
+            with atomic_output(Paths.of_clip(out)[0].last_latent(scene.id)) as tmp, open(tmp, "wb") as fh:
                 np.save(fh, last.numpy())
         write_video(frames, out, fps=fps, size=(w, h))
         return Clip(path=out, width=w, height=h, fps=fps, num_frames=n, backend=self.name, warnings=warnings)

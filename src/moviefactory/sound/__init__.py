@@ -3,9 +3,11 @@ of exact length (effects/narration: the scene's duration; music: the movie's tot
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from moviefactory.registry import Registry
 
@@ -31,19 +33,28 @@ class SoundTrack:
     warnings: list[str] = field(default_factory=list)
 
 
-class SoundBackend(Protocol):
+class SoundBackend(ABC):
+    """A backend subclasses this; what it can do beyond the methods is a typed attribute here."""
+
     name: ClassVar[str]
     version: ClassVar[str]
+    # fallbacks the backend took during the run (no TTS engine, no clip model, ...), reported once per run
+    notices: Sequence[str] = ()
 
     @classmethod
+    @abstractmethod
     def from_settings(cls, settings: Settings) -> SoundBackend: ...
 
+    @abstractmethod
     def identity(self) -> dict[str, Any]: ...
 
+    @abstractmethod
     def effects(self, movie: Movie, scene: Scene, clip: Path, out: Path) -> SoundTrack: ...
 
+    @abstractmethod
     def music(self, movie: Movie, out: Path) -> SoundTrack: ...
 
+    @abstractmethod
     def narration(self, movie: Movie, scene: Scene, out: Path) -> SoundTrack | None:
         """None when the scene has no narration or no TTS engine is installed (then the reason is a
         warning the pipeline reports; the line still goes to the subtitles)."""

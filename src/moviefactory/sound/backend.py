@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from moviefactory.errors import SoundError
-from moviefactory.sound import Credit, SoundTrack
+from moviefactory.sound import Credit, SoundBackend, SoundTrack
 from moviefactory.sound.builtin import GENERATOR_VERSION, ensure_builtin, home_dir
 from moviefactory.sound.library import INDEX_FILE, Hit, Library, merge_hits, top_k
 from moviefactory.sound.narration import Narrator
@@ -70,7 +70,7 @@ def open_libraries(user_dir: Path | None, *, home: Path | None = None) -> list[L
     return libs
 
 
-class LibrarySound:
+class LibrarySound(SoundBackend):
     name: ClassVar[str] = "library"
     version: ClassVar[str] = "2"  # 2: ambience fallback for weak effect matches
 

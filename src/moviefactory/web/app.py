@@ -59,7 +59,7 @@ from moviefactory.errors import InputError, MovieFactoryError, WorkspaceError
 from moviefactory.progress import Reporter
 from moviefactory.spec import ASPECT_SIZES, MAX_SCENES, Camera, Mood, Movie, Shot, Transition, check_text
 from moviefactory.web.jobs import Job, JobQueue, Runner
-from moviefactory.workspace import MANIFEST, Workspace, atomic_output, atomic_write_json, slugify
+from moviefactory.workspace import MANIFEST, Paths, Workspace, atomic_output, atomic_write_json, slugify
 
 log = logging.getLogger("moviefactory.web")
 
@@ -279,7 +279,7 @@ class PipelineRunner:
 
         from moviefactory.spec import first_error
 
-        base = {k: v for k, v in ws.manifest.get("settings", {}).items() if k in Settings.model_fields}
+        base = {k: v for k, v in ws.manifest.settings.items() if k in Settings.model_fields}
         base.update({k: getattr(self.settings, k) for k in self.EXECUTION})
         try:
             return Settings(**base)
@@ -354,7 +354,7 @@ def make_folder_slug(settings: Settings, text: str, seed: int, fingerprint: dict
             if (out / slug).exists():
                 continue  # something else sits there: not ours to write into
             return slug
-        if man.get("request") == text and man.get("seed") == seed and man.get("settings") == fingerprint:
+        if man.request == text and man.seed == seed and man.settings == fingerprint:
             return slug
     raise Conflict(f"too many versions of {quote(base)}")
 
@@ -362,8 +362,8 @@ def make_folder_slug(settings: Settings, text: str, seed: int, fingerprint: dict
 def movie_info(root: FsPath, jobs: JobQueue) -> dict[str, Any]:
     ws = Workspace.open(root)
     man = ws.manifest
-    info: dict[str, Any] = {"slug": root.name, "request": man.get("request", ""), "seed": man.get("seed"),
-                            "title": man.get("request", root.name), "scenes": 0, "script_error": None}  # fmt: skip
+    info: dict[str, Any] = {"slug": root.name, "request": man.request, "seed": man.seed,
+                            "title": man.request or root.name, "scenes": 0, "script_error": None}  # fmt: skip
     script_s: float | None = None
     if ws.has_script():
         try:
@@ -372,9 +372,9 @@ def movie_info(root: FsPath, jobs: JobQueue) -> dict[str, Any]:
             script_s = movie.total_duration_s()
         except MovieFactoryError as exc:
             info["script_error"] = str(exc)
-    rec = ws.artifact("movie.mp4")
-    has_movie = rec is not None and (root / "movie.mp4").is_file()
-    stages = {k: v.get("state") for k, v in man.get("stages", {}).items()}
+    rec = man.cut
+    has_movie = rec is not None and ws.paths.cut.is_file()
+    stages = {k: v.state for k, v in man.stages.items()}
     job = jobs.latest_for(root.name)
     state: str
     if job is not None and job.state in ("queued", "running"):
@@ -387,32 +387,22 @@ def movie_info(root: FsPath, jobs: JobQueue) -> dict[str, Any]:
         state = "interrupted"
     else:
         state = "scripted" if ws.has_script() else "new"
-    settings = man.get("settings", {})
+    settings = man.settings
     info.update(
         state=state,
         has_movie=has_movie,
-        duration_s=float(man.get("result", {}).get("duration_s") or 0.0) if has_movie else script_s,
-        version=(rec or {}).get("sha256", "")[:12],  # changes with every new cut: cache-busts the player
+        duration_s=rec.duration_s if rec is not None and has_movie else script_s,
+        version=rec.sha256[:12] if rec is not None else "",  # changes with every new cut: cache-busts the player
         files={
             name: (root / name).is_file() for name in ("movie.mp4", "movie.srt", "movie.vtt", "report.html")
         },
-        clips={sid: (sc.get("sha256") or "")[:12] for sid, sc in _clip_records(man).items()},
+        clips={sid: sc.clip.sha256[:12] for sid, sc in man.scenes.items() if sc.clip is not None},
         settings={k: settings.get(k) for k in SETTING_CHOICES if k in settings},
-        updated=man.get("updated", man.get("created")),
+        updated=man.updated or man.created,
         job=jobs.annotate([job])[0].to_json() if job is not None else None,
-        warnings=man.get("result", {}).get("warnings", []),
+        warnings=man.report.warnings if man.report is not None else [],
     )
     return info
-
-
-def _clip_records(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """scene id -> the manifest's record of scenes/<id>/clip.mp4 (its sha256 names the clip's version)."""
-    found = {}
-    for rel, rec in (manifest.get("artifacts") or {}).items():
-        m = re.fullmatch(r"scenes/([^/]+)/clip\.mp4", rel)
-        if m and isinstance(rec, dict):
-            found[m.group(1)] = rec
-    return found
 
 
 def srt_to_vtt(srt: str) -> str:
@@ -784,14 +774,14 @@ def create_app(
     @app.api_route("/api/movies/{slug}/scenes/{scene_id}/thumb.jpg", methods=["GET", "HEAD"])
     def scene_thumb(slug: str, scene_id: SceneId) -> FileResponse:
         root = movie_dir(settings, slug)
-        return _image(still(root / "scenes" / scene_id / "clip.mp4", root, studio / "stills", at_s=0.4))
+        return _image(still(Paths(root).clip(scene_id), root, studio / "stills", at_s=0.4))
 
     @app.api_route("/api/movies/{slug}/scenes/{scene_id}/clip.mp4", methods=["GET", "HEAD"])
     def scene_clip(slug: str, scene_id: str) -> FileResponse:
         root = movie_dir(settings, slug)
         if not SCENE_RE.match(scene_id):
             raise NotFound(f"no scene {quote(scene_id)}")
-        return _file(root / "scenes" / scene_id / "clip.mp4", root)
+        return _file(Paths(root).clip(scene_id), root)
 
     @app.api_route("/api/movies/{slug}/{name}", methods=["GET", "HEAD"])
     def movie_file(slug: str, name: str) -> Response:

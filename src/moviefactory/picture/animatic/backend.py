@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from moviefactory.errors import SceneError
-from moviefactory.picture import Clip, ProgressFn
+from moviefactory.picture import Clip, PictureBackend, ProgressFn
 from moviefactory.picture.animatic import resolve
 from moviefactory.picture.animatic.render import plan_scene, render_frames
 from moviefactory.picture.animatic.shapes import KINDS
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 WEAK_MATCH = 0.3
 
 
-class AnimaticBackend:
+class AnimaticBackend(PictureBackend):
     """Draws each scene's setting, time of day, weather, subjects, action and camera move as moving
     storyboard frames. `prepare` resolves free text once (keywords, then embeddings); `render` uses only the
     resolved plain dicts, so worker processes never load the text model."""
@@ -122,10 +122,11 @@ class AnimaticBackend:
         )
         if design is not None:  # what the frames show, beside the clip; the icons' credits for the movie
             from moviefactory.picture.animatic.icons import write_credits
-            from moviefactory.workspace import atomic_write_json
+            from moviefactory.workspace import Paths, atomic_write_json
 
-            atomic_write_json(Path(out).parent / "drawn.json", self.drawn[scene.id])
-            write_credits(self.icons_used, Path(out).parent.parent.parent)
+            paths, folder_id = Paths.of_clip(Path(out))
+            atomic_write_json(paths.drawn(folder_id), self.drawn[scene.id])
+            write_credits(self.icons_used, paths.root)
         warnings = list(self.notes.get(scene.id, [])) + list(plan.notes)
         return Clip(path=Path(out), width=plan.width, height=plan.height, fps=float(plan.fps),
                     num_frames=total, backend=self.name, warnings=warnings)  # fmt: skip
