@@ -66,9 +66,13 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
     g.add_argument("--device", help="torch device (default: cuda if available)")
     g.add_argument("--offload", choices=["auto", "none", "model", "sequential"],
                    help="--picture diffusers: CPU offload tier (default auto: by free GPU memory)")  # fmt: skip
+    g.add_argument("--image-model", dest="image_model", type=Path, metavar="DIR",
+                   help="--picture diffusers with an image-to-video folder: a diffusers text-to-image folder that "
+                        "draws key frames and character reference images")  # fmt: skip
     g.add_argument("--domain", help="domain normalisation to sample with (default: movie if trained, else webvid)")
     g.add_argument("--continuity", type=float,
-                   help="0-1: start each scene from the previous scene's noised last latent (default 0)")  # fmt: skip
+                   help="0-1: start each scene from the previous scene's noised last latent (default 0); "
+                        "diffusers image-to-video: > 0 starts it from the previous scene's last frame")  # fmt: skip
     g.add_argument("--sound", help="sound backend (default: library)")
     g.add_argument("--library", type=Path, help="your sound library index folder")
     g.add_argument("--clap", type=Path, help="local CLAP model folder for text/video-to-audio ranking")

@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     continuity: float = Field(default=0.0, ge=0.0, lt=1.0)  # start a scene from the previous scene's noised last latent
     device: str | None = None  # None: cuda if available, else cpu
     offload: Literal["auto", "none", "model", "sequential"] = "auto"  # --picture diffusers GPU memory tier
+    image_model: Path | None = None  # a diffusers text-to-image folder: key frames for image-to-video families
 
     # sound
     sound: str = "library"

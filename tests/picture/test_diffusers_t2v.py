@@ -210,3 +210,113 @@ def test_motion_adapter_and_text_to_image_folders_alone_are_refused(
         DiffusersBackend(sd, adapters=sd)
     with pytest.raises(ModelLoadError, match="combines with a StableDiffusionPipeline folder"):
         DiffusersBackend(t2v, adapters=motion)
+
+
+@pytest.fixture(scope="module")
+def i2v(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny CogVideoXImageToVideoPipeline (T5 tokenizer from a vocabulary written here) and a tiny Stable
+    Diffusion text-to-image folder for key frames."""
+    import string
+
+    from diffusers import (
+        AutoencoderKLCogVideoX,
+        CogVideoXDDIMScheduler,
+        CogVideoXImageToVideoPipeline,
+        CogVideoXTransformer3DModel,
+    )
+    from transformers import T5Config, T5EncoderModel, T5TokenizerFast
+
+    from moviefactory.models.tiny import build_tiny_sd2
+
+    root = tmp_path_factory.mktemp("i2v")
+    pieces = "▁" + string.ascii_lowercase + string.digits + ".,"
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + [(c, -1.0 - i / 100) for i, c in enumerate(pieces)]
+    tokenizer = T5TokenizerFast(vocab=vocab, extra_ids=0)
+    torch.manual_seed(0)
+    text_encoder = T5EncoderModel(
+        T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=37, num_layers=1, num_heads=4,
+                 relative_attention_num_buckets=8, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1)
+    )  # fmt: skip
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=2, attention_head_dim=16, in_channels=8, out_channels=4, time_embed_dim=2,
+        text_embed_dim=32, num_layers=1, sample_width=8, sample_height=8, sample_frames=9, patch_size=2,
+        temporal_compression_ratio=4, max_text_seq_length=16, use_rotary_positional_embeddings=True,
+    )  # fmt: skip
+    vae = AutoencoderKLCogVideoX(
+        down_block_types=("CogVideoXDownBlock3D",) * 4, up_block_types=("CogVideoXUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8), latent_channels=4, layers_per_block=1, norm_num_groups=2,
+        temporal_compression_ratio=4,
+    )  # fmt: skip
+    CogVideoXImageToVideoPipeline(
+        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
+        scheduler=CogVideoXDDIMScheduler(),
+    ).save_pretrained(root / "cog")  # fmt: skip
+    return root / "cog", build_tiny_sd2(root / "sd", seed=0)
+
+
+def _i2v_movie() -> Movie:
+    from moviefactory.spec import Character
+
+    return Movie(
+        request="a race", title="Race", style=Style(width=64, height=64),
+        characters=[Character(id="ada", name="Ada", kind="car", description="a small red car")],
+        scenes=[Scene(id="s01", prompt="a red car on a road", duration_s=0.5, seed=1, subjects=["ada"]),
+                Scene(id="s02", prompt="the car reaches a bridge", duration_s=0.5, seed=2, transition_s=0.25)],
+    )  # fmt: skip
+
+
+def test_image_to_video_scenes_continue_from_the_last_frame(
+    i2v: tuple[Path, Path], t2v: Path, tmp_path: Path
+) -> None:
+    """CogVideoX I2V: scene 1 starts from a key frame drawn from its character's reference image, scene 2
+    from scene 1's last frame (saved, so a re-run of scene 2 alone continues the same); a hard cut or
+    --continuity 0 starts from a key frame instead."""
+    from PIL import Image
+
+    from moviefactory.spec import Transition
+
+    cog, sd = i2v
+    with pytest.raises(ModelLoadError, match=r"starts every scene from an image: give --image-model DIR"):
+        DiffusersBackend(cog)
+    with pytest.raises(ModelLoadError, match=r"must be a text-to-image pipeline folder"):
+        DiffusersBackend(cog, image_model=cog)
+    movie = _i2v_movie()
+    settings = Settings(model=cog, image_model=sd, steps=2, guidance=2.0, continuity=0.5)
+    backend = DiffusersBackend.from_settings(settings)
+    assert backend.image_to_video and backend.continuity == 0.5 and backend.fps == 8
+    starts: dict[str, np.ndarray] = {}
+    start_image = backend._start_image
+
+    def spy(movie: Movie, scene: Scene, *args: object) -> object:
+        image = start_image(movie, scene, *args)  # type: ignore[arg-type]
+        starts[scene.id] = np.asarray(image)
+        return image
+
+    backend._start_image = spy  # type: ignore[method-assign]
+    clips = {}
+    for scene in movie.scenes:
+        clips[scene.id] = backend.render(movie, scene, tmp_path / "m" / "scenes" / scene.id / "clip.mp4")
+    ref = np.asarray(Image.open(tmp_path / "m" / "characters" / "ada.png"))
+    assert ref.shape == (64, 64, 3) and ref.std() > 1.0  # the tiny SD's native square
+    last = np.asarray(Image.open(tmp_path / "m" / "scenes" / "s01" / "last_frame.png"))
+    assert starts["s02"].shape == (64, 64, 3) and np.array_equal(starts["s02"], last)
+    assert not np.array_equal(starts["s01"], last)
+    frames = {k: read_frames(c.path) for k, c in clips.items()}
+    assert all(f.shape == (4, 64, 64, 3) and f.std() > 1.0 for f in frames.values())
+    err = [np.abs(f.astype(int) - last.astype(int)).mean() for f in frames["s01"]]
+    assert err[-1] == min(err)  # it is the clip's last frame (before the codec's loss)
+
+    # a fresh backend re-rendering only s02 continues from the saved frame: the same clip
+    fresh = DiffusersBackend.from_settings(settings)
+    again = fresh.render(movie, movie.scenes[1], tmp_path / "m" / "scenes" / "s02" / "again.mp4")
+    assert np.array_equal(read_frames(again.path), frames["s02"])
+    # a hard cut (or no continuity) starts from a key frame of the prompt: another clip
+    cut = movie.model_copy(deep=True)
+    cut.scenes[1].transition_in = Transition.cut
+    clip = fresh.render(cut, cut.scenes[1], tmp_path / "cut.mp4")
+    assert not np.array_equal(read_frames(clip.path), frames["s02"])
+    ident = backend.identity()
+    assert ident["continuity"] == 0.5 and ident["image_model"] == str(sd.resolve())
+    # text-to-video families take no image: continuity is off and their identity unchanged
+    t2v_backend = DiffusersBackend(t2v, continuity=0.5)
+    assert t2v_backend.continuity == 0.0 and "image_model" not in t2v_backend.identity()

@@ -16,6 +16,14 @@ Per family (FAMILIES) a scene maps to the pipeline's call at the family's native
 - memory (CUDA): bf16 where supported; below the family's full-GPU need, model CPU offload, and below half of
   it sequential offload; VAE slicing/tiling whenever offloading (`--offload` overrides the choice).
 The pipeline's own scheduler is kept: video families pair with their own (often flow-matching) schedulers.
+
+Image-to-video pipelines (Wan/CogVideoX/LTX `...ImageToVideoPipeline`, `LTXConditionPipeline`) start every scene
+from an image: with `--continuity` > 0 the previous scene's last frame (saved as `last_frame.png` beside its
+clip, at the generation size, before the crop), so the scene carries on without a cut; otherwise a key frame
+drawn by `--image-model` (a diffusers text-to-image folder) from the scene's prompt. A character's reference
+image is drawn once from its name, kind and description (`characters/<id>.png` in the movie folder) and every
+key frame of a scene the character is in is drawn from it (image-to-image at KEYFRAME_STRENGTH), so the
+character looks the same wherever a scene starts fresh.
 """
 
 from __future__ import annotations
@@ -63,6 +71,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("TextToVideoSD", 8, 1, 0, 8, None, 16, 8.0),  # ModelScope 256², zeroscope 576x320: style size
 )
 DEFAULT_FAMILY = Family("", 8, 1, 0, 8)
+# how far a key frame may move from the character's reference image (img2img strength: 1 ignores it)
+KEYFRAME_STRENGTH = 0.8
 FREENOISE_STRIDE = 4  # frames between AnimateDiff context windows (FreeNoise's default)
 
 
@@ -71,6 +81,11 @@ def family_of(class_name: str) -> Family:
         if class_name.startswith(fam.prefix):
             return fam
     return DEFAULT_FAMILY
+
+
+def takes_image(class_name: str) -> bool:
+    """Whether a pipeline class starts its video from an image (image-to-video / conditioned families)."""
+    return "ImageToVideo" in class_name or "I2V" in class_name or class_name.startswith("LTXCondition")
 
 
 def valid_frame_count(n: int, a: int, b: int) -> int:
@@ -175,6 +190,7 @@ class DiffusersBackend(PictureBackend):
     def __init__(
         self, model: Path, *, adapters: Path | None = None, steps: int = 30, guidance: float = 7.5,
         device: str | None = None, negative_prompt: str = "", offload: Offload = "auto",
+        continuity: float = 0.0, image_model: Path | None = None,
     ) -> None:  # fmt: skip
         self.model, index = check_pipeline_folder(model)
         self.class_name = str(index.get("_class_name", ""))
@@ -199,6 +215,26 @@ class DiffusersBackend(PictureBackend):
                 "(AnimateDiff) or use --picture moviefactory (the paper's model, SD 2)"
             )
         self.family = family_of(self.class_name)
+        self.image_to_video = takes_image(self.class_name)
+        self.image_model: Path | None = None
+        if image_model is not None:
+            self.image_model, image_index = check_pipeline_folder(image_model)
+            image_class = str(image_index.get("_class_name", ""))
+            if "Video" in image_class or is_motion_adapter(self.image_model):
+                raise ModelLoadError(
+                    f"--image-model {self.image_model} holds {image_class}; it must be a text-to-image pipeline "
+                    "folder (e.g. StableDiffusionPipeline)"
+                )
+        if self.image_to_video and self.image_model is None:
+            raise ModelLoadError(
+                f"{self.class_name} starts every scene from an image: give --image-model DIR (a diffusers "
+                "text-to-image folder) to draw the key frames of scenes that do not continue the previous one"
+            )
+        # continuity needs an image input; text-to-video families render every scene on its own
+        self.continuity = continuity if self.image_to_video else 0.0
+        self.image_pipe: Any = None
+        self._last_frames: dict[str, Any] = {}  # scene id -> PIL image (generation size)
+        self._references: dict[str, Any] = {}  # character id -> PIL reference image
         self.fps = self.family.fps
         self.steps = steps
         self.guidance = guidance
@@ -217,7 +253,7 @@ class DiffusersBackend(PictureBackend):
         return cls(
             settings.model, adapters=settings.adapters, steps=settings.steps, guidance=settings.guidance,
             device=settings.device, negative_prompt=settings.negative_prompt,
-            offload=settings.offload,
+            offload=settings.offload, continuity=settings.continuity, image_model=settings.image_model,
         )  # fmt: skip
 
     def prepare(self, movie: Movie) -> None:
@@ -245,12 +281,20 @@ class DiffusersBackend(PictureBackend):
                         self.motion_adapter, torch_dtype=dtype, local_files_only=True
                     )
                     pipe = AnimateDiffPipeline.from_pipe(pipe, motion_adapter=adapter, torch_dtype=dtype)
-                if self.memory == "model":
-                    pipe.enable_model_cpu_offload(device=dev)
-                elif self.memory == "sequential":
-                    pipe.enable_sequential_cpu_offload(device=dev)
-                else:
-                    pipe.to(dev)
+                pipes = [pipe]
+                if self.image_model is not None:
+                    self.image_pipe = DiffusionPipeline.from_pretrained(
+                        self.image_model, torch_dtype=dtype, local_files_only=True
+                    )
+                    pipes.append(self.image_pipe)
+                for p in pipes:
+                    if self.memory == "model":
+                        p.enable_model_cpu_offload(device=dev)
+                    elif self.memory == "sequential":
+                        p.enable_sequential_cpu_offload(device=dev)
+                    else:
+                        p.to(dev)
+                    p.set_progress_bar_config(disable=True)
         except (OSError, ValueError, KeyError, RuntimeError, AttributeError, TypeError) as exc:
             raise ModelLoadError(f"model folder {self.model}: {str(exc).splitlines()[0]}") from exc
         vae = getattr(pipe, "vae", None)
@@ -268,12 +312,102 @@ class DiffusersBackend(PictureBackend):
             for r in roots for p in r.rglob("*")
             if p.suffix in (".safetensors", ".bin", ".json") and p.is_file()
         )  # fmt: skip
-        return {
+        ident = {
             "backend": self.name, "version": self.version, "model": str(self.model.resolve()),
             "motion_adapter": None if self.motion_adapter is None else str(self.motion_adapter.resolve()),
             "class": self.class_name, "files": weights, "steps": self.steps, "guidance": self.guidance,
             "negative_prompt": self.negative_prompt,
         }  # fmt: skip
+        if self.image_to_video:  # only image-to-video families use these (absent: keys of others unchanged)
+            assert self.image_model is not None
+            image_files = sorted(
+                f"{p.relative_to(self.image_model)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+                for p in self.image_model.rglob("*")
+                if p.suffix in (".safetensors", ".bin", ".json") and p.is_file()
+            )
+            return {**ident, "continuity": self.continuity, "image_model": str(self.image_model.resolve()),
+                    "image_files": image_files, "keyframe_strength": KEYFRAME_STRENGTH}  # fmt: skip
+        return ident
+
+    def _start_image(
+        self, movie: Movie, scene: Scene, out: Path, size: tuple[int, int], prompt: str, warnings: list[str]
+    ) -> Any:
+        """The image a scene starts from (PIL, `size`): the previous scene's last frame when continuing (not
+        across a hard cut), else a key frame drawn from the prompt, from the first of the scene's characters
+        with a reference image."""
+        from PIL import Image
+
+        idx = [s.id for s in movie.scenes].index(scene.id)
+        if self.continuity > 0 and idx > 0 and scene.transition_in.value != "cut":
+            prev = movie.scenes[idx - 1].id
+            image = self._last_frames.get(prev)
+            saved = out.parent.parent / prev / "last_frame.png"
+            if image is None and saved.is_file():
+                with Image.open(saved) as im:
+                    image = im.convert("RGB")
+            if image is not None:
+                return image.resize(size, Image.Resampling.LANCZOS) if image.size != size else image
+            warnings.append(f"diffusers: no last frame of scene {prev}; {scene.id} starts from a key frame")
+        characters = {c.id: c for c in movie.characters}
+        present = [characters[s] for s in scene.subjects if s in characters]
+        reference = self._reference(movie, present[0], out) if present else None
+        return self._draw(prompt, size, scene.seed, reference)
+
+    def _draw(self, prompt: str, size: tuple[int, int], seed: int, reference: Any = None) -> Any:
+        """One image from --image-model at `size` (rounded to multiples of 8); from `reference` by
+        image-to-image at KEYFRAME_STRENGTH when given."""
+        import torch
+        from PIL import Image
+
+        from moviefactory.models.loading import quiet_hf
+
+        w, h = (8 * max(1, round(v / 8)) for v in size)
+        kwargs: dict[str, Any] = {
+            "prompt": prompt, "num_inference_steps": self.steps, "guidance_scale": self.guidance,
+            "generator": torch.Generator("cpu").manual_seed(seed), "output_type": "pil",
+        }  # fmt: skip
+        if self.negative_prompt:
+            kwargs["negative_prompt"] = self.negative_prompt
+        with torch.inference_mode():
+            if reference is None:
+                image = self.image_pipe(height=h, width=w, **kwargs).images[0]
+            else:
+                with quiet_hf():  # its import warns about image processors SD does not use (torchvision)
+                    from diffusers import AutoPipelineForImage2Image
+
+                    img2img = AutoPipelineForImage2Image.from_pipe(self.image_pipe)
+                img2img.set_progress_bar_config(disable=True)
+                start = reference.resize((w, h), Image.Resampling.LANCZOS)
+                image = img2img(image=start, strength=KEYFRAME_STRENGTH, **kwargs).images[0]
+        return image.convert("RGB").resize(size, Image.Resampling.LANCZOS) if image.size != size else image
+
+    def _reference(self, movie: Movie, character: Any, out: Path) -> Any:
+        """A character's reference image: drawn once (seeded by its id) and kept in the movie folder."""
+        import zlib
+
+        from PIL import Image
+
+        from moviefactory.workspace import atomic_output
+
+        if character.id in self._references:
+            return self._references[character.id]
+        path = out.parent.parent.parent / "characters" / f"{character.id}.png"
+        if path.is_file():
+            with Image.open(path) as im:
+                image = im.convert("RGB")
+        else:
+            parts = [character.name, character.kind, character.description, movie.style.look]
+            text = ", ".join(p for p in parts if p) + ", full body, plain background"
+            unet = getattr(self.image_pipe, "unet", None)  # the image model's native square (SD 1.5: 512)
+            side = int(getattr(getattr(unet, "config", None), "sample_size", 64)) * int(
+                getattr(self.image_pipe, "vae_scale_factor", 8)
+            )
+            image = self._draw(text, (side, side), zlib.crc32(character.id.encode()))
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_output(path) as tmp:
+                image.save(tmp, format="PNG")
+        self._references[character.id] = image
+        return image
 
     def generation_size(self, width: int, height: int) -> tuple[int, int]:
         """(W, H) to generate at: the frame the loaded model states in its config (a UNet's sample_size
@@ -284,6 +418,12 @@ class DiffusersBackend(PictureBackend):
         factor = getattr(self.pipe, "vae_scale_factor", None)
         if self.family.native_size is not None and isinstance(sample, int) and isinstance(factor, int):
             return sample * factor, sample * factor
+        # transformer families that state it (CogVideoX: sample 90x60 latents x 8 = 720x480)
+        tcfg = getattr(getattr(self.pipe, "transformer", None), "config", None)
+        sw, sh = getattr(tcfg, "sample_width", None), getattr(tcfg, "sample_height", None)
+        spatial = getattr(self.pipe, "vae_scale_factor_spatial", None)
+        if self.family.native_size is not None and all(isinstance(v, int) for v in (sw, sh, spatial)):
+            return sw * spatial, sh * spatial  # type: ignore[operator]
         if self.family.native_size is not None:
             return self.family.native_size
         m = self.family.size_multiple
@@ -344,6 +484,10 @@ class DiffusersBackend(PictureBackend):
             )
         if "negative_prompt" in params and self.negative_prompt:
             kwargs["negative_prompt"] = self.negative_prompt
+        if self.image_to_video:
+            if "image" not in params:
+                raise BackendError(f"{self.class_name} takes no image argument: not an image-to-video pipeline")
+            kwargs["image"] = self._start_image(movie, scene, out, (gw, gh), prompt, warnings)
         steps = self.steps
         if progress is not None and "callback_on_step_end" in params:
 
@@ -360,6 +504,13 @@ class DiffusersBackend(PictureBackend):
         with torch.inference_mode():
             result = pipe(**kwargs)
         frames = to_uint8_frames(result.frames)[:n]
+        if self.image_to_video and frames.shape[0]:  # the next scene may start from this one's last frame
+            from moviefactory.workspace import atomic_output
+
+            last = Image.fromarray(frames[-1])
+            self._last_frames[scene.id] = last
+            with atomic_output(out.parent / "last_frame.png") as tmp:
+                last.save(tmp, format="PNG")
         if frames.shape[0] < n:
             raise BackendError(f"{self.class_name} returned {frames.shape[0]} frames; {n} were asked for")
         fh, fw = frames.shape[1:3]
