@@ -243,9 +243,13 @@ def _finish_clips(ws: Workspace, movie: Movie, settings: Settings, shots: dict[s
         shot = shots[scene.id]
         if settings.upscale:
             from moviefactory.upscale import upscale_clip
+            from moviefactory.weights import weights_id
 
             sr = Slot.upscaled(scene.id)
-            key = cache_key("sr", shot.key, str(settings.upscale), movie.style.output_width, movie.style.output_height)
+            # the model by the digest of its weights, not its path: another checkpoint at the same path
+            # re-renders, the same file moved does not (weights.py caches the digest by size and mtime)
+            model_id = weights_id(Path(settings.upscale))
+            key = cache_key("sr", shot.key, model_id, movie.style.output_width, movie.style.output_height)
 
             def make_sr(path: Path, src: Shot = shot, sid: str = scene.id) -> dict[str, Any]:
                 reporter.note(f"upscaling {sid}")

@@ -6,7 +6,6 @@ Every encoder returns L2-normalised float32 rows, so a dot product is a cosine s
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Protocol
 
@@ -30,10 +29,12 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def _folder_id(path: Path) -> str:
-    """'<folder name>-<hash of its config.json>': changes when a different checkpoint sits at the path."""
-    cfg = path / "config.json"
-    h = hashlib.sha256(cfg.read_bytes()).hexdigest()[:10] if cfg.exists() else "noconfig"
-    return f"{path.name}-{h}"
+    """'<folder name>-<digest of its files>': the weights' content, so another checkpoint at the same path is
+    another encoder (its embeddings are recomputed), and a folder moved under the same name is the same one.
+    Digests are cached by (path, size, mtime_ns) in the home: after the first time this is a stat per file."""
+    from moviefactory.weights import weights_id
+
+    return f"{path.name}-{weights_id(path)[:10]}"
 
 
 class MiniLMText:

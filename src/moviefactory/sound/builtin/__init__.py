@@ -15,17 +15,13 @@ import tempfile
 import zlib
 from pathlib import Path
 
+from moviefactory.home import home_dir
 from moviefactory.sound.builtin.catalog import CATALOG, Entry
 
 GENERATOR_VERSION = "1"
 LICENSE = "Apache-2.0"
 ATTRIBUTION = "MovieFactory synthesised library"
 SOURCE = "builtin"
-
-
-def home_dir() -> Path:
-    env = os.environ.get("MOVIEFACTORY_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "moviefactory"
 
 
 def builtin_dir(home: Path | None = None) -> Path:
