@@ -128,6 +128,7 @@ def read_frames_at(path: str | os.PathLike[str], indices: Sequence[int]) -> np.n
     import av
 
     got: dict[int, np.ndarray] = {}
+    wanted = set(indices)
     with av.open(str(path)) as c:
         if not c.streams.video:
             raise ComposeError(f"{path}: no video stream")
@@ -136,7 +137,7 @@ def read_frames_at(path: str | os.PathLike[str], indices: Sequence[int]) -> np.n
         start = vs.start_time or 0
         if not rate or not tb:
             raise ComposeError(f"{path}: no frame rate to seek by")
-        for want in sorted(set(indices)):
+        for want in sorted(wanted):
             if want in got:
                 continue
             c.seek(start + int(want / rate / tb), stream=vs, backward=True, any_frame=False)
@@ -144,7 +145,7 @@ def read_frames_at(path: str | os.PathLike[str], indices: Sequence[int]) -> np.n
                 if fr.pts is None:
                     continue
                 at = round((fr.pts - start) * tb * rate)
-                if at in set(indices):
+                if at in wanted:
                     got.setdefault(at, fr.to_ndarray(format="rgb24"))
                 if at >= want:
                     break

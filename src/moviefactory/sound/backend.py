@@ -152,7 +152,7 @@ class LibrarySound(SoundBackend):
 
     # -- effects -------------------------------------------------------------------------------------
     def effects(self, movie: Movie, scene: Scene, clip: Path, out: Path) -> SoundTrack:
-        from moviefactory.media import read_frames, write_wav
+        from moviefactory.media import read_frames_at, write_wav
         from moviefactory.sound.effects import (
             CLIP_WEIGHT,
             MARGIN,
@@ -162,18 +162,15 @@ class LibrarySound(SoundBackend):
             place,
         )
         from moviefactory.sound.features import normalize_loudness
-        from moviefactory.sound.video import analyze_frames
+        from moviefactory.sound.video import clip_features
 
         # 1. the query: the writer's sound line, else what happens, else the picture prompt
         query = scene.sound or scene.action or scene.prompt
         warnings: list[str] = []
         # 2. what the clip shows
-        visual, frames = None, None
+        visual = None
         if Path(clip).exists():
-            from moviefactory.media import probe
-
-            frames = read_frames(clip)
-            visual = analyze_frames(frames, float(probe(clip).fps) or float(movie.style.fps))
+            visual = clip_features(Path(clip), fallback_fps=float(movie.style.fps))
         else:
             warnings.append(f"scene {scene.id}: no clip at {clip}; effect placed without motion alignment")
         # 3. candidates by text, then the few near the top compete on motion fit (and CLIP, when given)
@@ -189,8 +186,10 @@ class LibrarySound(SoundBackend):
                 hits = alt
         cands = [h for h in hits if h.score >= hits[0].score - MARGIN][:MAX_CANDIDATES]
         clip_bonus = np.zeros(len(cands))
-        if self.clip_path and frames is not None:
-            clip_bonus = self._clip_scores(frames, [h.item.text() for h in cands])
+        if self.clip_path and visual is not None:
+            n = len(visual.motion)  # one motion value per frame
+            pick = read_frames_at(clip, [0, n // 2, n - 1])  # seek: CLIP looks at three frames
+            clip_bonus = self._clip_scores(pick, [h.item.text() for h in cands])
         best: tuple[float, Hit, Any] | None = None
         for h, cb in zip(cands, clip_bonus, strict=True):
             audio_in = self._load(h, warnings)
@@ -211,13 +210,12 @@ class LibrarySound(SoundBackend):
         desc = f"{it.title} ({it.source}), score {hit.score:.2f}, motion r={placed.motion_corr:.2f}"
         return SoundTrack(path=Path(out), duration_s=len(audio) / RATE, description=desc, credits=[_credit(it)], warnings=warnings)
 
-    def _clip_scores(self, frames: np.ndarray, texts: list[str]) -> np.ndarray:
-        """CLIP cosine of the clip's first/middle/last frames (mean) to each text, centred on its mean."""
+    def _clip_scores(self, pick: np.ndarray, texts: list[str]) -> np.ndarray:
+        """CLIP cosine of the clip's first/middle/last frames (`pick`, mean) to each text, centred on its mean."""
         if self._clip is None:
             from moviefactory.sound.embed import ClipEncoder
 
             self._clip = ClipEncoder.from_pretrained(Path(self.clip_path))  # type: ignore[arg-type]
-        pick = frames[[0, len(frames) // 2, len(frames) - 1]]
         img = self._clip.encode_images(pick).mean(axis=0)
         sims = self._clip.encode_text(texts) @ (img / (np.linalg.norm(img) + 1e-12))
         return np.asarray(sims - sims.mean(), dtype=np.float64)

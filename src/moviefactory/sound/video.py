@@ -1,10 +1,12 @@
 """What the sound stage reads from a generated clip: motion energy over time, cuts and flashes,
-brightness and dominant colour. Cheap by design: frames are decoded once and subsampled to ~64 px."""
+brightness and dominant colour. Cheap by design: frames are decoded once, and each is kept only subsampled to
+~64 px (`clip_features` never holds the full-size clip: ~530 MB of RGB for 30 s at 1536x640)."""
 
 from __future__ import annotations
 
 import colorsys
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -38,10 +40,41 @@ class VisualFeatures:
 _HUES = ["red", "orange", "yellow", "green", "cyan", "blue", "purple", "magenta"]
 
 
+def subsample_step(height: int, width: int) -> int:
+    """The pixel stride that brings a frame down to about 64 px on its longer side."""
+    return max(1, height // 64, width // 64)
+
+
 def analyze_frames(frames: np.ndarray, fps: float) -> VisualFeatures:
     """frames: (F, H, W, 3) uint8 RGB."""
-    step = max(1, frames.shape[1] // 64, frames.shape[2] // 64)
-    small = frames[:, ::step, ::step].astype(np.float32) / 255.0  # (F, h, w, 3)
+    step = subsample_step(frames.shape[1], frames.shape[2])
+    return analyze_small(frames[:, ::step, ::step], fps)
+
+
+def clip_features(path: Path, *, fallback_fps: float) -> VisualFeatures:
+    """`analyze_frames` of a clip file, streamed: each frame is decoded, subsampled and dropped, so memory
+    holds only the ~64 px frames. The frame rate is the stream's (`fallback_fps` when it states none)."""
+    import av
+
+    from moviefactory.errors import ComposeError
+
+    smalls: list[np.ndarray] = []
+    with av.open(str(path)) as c:
+        if not c.streams.video:
+            raise ComposeError(f"{path}: no video stream")
+        rate = c.streams.video[0].average_rate
+        for fr in c.decode(video=0):
+            rgb = fr.to_ndarray(format="rgb24")
+            step = subsample_step(rgb.shape[0], rgb.shape[1])
+            smalls.append(np.ascontiguousarray(rgb[::step, ::step]))
+    if not smalls:
+        raise ComposeError(f"{path}: no frames decoded")
+    return analyze_small(np.stack(smalls), float(rate) if rate else fallback_fps)
+
+
+def analyze_small(frames: np.ndarray, fps: float) -> VisualFeatures:
+    """frames: (F, h, w, 3) uint8 RGB, already subsampled (`subsample_step`)."""
+    small = frames.astype(np.float32) / 255.0  # (F, h, w, 3)
     luma = small @ np.array([0.299, 0.587, 0.114], np.float32)  # (F, h, w)
     bright = luma.mean(axis=(1, 2))
     diff = np.abs(np.diff(luma, axis=0)).mean(axis=(1, 2)) if len(luma) > 1 else np.zeros(0)
