@@ -1,9 +1,9 @@
 """The built-in writer's knowledge: subject kinds, settings, genres (arcs), actions and sounds.
 
-Plain data, matched by meaning with MiniLM (builtin.py embeds every `desc`/alias once per process), so words
-the tables never list still land on the nearest entry ("Cessna" -> airplane, "on Mars" -> alien planet).
+Plain data, matched by meaning with MiniLM (builtin/matching.py embeds every `desc`/alias once per process), so
+words the tables never list still land on the nearest entry ("Cessna" -> airplane, "on Mars" -> alien planet).
 
-Template placeholders (filled by builtin.py):
+Template placeholders (filled by the built-in writer, script/builtin/):
   {a} {b}      subject phrases ("the red Porsche"), {all} every subject joined with "and"
   {place}      the setting as a prepositional phrase fitted to how the subject moves ("along a coastal road",
                "high above a coastal road", "beneath the surface of the open ocean")
