@@ -291,6 +291,14 @@ class Paths:
     def last_latent(self, scene_id: str) -> Path:
         return self.scene(scene_id) / "last_latent.npy"
 
+    def last_frame(self, scene_id: str) -> Path:
+        """An image-to-video scene's last frame at the generation size (the next scene may start from it)."""
+        return self.scene(scene_id) / "last_frame.png"
+
+    def character_image(self, character_id: str) -> Path:
+        """A character's reference image (drawn once, conditions the key frames of its scenes)."""
+        return self.root / "characters" / f"{character_id}.png"
+
     @property
     def music(self) -> Path:
         return self.root / "music.wav"

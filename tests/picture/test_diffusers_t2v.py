@@ -313,7 +313,7 @@ def test_image_to_video_scenes_continue_from_the_last_frame(
     # a hard cut (or no continuity) starts from a key frame of the prompt: another clip
     cut = movie.model_copy(deep=True)
     cut.scenes[1].transition_in = Transition.cut
-    clip = fresh.render(cut, cut.scenes[1], tmp_path / "cut.mp4")
+    clip = fresh.render(cut, cut.scenes[1], tmp_path / "cut" / "scenes" / "s02" / "clip.mp4")
     assert not np.array_equal(read_frames(clip.path), frames["s02"])
     ident = backend.identity()
     assert ident["continuity"] == 0.5 and ident["image_model"] == str(sd.resolve())

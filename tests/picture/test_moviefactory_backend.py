@@ -153,7 +153,7 @@ def test_backend_with_adapters_windows_and_continuity(sd2: Path, tmp_path: Path)
     outs = {}
     for tag, backend in (("plain", plain), ("cont", cont)):
         for scene in movie.scenes:
-            clip = backend.render(movie, scene, tmp_path / tag / scene.id / "clip.mp4")
+            clip = backend.render(movie, scene, tmp_path / tag / "scenes" / scene.id / "clip.mp4")  # a movie folder
             assert clip.num_frames == 4 and any("3 overlapping windows" in w for w in clip.warnings)
             assert not any("zero initialisation" in w for w in clip.warnings)
             outs[tag, scene.id] = read_frames(clip.path)
@@ -161,15 +161,15 @@ def test_backend_with_adapters_windows_and_continuity(sd2: Path, tmp_path: Path)
         outs["plain", "s01"], outs["cont", "s01"]
     )  # the first scene has nothing to continue
     assert not np.array_equal(outs["plain", "s02"], outs["cont", "s02"])
-    assert (tmp_path / "cont" / "s01" / "last_latent.npy").is_file()
+    assert (tmp_path / "cont" / "scenes" / "s01" / "last_latent.npy").is_file()
     # a fresh backend (e.g. a re-run that only re-renders s02) continues from the saved latent
     fresh = MovieFactoryBackend(sd2, adapters, steps=2, scheduler="euler", continuity=0.5)
-    clip = fresh.render(movie, movie.scenes[1], tmp_path / "cont" / "s02" / "clip.mp4")
+    clip = fresh.render(movie, movie.scenes[1], tmp_path / "cont" / "scenes" / "s02" / "clip.mp4")
     assert np.array_equal(read_frames(clip.path), outs["cont", "s02"])
     # a hard cut does not continue
     cut = movie.model_copy(deep=True)
     cut.scenes[1].transition_in = Transition.cut
-    clip = fresh.render(cut, cut.scenes[1], tmp_path / "cut.mp4")
+    clip = fresh.render(cut, cut.scenes[1], tmp_path / "cut" / "scenes" / "s02" / "clip.mp4")
     assert np.array_equal(read_frames(clip.path), outs["plain", "s02"])
 
 

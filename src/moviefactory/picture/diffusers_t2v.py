@@ -337,11 +337,13 @@ class DiffusersBackend(PictureBackend):
         with a reference image."""
         from PIL import Image
 
+        from moviefactory.workspace import Paths
+
         idx = [s.id for s in movie.scenes].index(scene.id)
         if self.continuity > 0 and idx > 0 and scene.transition_in.value != "cut":
             prev = movie.scenes[idx - 1].id
             image = self._last_frames.get(prev)
-            saved = out.parent.parent / prev / "last_frame.png"
+            saved = Paths.of_clip(out)[0].last_frame(prev)
             if image is None and saved.is_file():
                 with Image.open(saved) as im:
                     image = im.convert("RGB")
@@ -387,11 +389,11 @@ class DiffusersBackend(PictureBackend):
 
         from PIL import Image
 
-        from moviefactory.workspace import atomic_output
+        from moviefactory.workspace import Paths, atomic_output
 
         if character.id in self._references:
             return self._references[character.id]
-        path = out.parent.parent.parent / "characters" / f"{character.id}.png"
+        path = Paths.of_clip(out)[0].character_image(character.id)
         if path.is_file():
             with Image.open(path) as im:
                 image = im.convert("RGB")
@@ -505,11 +507,11 @@ class DiffusersBackend(PictureBackend):
             result = pipe(**kwargs)
         frames = to_uint8_frames(result.frames)[:n]
         if self.image_to_video and frames.shape[0]:  # the next scene may start from this one's last frame
-            from moviefactory.workspace import atomic_output
+            from moviefactory.workspace import Paths, atomic_output
 
             last = Image.fromarray(frames[-1])
             self._last_frames[scene.id] = last
-            with atomic_output(out.parent / "last_frame.png") as tmp:
+            with atomic_output(Paths.of_clip(out)[0].last_frame(scene.id)) as tmp:
                 last.save(tmp, format="PNG")
         if frames.shape[0] < n:
             raise BackendError(f"{self.class_name} returned {frames.shape[0]} frames; {n} were asked for")
