@@ -247,8 +247,10 @@ def compose(
     assert abs(length - total) < 1e-6, (length, total)
     # 3. Resample once to the content size, letterbox to the exact output frame, then (optionally) burn
     # subtitles from an ASS file.
-    vlast = (f"scale={content[0]}:{content[1]}:flags=lanczos,"
-             f"pad={out_w}:{out_h}:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1")  # fmt: skip
+    # No pad when the content fills the frame (768x320 -> 3072x1280): pad would copy every output frame
+    # (5.9 MB each at that size) for nothing; the frames are byte-identical without it (benchmarks/RESULTS.md).
+    letterbox = "" if content == (out_w, out_h) else f"pad={out_w}:{out_h}:(ow-iw)/2:(oh-ih)/2:color=black,"
+    vlast = f"scale={content[0]}:{content[1]}:flags=lanczos,{letterbox}setsar=1"
     tmpdir = Path(tempfile.mkdtemp(prefix=f"{TEMP_DIR_PREFIX}compose-", dir=scratch))
     try:
         items = cues(movie)
