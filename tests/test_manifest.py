@@ -118,8 +118,12 @@ def test_paths_is_the_layout() -> None:
                  Slot.narration("s01"), Slot.music(), Slot.cut(), Slot.script()):  # fmt: skip
         assert paths.slot_of(paths.rel(slot)) == slot
     assert paths.rel(Slot.retimed("s01", 24)) == "scenes/s01/clip_24fps.mp4"
-    assert Paths.of_clip(paths.clip("s07")) == (paths, "s07") or Paths.of_clip(paths.clip("s07"))[1] == "s07"
-    assert Paths.of_clip(paths.clip("s07"))[0].root == Path("/m")
+    assert Paths.of_clip(paths.clip("s07")) == (paths, "s07")
+    # a clip outside a movie folder (a Ray task's temporary folder): its scene files stay beside it, and a
+    # sibling scene's are looked for next to its folder, never above it
+    lone, folder = Paths.of_clip(Path("/tmp/ray-x1/clip.mp4"))
+    assert folder == "ray-x1" and lone.last_latent(folder) == Path("/tmp/ray-x1/last_latent.npy")
+    assert lone.last_latent("s01") == Path("/tmp/s01/last_latent.npy") and lone.root == Path("/tmp")
     assert paths.slot_of("scenes/s01/notes.txt") is None
 
 

@@ -241,15 +241,21 @@ def slugify(text: str, seed: int, max_words: int = 6) -> str:
 class Paths:
     """The one owner of a movie folder's layout: every stage, the report and the studio ask it for a path."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, scenes: Path | None = None) -> None:
         self.root = Path(root)
+        self._scenes = Path(scenes) if scenes is not None else self.root / "scenes"
 
     @classmethod
     def of_clip(cls, clip: Path) -> tuple[Paths, str]:
         """The folder and scene id a clip path (`scene(sid) / "clip.mp4"`) belongs to: for a backend that is
-        handed only the path it writes and keeps a per-scene file beside it or reads a sibling scene's."""
+        handed only the path it writes and keeps a per-scene file beside it or reads a sibling scene's.
+        A clip outside a movie folder (a Ray task's temporary folder, a test's) gets a layout rooted one level
+        above its folder, whose sibling folders are the other scenes: nothing lands outside that level."""
         clip = Path(clip)
-        return cls(clip.parent.parent.parent), clip.parent.name
+        folder = clip.parent
+        if folder.parent.name == "scenes":
+            return cls(folder.parent.parent), folder.name
+        return cls(folder.parent, scenes=folder.parent), folder.name
 
     @property
     def manifest(self) -> Path:
@@ -265,7 +271,7 @@ class Paths:
 
     @property
     def scenes(self) -> Path:
-        return self.root / "scenes"
+        return self._scenes
 
     def scene(self, scene_id: str) -> Path:
         return self.scenes / scene_id
@@ -329,6 +335,12 @@ class Paths:
             "clip": self.clip, "upscaled": self.upscaled, "effects": self.effects, "narration": self.narration,
         }  # fmt: skip
         return by_name[slot.name](sid)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Paths) and (self.root, self.scenes) == (other.root, other.scenes)
+
+    def __hash__(self) -> int:
+        return hash((self.root, self.scenes))
 
     def rel(self, slot: Slot[Any]) -> str:
         """The slot's path relative to the folder, '/'-separated (what a run lists as rendered or reused)."""

@@ -429,7 +429,8 @@ class MovieFactoryBackend(PictureBackend):
         last = res.latents[:, :, -1].contiguous()  # (1, C, h, w)
         self._last_latents[scene.id] = last
         if self.continuity > 0:
-            with atomic_output(Paths.of_clip(out)[0].last_latent(scene.id)) as tmp, open(tmp, "wb") as fh:
+            paths, folder_id = Paths.of_clip(out)  # beside the clip (a Ray task's clip is in a temporary folder)
+            with atomic_output(paths.last_latent(folder_id)) as tmp, open(tmp, "wb") as fh:
                 np.save(fh, last.numpy())
         write_video(frames, out, fps=fps, size=(w, h))
         return Clip(path=out, width=w, height=h, fps=fps, num_frames=n, backend=self.name, warnings=warnings)
