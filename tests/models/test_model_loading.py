@@ -249,3 +249,45 @@ def test_single_file_flags_reach_the_loaders(
     assert args.func(args) == 0
     made = load_sd2_components(tmp_path / "m.ckpt", sd_config=tmp_path / "m")
     assert torch.equal(made.unet.conv_in.weight, load_sd2_components(tmp_path / "m").unet.conv_in.weight)
+
+
+LOAD_AND_RENDER = """
+import sys
+from pathlib import Path
+
+import torch
+from diffusers import MotionAdapter
+
+from moviefactory.models.loading import load_sd2_components
+from moviefactory.picture.diffusers_t2v import DiffusersBackend
+from moviefactory.picture.moviefactory import MovieFactoryPipeline
+from moviefactory.spec import Movie, Scene, Style
+
+sd, single, out = (Path(a) for a in sys.argv[1:4])
+load_sd2_components(single, sd_config=sd)
+MovieFactoryPipeline.from_folder(sd)("a car", num_frames=2, height=32, width=32, steps=1)
+MotionAdapter(block_out_channels=(32, 64), motion_layers_per_block=1, motion_num_attention_heads=2,
+              motion_norm_num_groups=8, motion_max_seq_length=8).save_pretrained(out / "motion")
+movie = Movie(request="a race", title="Race", style=Style(width=64, height=64),
+              scenes=[Scene(id="s01", prompt="a red car", duration_s=0.5, seed=1)])
+backend = DiffusersBackend(sd, adapters=out / "motion", steps=1)
+backend.render(movie, movie.scenes[0], out / "movie" / "scenes" / "s01" / "clip.mp4")
+print("rendered")
+"""
+
+
+def test_loading_and_rendering_print_nothing(
+    tiny_sd2: Path, single_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """A fresh process that loads a single file and a folder and renders through both picture backends writes
+    nothing to stderr: no load bars, "kept in float32: []" notices, image-processor or torch_dtype warnings
+    (they would break the CLI's progress display)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", LOAD_AND_RENDER, str(tiny_sd2), str(single_files[".ckpt"]), str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout == "rendered\n" and proc.stderr == ""

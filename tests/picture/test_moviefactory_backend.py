@@ -274,3 +274,20 @@ def test_guidance_and_negative_prompt_flags_reach_the_backend(sd2: Path) -> None
     backend = MovieFactoryBackend.from_settings(_settings(args))
     assert (backend.guidance, backend.negative_prompt) == (3.5, "blurry, text")
     assert backend.identity()["negative_prompt"] == "blurry, text"
+
+
+def test_clip_rate_comes_from_the_adapters_config(sd2: Path, tmp_path: Path) -> None:
+    """Adapters trained on 4 fps clips: a 1 s scene is 4 frames written at 4 fps (not the paper's 8)."""
+    from moviefactory.models.loading import load_sd2_components
+    from moviefactory.models.unet import MovieFactoryConfig, MovieFactoryUNet
+
+    unet = MovieFactoryUNet.from_base(
+        load_sd2_components(sd2).unet, MovieFactoryConfig(base=str(sd2), num_frames=4, fps=4)
+    )
+    adapters = unet.save_pretrained(tmp_path / "adapters")
+    movie = _movie()
+    movie.scenes[0].duration_s = 1.0
+    backend = MovieFactoryBackend(sd2, adapters, steps=1, scheduler="ddim", guidance=1.0)
+    clip = backend.render(movie, movie.scenes[0], tmp_path / "m" / "scenes" / "s01" / "clip.mp4")
+    info = probe(clip.path)
+    assert (clip.fps, clip.num_frames) == (4, 4) and info.num_frames == 4 and abs(info.fps - 4) < 1e-6

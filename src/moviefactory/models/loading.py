@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,9 +56,9 @@ def _weights_variant(folder: Path, stems: tuple[str, ...]) -> str | bool | None:
 
 @contextlib.contextmanager
 def quiet_hf() -> Iterator[None]:
-    """No diffusers/transformers progress bars or info/warning lines (e.g. "Loading weights" bars, "modules
-    ... kept in float32: []") inside the block: they would break the CLI's own progress display. Errors
-    still print; the previous verbosity and bar settings come back afterwards."""
+    """No diffusers/transformers progress bars, info/warning lines or torch_dtype deprecation warnings (e.g.
+    "Loading weights" bars, "modules ... kept in float32: []") inside the block: they would break the CLI's
+    own progress display. Errors still print; the previous verbosity and bar settings come back afterwards."""
     from diffusers.utils import logging as d_logging
     from transformers.utils import logging as t_logging
 
@@ -66,7 +67,10 @@ def quiet_hf() -> Iterator[None]:
         lib.set_verbosity_error()
         lib.disable_progress_bar()
     try:
-        yield
+        with warnings.catch_warnings():
+            # newer diffusers rename torch_dtype to dtype; torch_dtype stays for the older ones we allow
+            warnings.filterwarnings("ignore", message=".*torch_dtype.*", category=FutureWarning)
+            yield
     finally:
         for lib, verbosity, bars in saved:
             lib.set_verbosity(verbosity)
