@@ -291,3 +291,19 @@ def test_loading_and_rendering_print_nothing(
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout == "rendered\n" and proc.stderr == ""
+
+
+def test_sharded_weights_load(tiny_sd2: Path, tmp_path: Path) -> None:
+    """A UNet saved in shards (an index + several safetensors files), as large models are published."""
+    from diffusers import UNet2DConditionModel
+
+    folder = tmp_path / "sharded"
+    shutil.copytree(tiny_sd2, folder, ignore=shutil.ignore_patterns("unet"))
+    UNet2DConditionModel.from_pretrained(tiny_sd2 / "unet").save_pretrained(
+        folder / "unet", max_shard_size="200KB"
+    )
+    shards = sorted(p.name for p in (folder / "unet").glob("*.safetensors"))
+    assert len(shards) > 1 and (folder / "unet" / "diffusion_pytorch_model.safetensors.index.json").is_file()
+    ref, comps = load_sd2_components(tiny_sd2), load_sd2_components(folder)
+    a, b = ref.unet.state_dict(), comps.unet.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

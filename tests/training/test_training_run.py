@@ -291,3 +291,16 @@ def test_temporal_stage_from_modelscope_weights(tiny_sd2: Path, clip_folder: Pat
     # one step at lr 1e-3 from ModelScope's weights: close to them, not equal
     diffs = [float((ours[k] - v).abs().max()) for k, v in theirs.items()]
     assert max(diffs) > 0 and max(diffs) < 0.01
+
+
+@pytest.mark.parametrize("tracker", ["tensorboard", "wandb"])
+def test_a_tracker_that_is_not_installed_is_named_before_training(
+    tiny_sd2: Path, clip_folder: Path, tmp_path: Path, tracker: str
+) -> None:
+    from accelerate.utils import is_tensorboard_available, is_wandb_available
+
+    if {"tensorboard": is_tensorboard_available, "wandb": is_wandb_available}[tracker]():
+        pytest.skip(f"{tracker} is installed here")
+    with pytest.raises(InputError, match=rf"^--log-with {tracker}: not installed \(pip install {tracker}\)$"):
+        train(make_cfg(tiny_sd2, clip_folder, tmp_path / "run", log_with=tracker), TEMPORAL)
+    assert not (tmp_path / "run").exists()  # refused before any work

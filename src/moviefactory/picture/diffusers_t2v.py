@@ -235,6 +235,7 @@ class DiffusersBackend(PictureBackend):
         self.image_pipe: Any = None
         self._last_frames: dict[str, Any] = {}  # scene id -> PIL image (generation size)
         self._references: dict[str, Any] = {}  # character id -> PIL reference image
+        self._img2img: Any = None  # the image model as an image-to-image pipeline (shares its modules)
         self.fps = self.family.fps
         self.steps = steps
         self.guidance = guidance
@@ -370,17 +371,26 @@ class DiffusersBackend(PictureBackend):
         }  # fmt: skip
         if self.negative_prompt:
             kwargs["negative_prompt"] = self.negative_prompt
-        with torch.inference_mode():
-            if reference is None:
-                image = self.image_pipe(height=h, width=w, **kwargs).images[0]
-            else:
-                with quiet_hf():  # its import warns about image processors SD does not use (torchvision)
-                    from diffusers import AutoPipelineForImage2Image
+        if reference is None:
+            pipe, kwargs = self.image_pipe, {**kwargs, "height": h, "width": w}
+        else:
+            if self._img2img is None:
+                try:
+                    with quiet_hf():  # its import warns about image processors SD does not use (torchvision)
+                        from diffusers import AutoPipelineForImage2Image
 
-                    img2img = AutoPipelineForImage2Image.from_pipe(self.image_pipe)
-                img2img.set_progress_bar_config(disable=True)
-                start = reference.resize((w, h), Image.Resampling.LANCZOS)
-                image = img2img(image=start, strength=KEYFRAME_STRENGTH, **kwargs).images[0]
+                        self._img2img = AutoPipelineForImage2Image.from_pipe(self.image_pipe)
+                except ValueError as exc:  # no image-to-image form of this class
+                    raise BackendError(
+                        f"--image-model {self.image_model}: no image-to-image pipeline for "
+                        f"{type(self.image_pipe).__name__}, so character references cannot condition key frames"
+                    ) from exc
+                self._img2img.set_progress_bar_config(disable=True)
+            start = reference.resize((w, h), Image.Resampling.LANCZOS)
+            pipe, kwargs = self._img2img, {**kwargs, "image": start, "strength": KEYFRAME_STRENGTH}
+        params = inspect.signature(pipe.__call__).parameters  # e.g. no negative_prompt in some families
+        with torch.inference_mode():
+            image = pipe(**{k: v for k, v in kwargs.items() if k in params}).images[0]
         return image.convert("RGB").resize(size, Image.Resampling.LANCZOS) if image.size != size else image
 
     def _reference(self, movie: Movie, character: Any, out: Path) -> Any:
