@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with only python3:
 #   make movie TEXT="a race between a car and an airplane"
-#   make test
+#   make test        (lint, types, the whole suite: what CI runs)
+# While working: make test-fast (lint and every test not marked slow), make lint (ruff check + format check).
 # Both bootstrap .venv: torch==2.13.0 first (the CPU wheel; an unpinned torch would pull CUDA packages),
 # then this package with its extras.
 
@@ -11,9 +12,10 @@ STAMP   := $(VENV)/.installed
 TEXT    ?= a race between a car and an airplane
 ARGS    ?=
 
-.PHONY: movie test lint bench clean-venv
+.PHONY: movie test test-fast lint bench clean-venv
 
-$(STAMP): pyproject.toml
+# __init__.py holds the version the installed metadata repeats (pyproject reads it: dynamic version)
+$(STAMP): pyproject.toml src/moviefactory/__init__.py
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	@$(BIN)/python -c "import torch" 2>/dev/null || $(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e ".[all,dev]"
@@ -22,10 +24,13 @@ $(STAMP): pyproject.toml
 movie: $(STAMP)
 	@$(BIN)/moviefactory make "$(TEXT)" $(ARGS)
 
-test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+test: lint
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q $(ARGS)
+
+# The quick lane: no end-to-end renders (pytest marker `slow`, see pyproject.toml); `make test` runs them.
+test-fast: lint
+	$(BIN)/python -m pytest -q -m "not slow" $(ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

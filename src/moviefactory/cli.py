@@ -10,14 +10,21 @@ import argparse
 import importlib
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from moviefactory import __version__
 
-# Stage-owned command groups: each module has `register(subparsers)` and imports nothing heavy.
+if TYPE_CHECKING:
+    from moviefactory.errors import MovieFactoryError
+
+# Stage-owned command groups: each module has `register(subparsers)` and imports only the standard library
+# (a test holds `--help` to that), so importing one never fails for a missing extra: a failure is a bug and
+# surfaces. Optional packages are imported when a command runs; a missing one is a one-line error naming the
+# extra to install (`_missing_package`).
 COMMAND_MODULES = (
     "moviefactory.sound.cli",
     "moviefactory.training.cli",
@@ -240,12 +247,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_backends)
 
     for name in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ImportError:
-            continue  # a command group whose module is not present in this build
-        mod.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
+
+
+def _extra_for(package: str) -> str | None:
+    """The pip extra (pyproject's optional-dependencies, read from the installed metadata) that brings
+    `package`, or None (a core dependency, a package no extra names, or no installed metadata)."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires("moviefactory") or []
+    except metadata.PackageNotFoundError:
+        return None
+    want = package.lower().replace("-", "_")
+    for req in requires:  # 'diffusers>=0.30; extra == "diffusion"'
+        m = re.match(r"\s*([A-Za-z0-9_.-]+)[^;]*;.*\bextra\s*==\s*[\"']([\w-]+)[\"']", req)
+        if m and m.group(1).lower().replace("-", "_").replace(".", "_") == want:
+            return m.group(2)
+    return None
+
+
+def _missing_package(exc: ModuleNotFoundError, command: str) -> MovieFactoryError | None:
+    """A command that needs a package that is not installed, as one line naming the extra that brings it.
+    None when the missing module is our own (a bug: it surfaces as an internal error, not as advice)."""
+    from moviefactory.errors import BackendError
+
+    package = (exc.name or "").partition(".")[0]
+    if not package or package == "moviefactory":
+        return None
+    extra = _extra_for(package)
+    hint = f"; install it with: pip install 'moviefactory[{extra}]'" if extra else ""
+    return BackendError(f"moviefactory {command} needs {package}, which is not installed{hint}")
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        code: int = args.func(args)
+    except ModuleNotFoundError as exc:
+        error = _missing_package(exc, args.command)
+        if error is None:
+            raise
+        raise error from exc
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -257,8 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        code: int = args.func(args)
-        return code
+        return _run(args)
     except MovieFactoryError as exc:
         print(f"moviefactory: error: {exc}", file=sys.stderr)
         return exc.exit_code
