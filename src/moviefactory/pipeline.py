@@ -100,12 +100,10 @@ def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter, *, rew
     reporter.start("script", "writing the script", 1)
     style = Style.for_aspect(settings.aspect, fps=settings.fps, scale=settings.scale)
     writer = WRITERS.get(settings.writer).from_settings(settings)
-    attach = getattr(writer, "attach", None)  # writers that talk to a model keep a transcript in the folder
-    if callable(attach):
-        attach(ws.root, reporter)
+    writer.attach(ws.root, reporter)  # writers that talk to a model keep a transcript in the folder
     movie = writer.write(ws.manifest.request, scenes=settings.scenes, seed=ws.manifest.seed, style=style)
     ws.save_script(movie)
-    notices = [str(n) for n in getattr(writer, "notices", [])]  # what the writer could not use ("not used: ...")
+    notices = [str(n) for n in writer.notices]  # what the writer could not use ("not used: ...")
     ws.record(Slot.script(), cache_key(ws.manifest.request, ws.manifest.seed, settings.writer),
               writer=movie.writer, notices=notices)  # fmt: skip
     reporter.finish("script")
@@ -133,9 +131,9 @@ def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | No
     ws = Workspace.create(folder or movie_folder(settings, request, seed), request=request, seed=seed,
                           settings=settings.fingerprint())  # fmt: skip
     with ws:
-        _ensure_script(ws, settings, reporter, rewrite=rewrite)
+        movie = _ensure_script(ws, settings, reporter, rewrite=rewrite)
         with _disk_need(ws, settings):
-            return _render(ws, settings, reporter, force_scenes=())
+            return _render(ws, movie, settings, reporter, force_scenes=())
 
 
 def render(root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), reporter: Reporter | None = None) -> MakeResult:
@@ -147,7 +145,7 @@ def render(root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), repo
         for sid in scenes:
             movie.scene(sid)  # unknown ids fail before any work
         with _disk_need(ws, settings):
-            return _render(ws, settings, reporter or NullReporter(), force_scenes=scenes)
+            return _render(ws, movie, settings, reporter or NullReporter(), force_scenes=scenes)
 
 
 # -- picture ----------------------------------------------------------------------------------------------
@@ -347,10 +345,11 @@ def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Report
 
 
 # -- all stages -----------------------------------------------------------------------------------------------
-def _render(ws: Workspace, settings: Settings, reporter: Reporter, *, force_scenes: tuple[str, ...]) -> MakeResult:
+def _render(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, *,
+            force_scenes: tuple[str, ...]) -> MakeResult:  # fmt: skip
+    """Every stage after the script, for `movie` (the folder's script.json, read once by the caller)."""
     from moviefactory.compose import ComposeInputs, compose, write_subtitles
 
-    movie = ws.load_script()
     srt, vtt = ws.paths.subtitles
     result = MakeResult(root=ws.root, movie=ws.paths.cut, subtitles=srt, report=None,
                         duration_s=movie.total_duration_s())  # fmt: skip
@@ -400,7 +399,7 @@ def _render(ws: Workspace, settings: Settings, reporter: Reporter, *, force_scen
         seconds=round(time.perf_counter() - t0, 3),
     )  # fmt: skip
     ws.save_manifest()
-    result.report = _write_report(ws, settings, result)
+    result.report = _write_report(ws, movie, settings, result)
     return result
 
 
@@ -434,13 +433,11 @@ def _bytes_needed(ws: Workspace, movie: Movie, settings: Settings) -> int:
     return max(int(1.25 * need) - have, 1_000_000)
 
 
-def _write_report(ws: Workspace, settings: Settings, result: MakeResult) -> Path | None:
+def _write_report(ws: Workspace, movie: Movie, settings: Settings, result: MakeResult) -> Path | None:
+    from moviefactory.evaluate.report import write_report
+
     try:
-        from moviefactory.evaluate.report import write_report
-    except ImportError:
-        return None
-    try:
-        return write_report(ws.root, clip_model=settings.clip_model)
+        return write_report(ws.root, clip_model=settings.clip_model, movie=movie, manifest=ws.manifest)
     except (MovieFactoryError, OSError) as exc:  # the movie is made; a report problem is a warning
         result.warnings.append(f"report: {exc}")
         return None

@@ -21,7 +21,6 @@ from moviefactory.errors import InputError
 from moviefactory.spec import Movie
 from moviefactory.workspace import ClipRecord, Manifest, Paths, WorkspaceError, load_manifest
 
-REPORT = "report.html"
 THUMB_W = 320  # contact-sheet thumbnail width, pixels
 
 
@@ -304,21 +303,25 @@ def render_html(
     return "\n".join(parts)
 
 
-def write_report(root: Path, *, clip_model: Path | None = None) -> Path:
-    """Render report.html for the movie folder `root` (script.json required; everything else optional)."""
+def write_report(root: Path, *, clip_model: Path | None = None, movie: Movie | None = None,
+                 manifest: Manifest | None = None) -> Path:  # fmt: skip
+    """Render report.html for the movie folder `root` (script.json required; everything else optional).
+    The pipeline hands over the script and manifest it holds (`movie`, `manifest`); else they are read."""
     from moviefactory.workspace import atomic_write_text
 
     root = Path(root)
-    script = root / "script.json"
-    if not script.is_file():
-        raise InputError(f"{root} has no script.json; is it a movie folder?")
-    movie = Movie.from_json(script.read_text(encoding="utf-8"), source=str(script))
-    try:
-        manifest = load_manifest(root)
-    except WorkspaceError:
-        if Paths(root).manifest.exists():
-            raise  # a manifest that does not read is an error, not an empty page
-        manifest = Manifest(request=movie.request, seed=0)  # a folder with a script only: nothing recorded
+    paths = Paths(root)
+    if movie is None:
+        if not paths.script.is_file():
+            raise InputError(f"{root} has no script.json; is it a movie folder?")
+        movie = Movie.from_json(paths.script.read_text(encoding="utf-8"), source=str(paths.script))
+    if manifest is None:
+        try:
+            manifest = load_manifest(root)
+        except WorkspaceError:
+            if paths.manifest.exists():
+                raise  # a manifest that does not read is an error, not an empty page
+            manifest = Manifest(request=movie.request, seed=0)  # a folder with a script only: nothing recorded
     # credits.json as written by sound.credits.write_credits: {"kind", "version", "sounds": [...]}
     data = _read_json(root / "credits.json", {})
     sounds = data.get("sounds", []) if isinstance(data, dict) else data
@@ -353,6 +356,6 @@ def write_report(root: Path, *, clip_model: Path | None = None) -> Path:
         movie, manifest, scenes, loudness, credits,
         clip_name=scorer.name if scorer is not None else None, has_movie=movie_file.is_file(), icons=icons,
     )  # fmt: skip
-    out = root / REPORT
+    out = paths.report
     atomic_write_text(out, page)
     return out

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from moviefactory.errors import InputError
+from moviefactory.script import Writer
 from moviefactory.script.builtin import scene_seed
 from moviefactory.script.llm import errors_line
 from moviefactory.spec import MAX_SCENES, Movie, Style, check_text
@@ -173,7 +174,7 @@ def _cut(text: str, limit: int) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-class ImportWriter:
+class ImportWriter(Writer):
     """The writer behind `--script FILE`: the file is the script; no model, deterministic."""
 
     name = "import"

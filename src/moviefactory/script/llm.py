@@ -39,7 +39,7 @@ from pydantic import ValidationError
 
 from moviefactory.config import redact_url
 from moviefactory.errors import InputError, ScriptError
-from moviefactory.script import prompts
+from moviefactory.script import Writer, prompts
 from moviefactory.script.builtin import scene_seed
 from moviefactory.script.llm_client import ChatClient, Transcript, one_line
 from moviefactory.script.tables import COLORS
@@ -100,7 +100,7 @@ def reply_budget(scenes: int | None) -> int:
     return min(MAX_REPLY_TOKENS, 800 + 280 * n)
 
 
-class LLMWriter:
+class LLMWriter(Writer):
     name = "llm"
     temperature = 0.7  # varied scripts per seed; reproducible where the server honours `seed`
 

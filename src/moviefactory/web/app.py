@@ -769,7 +769,7 @@ def create_app(
     @app.api_route("/api/movies/{slug}/poster.jpg", methods=["GET", "HEAD"])
     def poster(slug: str) -> FileResponse:
         root = movie_dir(settings, slug)
-        return _image(still(root / "movie.mp4", root, studio / "stills", at_s=1.0))
+        return _image(still(Paths(root).cut, root, studio / "stills", at_s=1.0))
 
     @app.api_route("/api/movies/{slug}/scenes/{scene_id}/thumb.jpg", methods=["GET", "HEAD"])
     def scene_thumb(slug: str, scene_id: SceneId) -> FileResponse:

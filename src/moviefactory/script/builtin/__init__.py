@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from moviefactory import language as L
 from moviefactory.errors import InputError
+from moviefactory.script import Writer
 from moviefactory.script.builtin.chunking import places, sort_nouns
 from moviefactory.script.builtin.dressing import dress, scene_seed, verbatim
 from moviefactory.script.builtin.lexicon import DEFAULT_SCENES
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_SCENES", "BuiltinWriter", "scene_seed"]
 
 
-class BuiltinWriter:
+class BuiltinWriter(Writer):
     name = "builtin"
 
     def __init__(self) -> None:
