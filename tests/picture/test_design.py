@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,10 @@ import numpy as np
 import pytest
 
 from moviefactory.picture.animatic.backend import AnimaticBackend
-from moviefactory.picture.animatic.design import design_scene, story_words
+from moviefactory.picture.animatic.design import design_scene, person_build, story_words
 from moviefactory.picture.animatic.render import plan_scene, render_frames
 from moviefactory.picture.animatic.sets import SETS
+from moviefactory.picture.animatic.shapes import KINDS, rasterise
 from moviefactory.spec import Movie
 
 W, H, FPS = 128, 56, 8
@@ -117,3 +119,73 @@ def test_same_words_same_design_and_frames() -> None:
     m = movie("a samurai duels a ninja in a bamboo forest at night")
     assert design_scene(m, m.scenes[0]) == design_scene(m, m.scenes[0])
     assert np.array_equal(frames(m), frames(m))
+
+
+@pytest.mark.parametrize(("words", "build"), [
+    ("grandmother", "old-woman"), ("grandson", "boy"), ("kid", "child"), ("little girl", "girl"),
+    ("old woman", "old-woman"), ("sailor", None), ("conductor", None),
+])  # fmt: skip
+def test_a_person_is_drawn_with_the_build_the_words_say(words: str, build: str | None) -> None:
+    assert person_build(words) == build
+
+
+def test_people_builds_are_distinct_figures() -> None:
+    # a child is shorter than an adult beside it; an old woman's silhouette is not the plain figure's
+    m = movie("a grandmother walks with her grandson in a meadow")
+    d = design_scene(m, m.scenes[0])
+    assert {f.kind for f in d.figures} == {"old-woman", "boy"}
+    assert {"animatic:old-woman", "animatic:boy"} <= drawn_as(m)
+    plain = rasterise("person", (90, 90, 200), 96, 2, 4, False).rgba[..., 3] > 128
+    old = rasterise("old-woman", (90, 90, 200), 96, 2, 4, False).rgba[..., 3] > 128
+    assert plain.shape != old.shape or (plain != old).mean() > 0.02
+    assert KINDS["boy"].scale < KINDS["old-woman"].scale
+
+
+def test_a_role_is_shown_by_what_the_figure_carries_and_only_then_named() -> None:
+    m = movie("a samurai walks through a bamboo forest")
+    d = design_scene(m, m.scenes[0])
+    samurai = next(f for f in d.figures if "samurai" in f.key)
+    assert samurai.kind in ("person", "man") and samurai.held == ("game-icons", "samurai-helmet")
+    got = drawn_as(m)
+    assert any(x.startswith("animatic:") and x.endswith("-samurai") for x in got)
+    assert "game-icons:samurai-helmet" in got  # the carried icon is listed (and so credited)
+    # the helmet is on screen: frames with it differ from the same plan without it, near the figure
+    plan = plan_scene(m, m.scenes[0], design=d, grain=0.0)
+    bare = replace(plan, subjects=tuple(replace(s, held=None) for s in plan.subjects))
+    a = next(iter(render_frames(plan)))
+    b = next(iter(render_frames(bare)))
+    assert np.abs(a.astype(np.int16) - b.astype(np.int16)).max() > 60
+    # a sailor has nothing that marks the role: a plain figure, not named a sailor
+    s = movie("a sailor walks along the coast")
+    assert "animatic:person" in drawn_as(s) and not any(x.endswith("-sailor") for x in drawn_as(s))
+
+
+def test_a_team_is_several_people_with_what_the_team_plays() -> None:
+    m = movie("a basketball team celebrates in a packed stadium")
+    d = design_scene(m, m.scenes[0])
+    team = next(f for f in d.figures if "team" in f.key)
+    assert team.count == 3 and team.kind == "person" and team.held is not None and "basketball" in team.held[1]
+    assert "animatic:person-team" in drawn_as(m)
+
+
+@pytest.mark.parametrize(("prompt", "set_name", "mark"), [
+    ("a volcano erupts near a small island village", "island", "village"),
+    ("a chef cooks in a medieval castle kitchen", "kitchen", "castle"),
+    ("a dog waits on a rocky coastline by the lighthouse", "coast", "lighthouse"),
+])  # fmt: skip
+def test_what_the_place_names_beyond_the_set_is_drawn(prompt: str, set_name: str, mark: str) -> None:
+    m = movie(prompt)
+    d = design_scene(m, m.scenes[0])
+    assert d.set_name == set_name and mark in {w for w, _ in d.landmarks}
+    assert any(e.role == "set" and e.text == mark for e in d.elements)  # drawn.json says so
+    plan = plan_scene(m, m.scenes[0], design=d, grain=0.0)
+    a = next(iter(render_frames(plan)))
+    b = next(iter(render_frames(replace(plan, landmarks=()))))
+    assert np.abs(a.astype(np.int16) - b.astype(np.int16)).mean() > 0.5
+
+
+def test_under_the_sky_is_not_the_place_and_the_weather_does_not_move_the_subject() -> None:
+    m = movie("Wide shot: the team scores with a last-second shot in the packed stadium, under a clear sky")
+    assert design_scene(m, m.scenes[0]).set_name == "stadium"
+    snow = movie("the boy inside the cozy kitchen, as snow falls past the windows")
+    assert design_scene(snow, snow.scenes[0]).motion != "falling"

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from moviefactory import language as L
 from moviefactory.picture.animatic import resolve
 from moviefactory.picture.animatic.icons import IconLibrary, IconMatch
-from moviefactory.picture.animatic.sets import SETS, find_set
-from moviefactory.picture.animatic.shapes import KINDS
+from moviefactory.picture.animatic.sets import SETS, find_set, find_set_by_words
+from moviefactory.picture.animatic.shapes import BUILDS, KINDS
 
 if TYPE_CHECKING:
     from moviefactory.spec import Character, Movie, Scene
@@ -33,6 +34,25 @@ LIKELY = 0.7  # a character takes a looser icon only from here, or when the icon
 # A noun no icon names is drawn as the nearest hand-drawn kind when MiniLM puts it at least this close to the
 # kind's description ("wildebeest" ~ horse 0.45); below, it is reported as not drawn.
 KIND_MIN = 0.4
+# A person's build (shapes.BUILDS) by meaning: the words' MiniLM cosine to each prototype. A build is drawn
+# when the best is at least BUILD_MIN and ahead of every other age by BUILD_MARGIN ("grandmother" old-woman
+# 0.74 vs woman 0.46); within an age, a sex is drawn only with SEX_MARGIN, else the neutral build (child)
+# or the plain figure. Roles say little about sex ("sailor" woman 0.31 / man 0.28): plain figure.
+BUILD_PROTOTYPES: dict[str, str] = {
+    "man": "a man, an adult male", "woman": "a woman, an adult female", "child": "a child, a kid",
+    "boy": "a young boy, a male child", "girl": "a young girl, a female child",
+    "old-man": "an old man, a grandfather, an elderly male",
+    "old-woman": "an old woman, a grandmother, an elderly female",
+}  # fmt: skip
+_AGE = {"man": "adult", "woman": "adult", "child": "young", "boy": "young", "girl": "young", "old-man": "old",
+        "old-woman": "old"}  # fmt: skip
+BUILD_MIN = 0.45
+BUILD_MARGIN = 0.05
+SEX_MARGIN = 0.08  # "kid": boy 0.64 / girl 0.58 is a child; "grandson": boy 0.60 / girl 0.34 a boy
+# Nouns for several people (or animals) at once: drawn as three figures of the member kind, holding what
+# the compound names ("basketball team": players with a basketball).
+COLLECTIVES = frozenset(["team", "crowd", "crew", "army", "band", "group", "family", "audience", "choir",
+                         "orchestra", "squad", "troop", "gang", "class", "couple", "tribe", "villagers"])  # fmt: skip
 # Verbs -> the animatic's motion, for staging (render.MOTION_SPEED keys). Common verbs of the field's
 # requests; anything else keeps the subject's own way of moving.
 VERB_MOTION: dict[str, str] = {
@@ -72,6 +92,7 @@ class Figure:
     place: str  # ground | air | water | under | prop
     color: tuple[int, int, int]
     count: int = 1
+    held: tuple[str, str] | None = None  # (set, name) of an icon the figure carries: what marks its role
 
 
 @dataclass(frozen=True)
@@ -85,6 +106,7 @@ class Design:
     unmatched: tuple[str, ...]
     notes: tuple[str, ...] = field(default=(), compare=False)
     extra_words: str = ""
+    landmarks: tuple[tuple[str, str], ...] = ()  # (word, drawable) the place names beyond the set
 
     def drawn(self) -> dict[str, Any]:
         """The drawn.json document."""
@@ -158,12 +180,7 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
     elements: list[Element] = []
     unmatched: list[str] = []
     places = [e for e in (reading.entities if reading else ()) if e.prep in L.LOCATIVE and e.role == "thing"]
-    set_hit = None
-    for candidate in [*(e.text for e in places), scene.setting, text]:
-        if candidate:
-            set_hit = find_set(candidate)
-            if set_hit is not None:
-                break
+    set_hit = _find_place(places, scene.setting, text)
     if set_hit is None:
         set_name, set_score = "meadow", 0.0
         unmatched.append(scene.setting or (places[0].text if places else "the place"))
@@ -172,7 +189,8 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
         set_name, set_score = set_hit
     spec = SETS[set_name]
     elements.append(Element(scene.setting or set_name.replace("-", " "), f"set:{set_name}", "set", set_score))
-    pieces, effects = set_pieces(set_name, tod, weather, text)
+    marks = landmarks(lib, set_name, places)
+    pieces, effects = set_pieces(set_name, tod, weather, text, marks)
     for piece_text, drawn_as in pieces:
         if drawn_as != f"set:{set_name}":
             elements.append(Element(piece_text, drawn_as, "set", 1.0))
@@ -192,7 +210,7 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
             unmatched.append(ch.name)
         else:
             figures.append(fig)
-            elements.append(el)  # type: ignore[arg-type]
+            elements += _elements(fig, el)  # type: ignore[arg-type]
     covered = {movie.character(c).kind for c in scene.subjects} | {
         movie.character(c).name for c in scene.subjects
     }
@@ -211,21 +229,67 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
             unmatched.append(e.text)
         else:
             figures.append(fig)
-            elements.append(el)  # type: ignore[arg-type]
+            elements += _elements(fig, el)  # type: ignore[arg-type]
     if reading is None and text.strip():  # words the parser cannot read are said, not guessed at
         unmatched.append(text.strip())
         notes.append("the prompt is not English: only its place was matched; the picture shows the set")
     # 4. staging: the prompt's verbs
-    motion = None
+    drawn = [x.text.lower() for x in elements if x.role in ("subject", "prop")]
+    motion, elsewhere = None, False
     for ev in reading.events if reading else ():
-        motion = VERB_MOTION.get(ev.core) or VERB_MOTION.get(ev.verb) or motion
-        if motion:
+        verb_motion = VERB_MOTION.get(ev.core) or VERB_MOTION.get(ev.verb)
+        if verb_motion and ev.agents and not any(a in t or t.endswith(a.split()[-1]) for a in ev.agents
+                                                 for t in drawn):  # fmt: skip
+            elsewhere = True  # "as snow falls past the windows": the snow falls, not the boy
+            continue
+        if verb_motion:
+            motion = verb_motion
             break
     if motion is None:
-        motion = resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(text)
+        motion = resolve.motion_by_keywords(scene.action) or (
+            None if elsewhere else resolve.motion_by_keywords(text)
+        )
     return Design(set_name=set_name, time_of_day=tod, weather=weather, motion=motion, figures=tuple(figures),
                   elements=tuple(elements), unmatched=tuple(dict.fromkeys(unmatched)), notes=tuple(notes),
-                  extra_words=f"{text} {scene.action}")  # fmt: skip
+                  extra_words=f"{text} {scene.action}", landmarks=marks)  # fmt: skip
+
+
+def _find_place(places: list[L.Entity], setting: str, text: str) -> tuple[str, float] | None:
+    """The set for the scene: a place word of the prompt, then of the setting field, then of the whole text
+    (whole-word aliases before meaning, so "the slopes of an erupting volcano" is the volcano, not the sky
+    "slopes" is nearest to); "under a clear sky" says what is overhead, not where the scene is."""
+    candidates = [e.text for e in places if e.prep != "under"] + [setting, text]
+    for c in candidates:
+        if c and (name := find_set_by_words(c)) is not None:
+            return name, 1.0
+    for c in candidates:
+        if c and (hit := find_set(c)) is not None:
+            return hit
+    overhead = [e.text for e in places if e.prep == "under"]
+    return next((h for c in overhead if (h := find_set(c)) is not None), None)
+
+
+def landmarks(lib: IconLibrary, set_name: str, places: list[L.Entity]) -> tuple[tuple[str, str], ...]:
+    """What the place's words name that the set does not draw: "village" of "the small island village" on
+    the island set, "castle" of "the castle kitchen", "lighthouse" of "a coastline by the lighthouse". Each
+    is (word, "shape:<kind>") for a hand-drawn structure, else (word, icon) for an icon named by the word
+    itself (score >= SURE) when the word is a place (sets.find_set knows it: not "the arms" of "safe in the
+    arms of"); words for open country ("sea", "coast": no exact icon) are left to the set."""
+    spec = SETS[set_name]
+    known = {w for a in (spec.name, *spec.aliases, *spec.pieces) for w in re.findall(r"[a-z]+", a.lower())}
+    out: dict[str, str] = {}
+    for e in places:
+        for word in (*e.compounds, e.head):
+            w = word.lower()
+            if w in known or w in out or not L.is_english(w):
+                continue
+            if w in KINDS and KINDS[w].place == "prop":
+                out[w] = f"shape:{w}"
+            elif find_set(w) is None:  # not a place ("safe in the arms of ...")
+                continue
+            elif (m := lib.find(w, min_score=SURE)) is not None:
+                out[w] = m.drawn_as
+    return tuple(out.items())[:3]
 
 
 # Words of the cinematographer, not of the story: a prompt's comma parts holding one are not drawn.
@@ -237,7 +301,8 @@ def story_words(prompt: str) -> str:
     head, sep, rest = prompt.partition(":")
     if sep and any(w in head.lower() for w in ("shot", "close-up", "closeup", "view")):
         prompt = rest
-    parts = [p for p in prompt.split(",") if not (set(re.findall(r"[a-z0-9-]+", p.lower())) & _CRAFT)]
+    first, *others = prompt.split(",")  # the story clause: "... with a last-second shot" is not camera talk
+    parts = [first, *(p for p in others if not (set(re.findall(r"[a-z0-9-]+", p.lower())) & _CRAFT))]
     return ", ".join(p.strip() for p in parts if p.strip()) or prompt
 
 
@@ -259,6 +324,8 @@ def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_k
     else nothing: the caller reports the words as not drawn."""
     head = noun.lower().split()[-1] if noun.split() else noun
     in_water = any(w in words.lower() for w in ("drowning", "swimming", "sinking", "overboard"))
+    if head in COLLECTIVES:
+        return _people(key, noun, head, words, color, set_kind, role, lib, count=3, group=True)
     kind: str | None = head if head in KINDS and KINDS[head].place != "prop" else None
     score = 1.0
     match: IconMatch | None = None
@@ -268,7 +335,10 @@ def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_k
             match = lib.find(head, prefer="colour", min_score=ICON_MIN) or match
         if match is not None and match.score >= SURE:
             return _icon_figure(key, match, head, words, color, set_kind, role, count)
-        kind = _articulated(head) or ("person" if L.is_agent_noun(head) else None)
+        kind = _articulated(head) or ("person" if L.is_agent_noun(head) else None) or person_build(noun)
+        if (kind is None and match is not None and match.score < LIKELY
+                and lib.is_person(match.set, match.name) and lib.accessory(head) is not None):  # fmt: skip
+            kind = "person"  # a samurai (nearest icon: ninja, 0.61): a figure with a samurai helmet
         score = 0.8
     named = match is not None and (head in match.name.split("-") or match.score >= LIKELY)
     if kind is None and role == "subject" and named and match is not None:  # pirate-captain, voodoo-doll
@@ -281,9 +351,74 @@ def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_k
         kind, score = _kind_by_meaning(noun)
     if kind is None:
         return None, None
+    if kind in ("person", *BUILDS):
+        return _people(key, noun, head, words, color, set_kind, role, lib, count, in_water=in_water, kind=kind)
     rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, kind)
     place = "water" if in_water and KINDS[kind].place == "ground" else _place_for(kind, head, set_kind)
     return Figure(key, kind, None, place, rgb, min(count, 3)), Element(words, f"animatic:{kind}", role, score)
+
+
+def _people(key: str, noun: str, head: str, words: str, color: str, set_kind: str, role: str, lib: IconLibrary,
+            count: int, *, group: bool = False, in_water: bool = False,
+            kind: str = "person") -> tuple[Figure, Element]:  # fmt: skip
+    """A walking figure for someone: the build their words say (an old woman, a boy), holding what marks their
+    role ("samurai" -> samurai-helmet) or, for a group, what the group is named for ("basketball team" ->
+    basketball). drawn_as names the build, then the role or group only when something on screen shows it:
+    "animatic:old-woman", "animatic:person-samurai", "animatic:person-team"; a role nothing marks stays a plain
+    figure ("animatic:person" for a sailor) rather than a claim the frame cannot back."""
+    build = kind if kind in BUILDS else (person_build(words) or person_build(noun))
+    held, label = None, ""
+    if group:
+        mods = noun.split()[:-1]
+        match = lib.find(" ".join(mods), min_score=SURE) if mods else None
+        held, label = match, head
+    elif head not in BUILDS and head not in _PLAIN_PEOPLE:
+        held = lib.accessory(head)
+        label = head if held is not None else ""
+    shape = build or "person"
+    rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, shape)
+    place = "water" if in_water else _place_for(shape, head, set_kind)
+    fig = Figure(key, shape, None, place, rgb, min(count, 3), (held.set, held.name) if held else None)
+    drawn = f"animatic:{shape}" + (f"-{label}" if label else "")
+    return fig, Element(words, drawn, role, held.score if held is not None else 0.8)
+
+
+# Words for people that name no role: the figure alone draws them.
+_PLAIN_PEOPLE = frozenset(["person", "people", "human", "kid", "adult", "someone", "somebody", "everyone",
+                           "youngster", "toddler", "baby", "teenager", "teen"])  # fmt: skip
+
+
+@lru_cache(maxsize=1024)
+def person_build(words: str) -> str | None:
+    """The shapes.BUILDS name for a person described by `words` ("grandmother" -> old-woman, "kid" -> child,
+    "little girl" -> girl), or None when the words do not say (most roles: "sailor", "conductor")."""
+    text = re.sub(r"^(the|a|an|his|her|their|its|my|our|your)\s+", "", words.lower().strip())
+    if text.replace(" ", "-") in BUILDS:  # "old woman"
+        return text.replace(" ", "-")
+    if not text or not L.is_english(text):
+        return None
+    from moviefactory.textembed import text_embedder
+
+    emb = text_embedder()
+    names = list(BUILD_PROTOTYPES)
+    sims = emb.encode(list(BUILD_PROTOTYPES.values())) @ emb.encode([f"a {text}"])[0]  # (7,) cosines
+    score = dict(zip(names, (float(x) for x in sims), strict=True))
+    best = max(names, key=lambda n: score[n])
+    other_age = max((score[n] for n in names if _AGE[n] != _AGE[best]), default=0.0)
+    if score[best] < BUILD_MIN or score[best] - other_age < BUILD_MARGIN:
+        return None
+    male, female = {"young": ("boy", "girl"), "adult": ("man", "woman"), "old": ("old-man", "old-woman")}[_AGE[best]]
+    if abs(score[male] - score[female]) < SEX_MARGIN:
+        return "child" if _AGE[best] == "young" else None
+    return male if score[male] > score[female] else female
+
+
+def _elements(fig: Figure, el: Element) -> list[Element]:
+    """A figure's drawn.json elements: itself, and what it carries."""
+    if fig.held is None:
+        return [el]
+    held = Element(f"{el.text}: {fig.held[1].replace('-', ' ')}", f"{fig.held[0]}:{fig.held[1]}", "prop", el.score)
+    return [el, held]
 
 
 def _icon_figure(key: str, match: IconMatch, head: str, words: str, color: str, set_kind: str, role: str,
@@ -305,7 +440,7 @@ def _kind_by_meaning(noun: str) -> tuple[str | None, float]:
 
 
 def set_pieces(
-    set_name: str, tod: str, weather: str, words: str
+    set_name: str, tod: str, weather: str, words: str, marks: tuple[tuple[str, str], ...] = ()
 ) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
     """((text, drawn_as) of the set's pieces, the effects' names): the set built once at a thumbnail size
     (what it holds does not depend on the frame size), so drawn.json lists what the frame shows."""
@@ -313,5 +448,5 @@ def set_pieces(
 
     from moviefactory.picture.animatic.world import build_set
 
-    world = build_set(set_name, tod, weather, 192, 80, np.random.default_rng(0), extra_words=words)
+    world = build_set(set_name, tod, weather, 192, 80, np.random.default_rng(0), extra_words=words, landmarks=marks)
     return tuple(world.pieces), tuple(world.effect_names)

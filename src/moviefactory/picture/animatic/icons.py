@@ -60,6 +60,15 @@ LOOKALIKE_PENALTY = 0.1  # meaning of a name word that only starts with the text
 SEMANTIC_MAX_PIECES = 4  # a word the tokenizer splits this finely is unknown to MiniLM ("zzxqv": 5 pieces)
 _MEMORY_RASTERS = 512  # in-memory LRU of rendered RGBA arrays (~100 KB each at 160 px)
 
+ACCESSORY_COSINE = 0.7  # an unnamed thing marks a role only this close in meaning (fisherman ~ fishing 0.76)
+# Names holding one of these draw a person, not a thing a person holds or wears (accessory()).
+# The first nine also mark a person as a name's first word ("woman-cook", "man-pilot").
+_PEOPLE_WORDS = (
+    "person", "people", "man", "woman", "men", "women", "boy", "girl", "child", "children", "kid", "baby",
+    "player", "players", "family", "couple", "face", "head", "bust", "silhouette", "profile", "human", "king",
+    "queen", "prince", "princess", "captain", "chief", "ninja", "mage", "elf", "fairy", "vampire", "zombie",
+    "genie", "troll", "merperson", "female", "male", "eyes", "eye", "hand", "hands", "fist",
+)  # fmt: skip
 # Words that say which of several things a phrase means but are not themselves drawn.
 _DETERMINERS = frozenset({
     "a", "an", "the", "some", "any", "his", "her", "its", "their", "my", "your", "our", "this", "that", "these",
@@ -318,6 +327,50 @@ class IconLibrary:
                 out.append(IconMatch(best[0].set, best[0].name, round(min(best[1], 1.0), 4)))
         return out
 
+    def accessory(self, role: str, *, min_cosine: float = ACCESSORY_COSINE) -> IconMatch | None:
+        """A thing that marks someone as `role` (one noun: "samurai" -> samurai-helmet, "fisherman" ->
+        fishing), never a picture of a person: a name holding the role word as a modifier ("ballerina-shoes",
+        "pirate-hat"; score 0.8, the nearest in meaning among several), else the thing nearest in meaning when
+        its MiniLM cosine is at least `min_cosine` (score = cosine). None when nothing is that clear: a
+        figure is better left plain than handed a torpedo for a sailor."""
+        from moviefactory import language as L
+
+        word = self.lemma(role.lower().strip())
+        if not word or not L.is_english(word):
+            return None
+
+        def thing(e: _Entry) -> bool:
+            return not self._person(e) and _head(e) != word
+
+        named = [e for e in self._by_word.get(word, []) if thing(e)]
+        from moviefactory.textembed import text_embedder
+
+        q = text_embedder().encode([word])[0]  # (384,)
+        vecs = self.name_vectors()
+        if named:
+            best = max(named, key=lambda e: (float(vecs[self._index[e]] @ q), e.set == SILHOUETTE, e.name))
+            return IconMatch(best.set, best.name, 0.8)
+        sims = vecs @ q  # (entries,)
+        for j in np.argsort(-sims, kind="stable")[:40]:
+            e = self.entries[int(j)]
+            if float(sims[j]) < min_cosine:
+                break
+            if thing(e) and not any(v != word and v.startswith(word) for v in e.words):
+                return IconMatch(e.set, e.name, round(float(sims[j]), 4))
+        return None
+
+    def is_person(self, set: str, name: str) -> bool:
+        """Does the icon draw someone (a person, a role: "ninja", "woman-cook", "lucky-fisherman")?"""
+        return self._person(_Entry(set, name, tuple(self.lemma(w) for w in name.split("-"))))
+
+    @staticmethod
+    def _person(e: _Entry) -> bool:
+        from moviefactory import language as L
+
+        head = _head(e)
+        people = head in _PEOPLE_WORDS or e.words[0] in _PEOPLE_WORDS[:9]  # woman-cook, man-pilot
+        return people or L.is_agent_noun(head)
+
     def name_texts(self) -> list[str]:
         """What MiniLM embeds for each entry, in entry order: the name's words ("sand castle")."""
         return [" ".join(e.name.split("-")) for e in self.entries]
@@ -455,6 +508,11 @@ class IconLibrary:
             "license": info["license"]["title"],
             "url": info["license"]["url"],
         }
+
+
+def _head(e: _Entry) -> str:
+    """The word a name draws: its last, or the one before a _DEPICTS word ("fox-head" draws a fox)."""
+    return e.words[-2] if len(e.words) > 1 and e.words[-1] in _DEPICTS else e.words[-1]
 
 
 def _contains(seq: tuple[str, ...], sub: list[str]) -> bool:

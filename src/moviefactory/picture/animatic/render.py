@@ -60,6 +60,7 @@ class SubjectPlan:
     color: RGB
     icon: tuple[str, str] | None = None  # (set, name) of an open-library icon, drawn instead of a kind
     place: str = ""  # where it is: ground | air | water | under; "" = the kind's own place
+    held: tuple[str, str] | None = None  # (set, name) of an icon carried at the hand: what marks a role
 
 
 def _kind(sp: SubjectPlan) -> Kind:
@@ -112,6 +113,7 @@ class ScenePlan:
     subjects: tuple[SubjectPlan, ...] = ()
     set_name: str = ""  # a sets.SETS name (from the prompt); "" = the older terrain family path
     extra_words: str = ""  # the scene's words that may ask for effects (fog, lava, debris)
+    landmarks: tuple[tuple[str, str], ...] = ()  # design.landmarks: what the place names beyond the set
     grain: float = 3.0  # grain standard deviation in 8-bit levels; 0 disables
     vignette: float = 0.3  # darkening at the corners, 0..1
     notes: tuple[str, ...] = field(default=(), compare=False)  # how free text was understood
@@ -192,7 +194,7 @@ def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vi
     for f in d.figures:
         for k in range(f.count):
             kind = f.kind or "icon"
-            subs.append(SubjectPlan(f.key if k == 0 else f"{f.key}#{k}", kind, f.color, f.icon, f.place))
+            subs.append(SubjectPlan(f.key if k == 0 else f"{f.key}#{k}", kind, f.color, f.icon, f.place, f.held))
     subs = subs[:8]
     motion = _settle_motion(d.motion, subs)
     fps = movie.style.fps
@@ -202,7 +204,8 @@ def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vi
         num_frames=max(1, round(scene.duration_s * fps)), family=d.set_name, road=False,
         time_of_day=d.time_of_day, weather=d.weather, shot=scene.shot.value, camera=scene.camera.value,
         motion=motion, leftward=resolve.is_leftward(scene.action), mood=movie.tone.mood.value, seed=seed,
-        subjects=tuple(subs), set_name=d.set_name, extra_words=d.extra_words, grain=grain, vignette=vignette,
+        subjects=tuple(subs), set_name=d.set_name, extra_words=d.extra_words, landmarks=d.landmarks, grain=grain,
+        vignette=vignette,
         notes=tuple(d.notes) + tuple(f"could not draw {u!r}" for u in d.unmatched),
     )  # fmt: skip
 
@@ -549,6 +552,26 @@ def _transform(
     return out, sh, (float(nx), float(ny))
 
 
+HELD_SIZE = 0.4  # a carried thing's height, as a share of its carrier's
+HELD_COLOR: RGB = (236, 206, 120)  # silhouettes are tinted one warm light colour: it reads on any set
+
+
+def _paste_held(base: np.ndarray, icon: tuple[str, str], carrier_px: int, ps: _Pose, px_shift: float,
+                place: str, mask: np.ndarray | None) -> None:  # fmt: skip
+    """A thing the subject carries, at its leading hand: in front of the body at ~55% of its height (ground
+    figures stand on their anchor; others are anchored at the centre), facing the way the subject faces."""
+    h = max(4, round(carrier_px * HELD_SIZE))
+    sprite = _icon_sprite(icon, HELD_COLOR, h, 0, ps.flip, True)
+    rgba, _, (ax, ay) = _transform(sprite, ps.scale, 0.0)
+    full = carrier_px * ps.scale
+    ahead = -1.0 if ps.flip else 1.0
+    cx = ps.x + px_shift + ahead * 0.3 * full
+    cy = ps.y - (0.5 if place in ("ground", "prop") else 0.0) * full
+    if ps.alpha < 0.999:
+        rgba = (rgba.astype(np.float32) * ps.alpha).astype(np.uint8)
+    _paste(base, rgba, round(cx - ax), round(cy - ay), mask)
+
+
 # -- the frame generator -------------------------------------------------------------------------------
 @overload
 def render_frames(plan: ScenePlan, *, with_mask: Literal[False] = ...) -> Iterator[np.ndarray]: ...
@@ -569,7 +592,7 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
     blur = (H / 320.0) * (2.5 if plan.shot != "medium-close-up" else 1.2) if close else 0.0
     if plan.set_name:
         world = build_set(plan.set_name, plan.time_of_day, plan.weather, W, H, rng, extra_words=plan.extra_words,
-                          road=plan.road, blur_background=blur)  # fmt: skip
+                          road=plan.road, blur_background=blur, landmarks=plan.landmarks)  # fmt: skip
     else:
         world = build_world(plan.family, plan.road, plan.time_of_day, plan.weather, W, H, rng, blur_background=blur)
     heights = _subject_heights(plan) if plan.subjects else []
@@ -640,6 +663,8 @@ def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.nd
                 rgba = (rgba.astype(np.float32) * ps.alpha).astype(np.uint8)
                 sh = None
             _paste(base, rgba, round(ps.x + px_shift - ax), round(ps.y - ay), mask, sh)
+            if sp_plan.held is not None:
+                _paste_held(base, sp_plan.held, heights[j], ps, px_shift, kind.place, mask)
         if particles is not None and motion.explode_at is not None and t >= motion.explode_at:
             te = t - motion.explode_at
             for j, ps in enumerate(poses):

@@ -311,17 +311,61 @@ def _motorcycle(p: Pen, t: float, a: float) -> None:
 
 # -- people and creatures -----------------------------------------------------------------------------
 def _person(p: Pen, t: float, a: float) -> None:
-    sw = 0.6 * a * _sw(t)
+    _human(p, t, a)
+
+
+@dataclass(frozen=True)
+class Build:
+    """How a walking human figure differs by age and by the pictogram conventions for women and men."""
+
+    head: float = 0.085  # head radius, units of the figure's height
+    long_hair: bool = False
+    skirt: bool = False
+    grey: bool = False  # grey hair, a stoop and a walking stick
+    stride: float = 0.6  # leg swing at full amplitude, radians
+
+
+def _human(p: Pen, t: float, a: float, b: Build = Build()) -> None:
+    stoop = 0.06 if b.grey else 0.0
+    sw = b.stride * a * _sw(t)
     bob = 0.02 * a * abs(_sw(t))
     hip = (0.3, 0.55 - bob)
-    sh = (0.3 + 0.05 * a, 0.22 - bob)
+    sh = (0.3 + 0.05 * a + stoop, 0.22 - bob + stoop * 0.5)
+    hair = "white" if b.grey else "hair"
+    hx, hy = sh[0] + 0.02, sh[1] - 0.015 - b.head  # the neck is 0.015 long
+    if b.long_hair:  # behind the head and shoulders
+        p.ellipse(hx - 0.03, hy + b.head * 0.6, b.head * 1.05, b.head * 1.5, hair)
     _leg(p, hip, 0.44, -sw, 0.9 * a * max(0.0, _sw(t + 0.25)) + 0.05, 0.1, "dark", "black")
     _leg(p, (sh[0], sh[1] + 0.04), 0.32, sw, -0.5 * a - 0.1, 0.07, "dark", None)
     p.line([hip, sh], 0.16, "body")
     _leg(p, hip, 0.44, sw, 0.9 * a * max(0.0, _sw(t + 0.75)) + 0.05, 0.1, "dark", "black")
-    p.circle(sh[0] + 0.02, sh[1] - 0.1, 0.085, "skin")
-    p.ellipse(sh[0], sh[1] - 0.15, 0.09, 0.05, "hair")
-    _leg(p, (sh[0], sh[1] + 0.04), 0.34, -sw, -0.5 * a - 0.1, 0.07, "body", None)
+    if b.skirt:  # a flared skirt from the waist to the knees
+        p.poly([(hip[0] - 0.07, hip[1] - 0.1), (hip[0] + 0.07, hip[1] - 0.1), (hip[0] + 0.15, hip[1] + 0.2),
+                (hip[0] - 0.15, hip[1] + 0.2)], "body")  # fmt: skip
+    p.circle(hx, hy, b.head, "skin")
+    p.ellipse(hx - 0.02, hy - 0.05, b.head + 0.005, 0.05 * b.head / 0.085, hair)
+    arm = -sw if not b.grey else 0.35  # the front arm holds the stick still
+    _leg(p, (sh[0], sh[1] + 0.04), 0.34, arm, -0.5 * a - 0.1, 0.07, "body", None)
+    if b.grey:
+        tip = (sh[0] + 0.04 + 0.34 * math.sin(0.35), 1.0)
+        p.line([(tip[0] - 0.02, sh[1] + 0.3), tip], 0.035, "wood")
+
+
+# Pictogram builds of the walking figure (drawn as "animatic:<name>"): children have larger heads and
+# shorter strides; the figure is drawn in a unit box, so a child's smaller size comes from Kind.scale.
+BUILDS: dict[str, Build] = {
+    "man": Build(),
+    "woman": Build(long_hair=True, skirt=True),
+    "child": Build(head=0.11, stride=0.7),
+    "boy": Build(head=0.11, stride=0.7),
+    "girl": Build(head=0.11, long_hair=True, skirt=True, stride=0.7),
+    "old-man": Build(grey=True, stride=0.35),
+    "old-woman": Build(grey=True, long_hair=True, skirt=True, stride=0.35),
+}
+
+
+def _build(b: Build) -> Callable[[Pen, float, float], None]:
+    return lambda p, t, a: _human(p, t, a, b)
 
 
 def _astronaut(p: Pen, t: float, a: float) -> None:
@@ -676,6 +720,13 @@ KINDS: dict[str, Kind] = {
         Kind("bicycle", 1.6, "ground", _bicycle, 1.8, "speeding", 1.5),
         Kind("motorcycle", 1.8, "ground", _motorcycle, 1.7, "speeding", 3.0),
         Kind("person", 0.6, "ground", _person, 1.8, "walking", 1.2),
+        Kind("man", 0.6, "ground", _build(BUILDS["man"]), 1.8, "walking", 1.2),
+        Kind("woman", 0.6, "ground", _build(BUILDS["woman"]), 1.7, "walking", 1.2),
+        Kind("child", 0.6, "ground", _build(BUILDS["child"]), 1.2, "walking", 1.5),
+        Kind("boy", 0.6, "ground", _build(BUILDS["boy"]), 1.2, "walking", 1.5),
+        Kind("girl", 0.6, "ground", _build(BUILDS["girl"]), 1.2, "walking", 1.5),
+        Kind("old-man", 0.62, "ground", _build(BUILDS["old-man"]), 1.7, "walking", 0.8),
+        Kind("old-woman", 0.62, "ground", _build(BUILDS["old-woman"]), 1.6, "walking", 0.8),
         Kind("astronaut", 0.62, "ground", _astronaut, 1.9, "walking", 0.8),
         Kind("robot", 0.62, "ground", _robot, 2.0, "walking", 1.0),
         Kind("horse", 1.4, "ground", _horse, 1.8, "running", 2.0),

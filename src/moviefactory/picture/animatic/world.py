@@ -1161,6 +1161,8 @@ def _skyline(p: _Painter, depth: float, hmin: float, hmax: float, col: RGBf, haz
     wc = np.array([255, 214, 120], np.float32) if p.night else _mix(p.hor, (255, 255, 255), 0.3)
     rgb = _mix(p.lit(col, haze), wc, (wins * a * (0.9 if p.night else 0.35))[..., None])
     y0 = max(0, int(top.min()) - 1)
+    if ("buildings", "set:building") not in p.pieces:
+        p.pieces.append(("buildings", "set:building"))
     return _tile(rgb[y0:], a[y0:], y0, depth)
 
 
@@ -1924,6 +1926,29 @@ def _light_for(kind: str, p: _Painter, set_name: str) -> None:
         p.tint = np.maximum(p.tint, np.array([0.85, 0.85, 0.8], np.float32))
 
 
+LANDMARK_HEIGHT = 0.3  # a landmark's height outdoors, as a share of H (middle distance: below the subjects')
+
+
+def _landmarks(p: _Painter, marks: tuple[tuple[str, str], ...], stand: float) -> Layer:
+    """What the place's words name beyond the set: outdoors standing in the middle distance at row `stand`,
+    spread across the right of the frame (subjects enter from the left); indoors each in a window."""
+    H, W = p.H, p.W
+    sh = Sheet(p, 0)
+    for i, (text, drawn) in enumerate(marks[:3]):
+        x = W * (0.7 + 0.13 * i) if p.kind == "outdoor" else W * (0.2 + 0.3 * i)  # in the first view
+        h = int(H * (LANDMARK_HEIGHT if p.kind == "outdoor" else 0.24))
+        where, name = drawn.split(":", 1)
+        colour = p.lit((150, 140, 130), 0.25)
+        spr = _piece(p, text, h, colour, shape=name) if where == "shape" else _piece(p, text, h, colour, icon=drawn)
+        if spr is None:
+            continue
+        bottom = stand if p.kind == "outdoor" else H * 0.44
+        if p.kind != "outdoor":  # a window onto it: the pane, then the landmark inside
+            _window(p, sh, x - W * 0.1, bottom - h - H * 0.04, W * 0.2, h + H * 0.06, (120, 90, 60))
+        sh.stamp(spr, x, bottom)
+    return sh.layer(0.3 if p.kind == "outdoor" else 0.35)
+
+
 def build_set(
     set_name: str,
     time_of_day: str,
@@ -1935,9 +1960,12 @@ def build_set(
     extra_words: str = "",
     road: bool = False,
     blur_background: float = 0.0,
+    landmarks: tuple[tuple[str, str], ...] = (),
 ) -> World:
     """The set for one scene: sky (outdoors only), the set's painter, its effects. `extra_words` are the
-    scene's words (prompt, action) that can ask for effects (fog, aurora, lava, debris ...)."""
+    scene's words (prompt, action) that can ask for effects (fog, aurora, lava, debris ...). `landmarks`:
+    (text, "shape:<kind>" | "<icon set>:<name>") of what the place's words name beyond the set ("the island
+    village", "the castle kitchen"), drawn in the middle distance (outdoors) or seen through a window."""
     import cv2
 
     # 1. what the place is and which effects it gets
@@ -1955,6 +1983,8 @@ def build_set(
     sky = p.sky() if spec.kind == "outdoor" else None
     layers = _coast(p, road=True) if (road and set_name == "coast") else PAINTERS[set_name](p)
     ground, water, air = (H * r for r in spec.rows)
+    if landmarks:  # outdoors in front of the set's distance; indoors on the wall, behind the furniture
+        layers.insert(len(layers) if spec.kind == "outdoor" else 1, _landmarks(p, landmarks, min(ground, water)))
     if road and spec.kind == "outdoor":  # a road across the foreground, on any outdoor set
         if layers and layers[-1].inva is None and layers[-1].y0 >= int(H * 0.7):
             layers.pop()  # the road replaces the set's ground strip (one opaque copy per frame, not two)
