@@ -320,3 +320,16 @@ def test_image_to_video_scenes_continue_from_the_last_frame(
     # text-to-video families take no image: continuity is off and their identity unchanged
     t2v_backend = DiffusersBackend(t2v, continuity=0.5)
     assert t2v_backend.continuity == 0.0 and "image_model" not in t2v_backend.identity()
+
+
+def test_key_frame_from_a_reference_with_one_step(i2v: tuple[Path, Path]) -> None:
+    """--steps 1: image-to-image runs int(steps x 0.8) = 0 steps in diffusers (an empty-tensor crash); key
+    frames from a reference take the fewest steps that leave one."""
+    from PIL import Image
+
+    cog, sd = i2v
+    backend = DiffusersBackend(cog, image_model=sd, steps=1)
+    backend.prepare(_i2v_movie())
+    reference = Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    image = backend._draw("a red car", (48, 32), seed=0, reference=reference)
+    assert image.size == (48, 32) and np.asarray(image).std() > 1.0

@@ -387,7 +387,10 @@ class DiffusersBackend(PictureBackend):
                     ) from exc
                 self._img2img.set_progress_bar_config(disable=True)
             start = reference.resize((w, h), Image.Resampling.LANCZOS)
-            pipe, kwargs = self._img2img, {**kwargs, "image": start, "strength": KEYFRAME_STRENGTH}
+            # img2img runs int(steps x strength) steps: at least one
+            steps = max(self.steps, math.ceil(1 / KEYFRAME_STRENGTH))
+            pipe = self._img2img
+            kwargs = {**kwargs, "image": start, "strength": KEYFRAME_STRENGTH, "num_inference_steps": steps}
         params = inspect.signature(pipe.__call__).parameters  # e.g. no negative_prompt in some families
         with torch.inference_mode():
             image = pipe(**{k: v for k, v in kwargs.items() if k in params}).images[0]
