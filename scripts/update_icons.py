@@ -141,17 +141,68 @@ def write_vectors() -> None:
     print(f"name vectors: {q.shape[0]} x {q.shape[1]} int8, {q.nbytes / 1e6:.2f} MB")
 
 
+WORDS_PACKAGE = "emojibase-data"
+# emojibase groups with things to draw: people-body, animals-nature, food-drink, travel-places, activities,
+# objects (not smileys, skin-tone components, symbols or flags)
+WORD_GROUPS = (1, 3, 4, 5, 6, 7)
+
+
+def write_words(work: Path, version: str | None = None) -> None:
+    """icondata/words.json.gz: the emoji names (CLDR labels, lower-case) of every non-English locale in
+    emojibase-data -> the emoji's English label, which names a Fluent Emoji icon ("chat" -> cat, "熊猫" ->
+    panda). Tags are left out: they are loose ("nuit" tags the night with stars). The earlier locale wins."""
+    spec = WORDS_PACKAGE + (f"@{version}" if version else "")
+    out = subprocess.run(["npm", "pack", spec, "--json"], cwd=work, check=True, capture_output=True, text=True)
+    meta = json.loads(out.stdout)[0]
+    with tarfile.open(work / meta["filename"]) as tar:
+
+        def member(name: str) -> Any:
+            f = tar.extractfile(f"package/{name}")
+            assert f is not None
+            return json.loads(f.read())
+
+        package = member("package.json")
+        english = {e["hexcode"]: e["label"] for e in member("en/compact.json") if e.get("group") in WORD_GROUPS}
+        locales = sorted(
+            {n.split("/")[1] for n in tar.getnames() if n.endswith("/compact.json")} - {"en", "en-gb", "meta"}
+        )
+        ranked: dict[str, tuple[int, str]] = {}
+        for loc in locales:
+            for e in member(f"{loc}/compact.json"):
+                if e["hexcode"] not in english:
+                    continue
+                term = e["label"].lower().strip()  # tags are loose ("nuit" tags the night-with-stars)
+                if term and term not in ranked:
+                    ranked[term] = (0, english[e["hexcode"]])
+    data = {
+        "source": {"package": WORDS_PACKAGE, "version": package["version"], "license": package["license"],
+                   "locales": locales, "url": "https://github.com/milesj/emojibase (names from Unicode CLDR)"},
+        "terms": {t: en for t, (_, en) in sorted(ranked.items())},
+    }  # fmt: skip
+    size = write_gz(OUT / "words.json.gz", data)
+    (OUT / "LICENSE-words.txt").write_text(
+        f"{WORDS_PACKAGE} {package['version']} ({package['license']}): emoji names from the Unicode CLDR "
+        "annotations (Unicode License v3, https://www.unicode.org/license.txt).\n", encoding="utf-8"
+    )
+    print(f"words: {len(data['terms'])} terms in {len(locales)} locales, {size / 1e6:.2f} MB gzip")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--version", action="append", default=[], help="SET=VERSION, e.g. game-icons=1.2.4")
     ap.add_argument(
         "--vectors-only", action="store_true", help="only re-embed the names of the vendored data"
     )
+    ap.add_argument("--words-only", action="store_true", help="only re-vendor the non-English emoji names")
     args = ap.parse_args()
     if args.vectors_only:
         write_vectors()
         return
     versions = dict(v.split("=", 1) for v in args.version)
+    if args.words_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_words(Path(tmp), versions.get(WORDS_PACKAGE))
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         sets = {}
@@ -164,6 +215,7 @@ def main() -> None:
             (OUT / f"LICENSE-{name}.txt").write_text(licence_text(data, spdx_texts), encoding="utf-8")
             print(f"{name} {data['source']['version']}: {len(data['icons'])} icons, "
                   f"{len(data['aliases'])} aliases, {size / 1e6:.2f} MB gzip")  # fmt: skip
+        write_words(Path(tmp), versions.get(WORDS_PACKAGE))
     write_vectors()
 
 

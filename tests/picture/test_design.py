@@ -189,3 +189,21 @@ def test_under_the_sky_is_not_the_place_and_the_weather_does_not_move_the_subjec
     assert design_scene(m, m.scenes[0]).set_name == "stadium"
     snow = movie("the boy inside the cozy kitchen, as snow falls past the windows")
     assert design_scene(snow, snow.scenes[0]).motion != "falling"
+
+
+@pytest.mark.parametrize(("prompt", "set_name", "drawn"), [
+    ("un vieux chat noir explore une bibliothèque abandonnée pendant la nuit", "library", "animatic:cat"),
+    ("一只熊猫在竹林里吃竹子，然后在雨中睡着了", "bamboo-forest", "fluent-emoji-flat:panda"),
+    ("un perro persigue a un gato", "", "animatic:dog"),
+])  # fmt: skip
+def test_another_language_is_drawn_from_its_emoji_names(prompt: str, set_name: str, drawn: str) -> None:
+    m = movie(prompt)
+    d = design_scene(m, m.scenes[0])
+    assert drawn in drawn_as(m) and (not set_name or d.set_name == set_name)
+    assert any("not English" in n and "=" in n for n in d.notes)  # what was read is said
+
+
+def test_a_black_cat_in_french_is_black() -> None:
+    m = movie("un chat noir dort")
+    cat = next(f for f in design_scene(m, m.scenes[0]).figures if f.kind == "cat")
+    assert max(cat.color) < 80

@@ -222,17 +222,23 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
         drawn_texts = {x.text for x in elements if x.role == "set"}
         if e.noun == e.head and (e.head in drawn_texts or (set_hit is not None and e.head == set_name)):
             continue  # the set already draws it ("the sea" in a sea set, its lighthouse piece)
-        rgb = resolve.color_word(e.colour) if e.colour else None
-        hexed = "#{:02x}{:02x}{:02x}".format(*rgb) if rgb else ""
-        fig, el = _figure(lib, f"prop:{e.noun}", e.noun, e.text, hexed, spec.kind, "prop", e.count)
+        fig, el = _figure(lib, f"prop:{e.noun}", e.noun, e.text, _colour_hex(e.colour), spec.kind, "prop", e.count)
         if fig is None:
             unmatched.append(e.text)
         else:
             figures.append(fig)
             elements += _elements(fig, el)  # type: ignore[arg-type]
-    if reading is None and text.strip():  # words the parser cannot read are said, not guessed at
+    if reading is None and text.strip():  # another language: its words that name an emoji, and the place
+        named = lib.foreign_words(text)[:4]
+        for term, english in named:
+            fig, el = _figure(lib, f"prop:{english}", english, term, _colour_hex(english), spec.kind, "prop", 1)
+            if fig is not None and len(figures) < 8:
+                figures.append(fig)
+                elements += _elements(fig, el)  # type: ignore[arg-type]
         unmatched.append(text.strip())
-        notes.append("the prompt is not English: only its place was matched; the picture shows the set")
+        said = ", ".join(f"{t} = {en}" for t, en in named)
+        notes.append("the prompt is not English: drawn are its place and the words that name an emoji"
+                     + (f" ({said})" if said else " (none)") + "; the rest is not read")  # fmt: skip
     # 4. staging: the prompt's verbs
     drawn = [x.text.lower() for x in elements if x.role in ("subject", "prop")]
     motion, elsewhere = None, False
@@ -252,6 +258,12 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
     return Design(set_name=set_name, time_of_day=tod, weather=weather, motion=motion, figures=tuple(figures),
                   elements=tuple(elements), unmatched=tuple(dict.fromkeys(unmatched)), notes=tuple(notes),
                   extra_words=f"{text} {scene.action}", landmarks=marks)  # fmt: skip
+
+
+def _colour_hex(words: str) -> str:
+    """"#rrggbb" of the colour word in `words` ("red balloon", "black cat"), else ""."""
+    rgb = resolve.color_word(words) if words else None
+    return "#{:02x}{:02x}{:02x}".format(*rgb) if rgb else ""
 
 
 def _find_place(places: list[L.Entity], setting: str, text: str) -> tuple[str, float] | None:

@@ -58,6 +58,7 @@ SEMANTIC_NUDGE = 0.2  # weight of meaning between names the words rank alike (mo
 MODIFIER_NUDGE = 0.5  # ... and for names that hold the text's noun as a modifier (coffee-cup vs wizard-staff)
 LOOKALIKE_PENALTY = 0.1  # meaning of a name word that only starts with the text's word (crow -> crowbar)
 SEMANTIC_MAX_PIECES = 4  # a word the tokenizer splits this finely is unknown to MiniLM ("zzxqv": 5 pieces)
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")  # kana and CJK ideographs: no spaces
 _MEMORY_RASTERS = 512  # in-memory LRU of rendered RGBA arrays (~100 KB each at 160 px)
 
 ACCESSORY_COSINE = 0.7  # an unnamed thing marks a role only this close in meaning (fisherman ~ fishing 0.76)
@@ -163,6 +164,7 @@ class IconLibrary:
         self._name_vectors: np.ndarray | None = None  # (len(entries), 384) float32, L2-normalised
         self._vectors_lock = threading.Lock()
         self.renders = 0  # SVG renders done by this instance (cache misses), for tests and benchmarks
+        self._terms: dict[str, str] | None = None  # other languages' emoji names -> English (foreign_words)
 
     # -- loading ----------------------------------------------------------------------------------------------
     @classmethod
@@ -358,6 +360,42 @@ class IconLibrary:
             if thing(e) and not any(v != word and v.startswith(word) for v in e.words):
                 return IconMatch(e.set, e.name, round(float(sims[j]), 4))
         return None
+
+    def foreign_words(self, text: str) -> list[tuple[str, str]]:
+        """(words as written, English name) for each emoji name of another language in `text`, in order:
+        "un vieux chat noir" -> [("chat noir", "black cat")], "一只熊猫在竹林里" -> [("熊猫", "panda")]. The
+        names are the CLDR labels of 26 locales (icondata/words.json.gz); the English name finds the icon.
+        Longest match first; scripts written without spaces (Chinese, Japanese) are scanned by character."""
+        terms = self._foreign_terms()
+        low = text.lower()
+        found: list[tuple[str, str]] = []
+        for run in _CJK_RUN.findall(low):
+            i = 0
+            while i < len(run):
+                n = next((n for n in range(min(8, len(run) - i), 0, -1) if run[i : i + n] in terms), 0)
+                if n:
+                    found.append((run[i : i + n], terms[run[i : i + n]]))
+                i += max(n, 1)
+        toks = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", _CJK_RUN.sub(" ", low))
+        i = 0
+        while i < len(toks):
+            for n in (3, 2, 1):
+                phrase = " ".join(toks[i : i + n])
+                forms = [phrase, phrase[:-1]] if phrase.endswith("s") and len(phrase) > 4 else [phrase]
+                hit = next((f for f in forms if len(f) >= 3 and f in terms), None)
+                if hit is not None:
+                    found.append((phrase, terms[hit]))
+                    i += n
+                    break
+            else:
+                i += 1
+        return list(dict.fromkeys(found))
+
+    def _foreign_terms(self) -> dict[str, str]:
+        if self._terms is None:
+            path = DATA_DIR / "words.json.gz"
+            self._terms = json.loads(gzip.decompress(path.read_bytes()))["terms"] if path.exists() else {}
+        return self._terms
 
     def is_person(self, set: str, name: str) -> bool:
         """Does the icon draw someone (a person, a role: "ninja", "woman-cook", "lucky-fisherman")?"""
