@@ -62,6 +62,7 @@ def settings(tmp_path: Path, **kw: Any) -> Settings:
     return Settings(out=tmp_path, narration=False, **kw)
 
 
+@pytest.mark.slow
 def test_failed_scene_is_reported_alone_and_the_others_are_kept(tmp_path: Path, mf_home: Path) -> None:
     root = new_folder(tmp_path)
     (root / "fail-s02").write_text("always")
@@ -85,6 +86,7 @@ def test_transient_failure_is_retried(tmp_path: Path, mf_home: Path) -> None:
     assert "scenes/s01/clip.mp4" in res.rendered and (root / "fail-s01").read_text() == "0"
 
 
+@pytest.mark.slow
 def test_pool_and_serial_renders_are_identical(tmp_path: Path, mf_home: Path) -> None:
     a = new_folder(tmp_path, "a")
     b = new_folder(tmp_path, "b")
@@ -96,6 +98,7 @@ def test_pool_and_serial_renders_are_identical(tmp_path: Path, mf_home: Path) ->
     assert (a / "movie.srt").read_text() == (b / "movie.srt").read_text()
 
 
+@pytest.mark.slow
 def test_ray_executor_renders_the_same_clips(tmp_path: Path, mf_home: Path) -> None:
     pytest.importorskip("ray")
     import ray
@@ -112,6 +115,7 @@ def test_ray_executor_renders_the_same_clips(tmp_path: Path, mf_home: Path) -> N
         assert (read_frames(a / f"scenes/{sid}/clip.mp4") == read_frames(b / f"scenes/{sid}/clip.mp4")).all()
 
 
+@pytest.mark.slow
 def test_whole_movie_through_the_papers_model_with_a_tiny_sd2(tmp_path: Path, mf_home: Path) -> None:
     """`moviefactory dev tiny-model` then `make --picture moviefactory --model DIR`: the real loaders and
     sampler at toy size, 8 fps clips interpolated to the movie's 24 fps, sound, compose, report."""
@@ -140,6 +144,7 @@ def test_whole_movie_through_the_papers_model_with_a_tiny_sd2(tmp_path: Path, mf
     assert any("image model frame by frame" in w or "adapters" in w for w in res["warnings"])
 
 
+@pytest.mark.slow
 def test_upscale_flag_runs_a_saved_esrgan_on_every_clip(tmp_path: Path, mf_home: Path) -> None:
     """--upscale model.pth: a tiny RRDBNet saved in BasicSR's layout ("params_ema") goes through the
     production loader; each clip gets a 4x version that compose then fits to the output frame."""
@@ -163,6 +168,7 @@ def test_upscale_flag_runs_a_saved_esrgan_on_every_clip(tmp_path: Path, mf_home:
     assert "scenes/s01/clip_sr.mp4" not in again.rendered and again.rendered == []
 
 
+@pytest.mark.slow
 def test_continuity_chains_cache_keys_until_a_cut(tmp_path: Path, mf_home: Path) -> None:
     """With --continuity a scene starts from its predecessor's last latent, so editing s01 must re-render
     s02 (crossfade) but not s03 (entered by a cut, which never carries continuity)."""

@@ -86,6 +86,7 @@ def _create(root: str, go: mp.synchronize.Event, q: mp.Queue) -> None:  # type: 
         q.put(str(exc))
 
 
+@pytest.mark.slow
 def test_four_processes_creating_one_folder_at_once(tmp_path: Path) -> None:
     ctx = mp.get_context("spawn")
     for trial in range(3):

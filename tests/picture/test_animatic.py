@@ -288,6 +288,7 @@ def test_render_writes_exact_size_and_frame_count(tmp_path: Path, fps: int, dur:
     assert np.abs(frames.astype(np.float32) - ref).mean() < 6
 
 
+@pytest.mark.slow
 def test_unknown_subjects_are_drawn_by_meaning_or_reported_and_render_never_crashes(tmp_path: Path) -> None:
     chars = [{"id": "hoverboat", "name": "Zephyr", "kind": "hovercraft", "description": "a hovercraft"},
              {"id": "gnu", "name": "Gnu", "kind": "wildebeest", "description": "a wildebeest"},

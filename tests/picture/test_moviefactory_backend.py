@@ -139,6 +139,7 @@ def test_backend_renders_two_scenes_to_decodable_clips(sd2: Path, tmp_path: Path
     assert ident["model"] == str(sd2.resolve()) and ident["scheduler"] == "ddim" and ident["adapters"] is None
 
 
+@pytest.mark.slow
 def test_backend_with_adapters_windows_and_continuity(sd2: Path, tmp_path: Path) -> None:
     from moviefactory.models.loading import load_sd2_components
     from moviefactory.models.unet import MovieFactoryConfig, MovieFactoryUNet

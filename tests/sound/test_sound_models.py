@@ -74,6 +74,7 @@ def test_clap_missing_or_broken_folder_is_a_model_load_error(tmp_path: Path) -> 
         ClapEncoder.from_pretrained(tmp_path)
 
 
+@pytest.mark.slow
 def test_backend_ranks_by_clap_and_caches_audio_embeddings(sound_home: Path, tiny_clap: Path) -> None:
     b = LibrarySound(home=sound_home, library=sound_home / "user", clap=tiny_clap)
     hits = b.search("glass shattering", kind="effect", k=5)

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from moviefactory.sound.backend import LibrarySound, _credit
@@ -110,6 +111,7 @@ def _ingest_in_child(lib_dir: str, folder: str, go: object, q: object) -> None:
         q.put((type(exc).__name__, str(exc)))  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 def test_two_library_adds_of_one_folder_at_once(tmp_path: Path) -> None:
     for i in range(4):
         _sound(tmp_path / "s", f"tone{i}.wav", f"sound number {i}", 10 + i)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from fastapi.testclient import TestClient
 
 from moviefactory.config import Settings
@@ -65,6 +66,7 @@ def test_uploads_are_refused_when_named_badly_oversized_or_without_length(settin
     assert not uploads.exists() or not [p for p in uploads.rglob("*") if p.is_file()]
 
 
+@pytest.mark.slow
 def test_the_library_job_indexes_the_sound_where_retrieval_finds_it(
     settings: Settings, tmp_path: Path
 ) -> None:
