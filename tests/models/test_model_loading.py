@@ -214,7 +214,9 @@ def test_single_file_checkpoint_errors_are_exact(
     (other / "model_index.json").unlink()
     with pytest.raises(ModelLoadError, match=r"is incomplete: missing model_index\.json, tokenizer/$"):
         check_sd2_folder(plain, other)
-    with pytest.raises(ModelLoadError, match=r"does not exist .* or a single-file checkpoint"):
+    with pytest.raises(
+        ModelLoadError, match=r"does not exist .* a single-file checkpoint .* Hugging Face id"
+    ):
         check_sd2_folder(tmp_path / "nowhere.safetensors")
 
 
@@ -307,3 +309,37 @@ def test_sharded_weights_load(tiny_sd2: Path, tmp_path: Path) -> None:
     ref, comps = load_sd2_components(tiny_sd2), load_sd2_components(folder)
     a, b = ref.unet.state_dict(), comps.unet.state_dict()
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _cache_snapshot(hub: Path, repo_id: str, source: Path) -> Path:
+    """`source` laid out as the Hugging Face cache holds a downloaded repository (refs/main -> snapshot)."""
+    repo = hub / f"models--{repo_id.replace('/', '--')}"
+    snap = repo / "snapshots" / ("1" * 40)
+    shutil.copytree(source, snap)
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("1" * 40)
+    return snap
+
+
+def test_hugging_face_ids_resolve_to_the_local_cache(
+    tiny_sd2: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--model stabilityai/stable-diffusion-2-1-base` (and a diffusers pipeline / MotionAdapter id) use the
+    cached snapshot; an id that is not cached is reported like a missing folder. Nothing is downloaded."""
+    from huggingface_hub import constants
+
+    from moviefactory.picture.diffusers_t2v import check_pipeline_folder
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.chdir(tmp_path)  # no local folder of that name
+    repo_id = "stabilityai/stable-diffusion-2-1-base"
+    with pytest.raises(ModelLoadError, match=r"does not exist .* or a Hugging Face id in the local cache"):
+        check_sd2_folder(repo_id)
+    snap = _cache_snapshot(tmp_path / "hub", repo_id, tiny_sd2)
+    assert check_sd2_folder(repo_id) == snap
+    comps = load_sd2_components(repo_id)
+    assert torch.equal(comps.unet.conv_in.weight, load_sd2_components(tiny_sd2).unet.conv_in.weight)
+    root, index = check_pipeline_folder(repo_id)
+    assert root == snap and index["_class_name"] == "StableDiffusionPipeline"
+    with pytest.raises(ModelLoadError, match=r"does not exist \(expected a diffusers pipeline folder"):
+        check_pipeline_folder("nobody/nothing")

@@ -114,6 +114,25 @@ def _missing_parts(root: Path, *, weights: bool) -> list[str]:
     return missing
 
 
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")  # "owner/name", as Hugging Face names repositories
+
+
+def local_model_path(model: str | Path) -> Path:
+    """`model` as a local path: itself when it exists; a Hugging Face id ("stabilityai/stable-diffusion-2-1")
+    that is no local path: its snapshot in the local Hugging Face cache when it is there (nothing is
+    downloaded); else the path unchanged, for the caller to report."""
+    path = Path(model).expanduser()
+    if path.exists() or not _HUB_ID.match(str(model)):
+        return path
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HFValidationError, LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(str(model), local_files_only=True))
+    except (LocalEntryNotFoundError, HFValidationError, OSError):
+        return path
+
+
 def check_sd2_folder(folder: str | Path, sd_config: str | Path | None = None) -> Path:
     """Return the model path if it is usable, else raise one ModelLoadError naming what is wrong.
 
@@ -121,14 +140,15 @@ def check_sd2_folder(folder: str | Path, sd_config: str | Path | None = None) ->
     variants, `tokenizer.json` or `vocab.json` + `merges.txt`); a single file must be an SD 2 checkpoint in
     the original layout with a config source that fits it (`single_file_config`). Cheap: reads headers only.
     """
-    root = Path(folder).expanduser()
+    root = local_model_path(folder)
     if root.is_file():
         single_file_config(root, sd_config)
         return root
     if not root.is_dir():
         raise ModelLoadError(
             f"model folder {root} does not exist (expected a Stable Diffusion 2 folder in diffusers layout, "
-            f"or a single-file checkpoint: {', '.join(SINGLE_FILE_SUFFIXES)})"
+            f"a single-file checkpoint ({', '.join(SINGLE_FILE_SUFFIXES)}), or a Hugging Face id in the local "
+            "cache)"
         )
     missing = _missing_parts(root, weights=True)
     if missing:

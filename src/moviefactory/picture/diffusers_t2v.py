@@ -130,10 +130,16 @@ def is_motion_adapter(folder: Path) -> bool:
 
 
 def check_pipeline_folder(folder: str | Path) -> tuple[Path, dict[str, Any]]:
-    """The folder and its model_index.json, or one ModelLoadError naming every missing part."""
-    root = Path(folder).expanduser()
+    """The folder (a Hugging Face id resolves to its local cache snapshot) and its model_index.json, or one
+    ModelLoadError naming every missing part."""
+    from moviefactory.models.loading import local_model_path
+
+    root = local_model_path(folder)
     if not root.is_dir():
-        raise ModelLoadError(f"model folder {root} does not exist (expected a diffusers pipeline folder)")
+        raise ModelLoadError(
+            f"model folder {root} does not exist (expected a diffusers pipeline folder, or a Hugging Face id "
+            "in the local cache)"
+        )
     index_path = root / "model_index.json"
     if not index_path.is_file():
         if is_motion_adapter(root):
@@ -196,7 +202,9 @@ class DiffusersBackend(PictureBackend):
         self.class_name = str(index.get("_class_name", ""))
         self.motion_adapter: Path | None = None
         if adapters is not None:
-            adapters = Path(adapters).expanduser()
+            from moviefactory.models.loading import local_model_path
+
+            adapters = local_model_path(adapters)
             if not adapters.is_dir() or not is_motion_adapter(adapters):
                 raise ModelLoadError(
                     f"--adapters {adapters}: not a MotionAdapter folder (config.json with _class_name "
