@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from moviefactory.errors import BackendError, ComposeError, InputError
+from moviefactory.timing import AUDIO_RATE  # every intermediate WAV is AUDIO_RATE stereo float32
 from moviefactory.workspace import atomic_output
-
-AUDIO_RATE = 48_000  # Hz; every intermediate WAV is 48 kHz stereo float32
 
 
 @lru_cache(maxsize=1)

@@ -25,6 +25,7 @@ from moviefactory.picture import PICTURE
 from moviefactory.progress import NullReporter, Reporter
 from moviefactory.script import WRITERS
 from moviefactory.spec import Movie, Scene, Style, Transition, check_text
+from moviefactory.timing import AUDIO_RATE, frame_count
 from moviefactory.workspace import (
     Drawn,
     R,
@@ -195,7 +196,7 @@ def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Repo
     reporter.start("picture", f"picture ({backend_cls.name})", len(todo))
     backend.prepare(movie)
     for t in todo:
-        reporter.start(f"scene:{t.scene.id}", f"  {t.scene.id}", max(1, round(t.scene.duration_s * movie.style.fps)))
+        reporter.start(f"scene:{t.scene.id}", f"  {t.scene.id}", frame_count(t.scene.duration_s, movie.style.fps))
 
     def done(out: Outcome) -> None:
         scene, clip, slot = out.task.scene, out.clip, Slot.clip(out.task.scene.id)
@@ -421,7 +422,7 @@ def _bytes_needed(ws: Workspace, movie: Movie, settings: Settings) -> int:
     movie's size (bytes per pixel-frame measured on the default animatic at CRF 12 / 18, WAV float32
     stereo 48 kHz), with one extra movie-sized temp file, minus what is already recorded."""
     st, total = movie.style, movie.total_duration_s()
-    wav = 48_000 * 2 * 4  # bytes per second of a float32 stereo WAV
+    wav = AUDIO_RATE * 2 * 4  # bytes per second of a float32 stereo WAV
     clip_px = st.width * st.height * st.fps * 0.15  # bytes per second of a generation-size clip
     out_px = st.output_width * st.output_height * st.fps
     need = sum(d * (clip_px + wav) for d in (s.duration_s for s in movie.scenes))

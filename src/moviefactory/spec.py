@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from moviefactory import timing
 from moviefactory.errors import InputError
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -255,19 +256,18 @@ class Movie(_Model):
     # -- timeline -------------------------------------------------------------------------------------
     @staticmethod
     def overlap_s(scene: Scene) -> float:
-        """Seconds this scene overlaps the previous one (0 for a cut)."""
-        return 0.0 if scene.transition_in is Transition.cut else scene.transition_s
+        """Seconds this scene overlaps the previous one (0 for a cut; the rule is `timing.overlap_s`)."""
+        return timing.overlap_s(scene.transition_s, cut=scene.transition_in is Transition.cut)
 
     def timeline(self) -> list[TimelineEntry]:
-        """Where each scene sits in the finished movie, in seconds (transitions overlap neighbours)."""
-        out: list[TimelineEntry] = []
-        t = 0.0
-        for i, s in enumerate(self.scenes):
-            if i > 0:
-                t -= self.overlap_s(s)
-            out.append(TimelineEntry(scene_id=s.id, index=i, start_s=t, end_s=t + s.duration_s))
-            t += s.duration_s
-        return out
+        """Where each scene sits in the finished movie, in seconds (transitions overlap neighbours;
+        the arithmetic is `timing.scene_spans`)."""
+        durations = [s.duration_s for s in self.scenes]
+        spans = timing.scene_spans(durations, [self.overlap_s(s) for s in self.scenes])
+        return [
+            TimelineEntry(scene_id=s.id, index=i, start_s=start, end_s=end)
+            for i, (s, (start, end)) in enumerate(zip(self.scenes, spans, strict=True))
+        ]
 
     def total_duration_s(self) -> float:
         return self.timeline()[-1].end_s

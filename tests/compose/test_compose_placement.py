@@ -3,6 +3,7 @@ CJK subtitles through the font fallback chain."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,9 +11,10 @@ import pytest
 
 from moviefactory.compose import ComposeInputs, compose
 from moviefactory.compose.subtitles import fallback_files, font_runs, missing_fonts
-from moviefactory.media import AUDIO_RATE, read_audio, read_frames, write_video, write_wav
-from moviefactory.sound.narration import LEAD_IN_S, Narrator
+from moviefactory.media import read_audio, read_frames, write_video
+from moviefactory.sound.backend import LibrarySound
 from moviefactory.spec import Movie, Scene, Style, Transition
+from moviefactory.timing import AUDIO_RATE, NARRATION_LEAD_IN_S, speech_onset_s
 
 
 def _movie(subtitles: list[str], *, narration: list[str] | None = None) -> Movie:
@@ -30,28 +32,62 @@ def _clips(tmp: Path, n: int) -> list[Path]:
             for i in range(n)]  # fmt: skip
 
 
-def test_narration_starts_one_lead_in_after_its_scene(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The narration WAV holds its own lead-in; compose places it at the scene's start, not a lead-in later."""
-    t = np.arange(round(0.6 * AUDIO_RATE)) / AUDIO_RATE
-    tone = (0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
-    # the TTS engine is the only thing replaced: Narrator lays the speech out in its scene as it would
-    monkeypatch.setattr(Narrator, "_speak", lambda self, text, wpm: np.stack([tone, tone], 1))
-    narrator = Narrator("espeak-ng")
-    narrator.exe = "espeak-ng"
-    speech, _ = narrator.speak("a line", 2.0)
-    nar = write_wav(speech, tmp_path / "nar.wav")
-    movie = _movie(["", ""], narration=["", "a line"])
-    res = compose(
-        ComposeInputs(movie, _clips(tmp_path, 2), [None, None], [None, nar], None), tmp_path / "m.mp4"
+TTS_RATE = 22_050  # Hz; what espeak-ng writes
+TONE_S = 0.6  # s of "speech" the stand-in engine says, after TTS_PAD_S of its own silence
+TTS_PAD_S = 0.1
+
+
+def _standin_tts(folder: Path) -> Path:
+    """An executable with espeak-ng's command line (-v -s -w -f) that writes a 22.05 kHz mono WAV: 0.1 s
+    of silence, then a 440 Hz tone burst of 0.6 s with a 5 ms ramp: speech with a known onset and length."""
+    exe = folder / "standin-tts"
+    exe.write_text(
+        f"#!{sys.executable}\n"
+        "import sys, wave\n"
+        "import numpy as np\n"
+        "a = sys.argv[1:]\n"
+        f"t = np.arange(round({TONE_S} * {TTS_RATE})) / {TTS_RATE}\n"
+        "x = 0.5 * np.sin(2 * np.pi * 440.0 * t) * np.minimum(1.0, t / 0.005)\n"
+        f"x = np.concatenate([np.zeros(round({TTS_PAD_S} * {TTS_RATE})), x])\n"
+        "with wave.open(a[a.index('-w') + 1], 'wb') as w:\n"
+        f"    w.setnchannels(1); w.setsampwidth(2); w.setframerate({TTS_RATE})\n"
+        "    w.writeframes((x * 32767).astype('<i2').tobytes())\n",
+        encoding="utf-8",
     )
-    audio = read_audio(res.path)[:, 0]
-    env = np.abs(audio)
-    onset = int(np.argmax(env > 0.1 * env.max())) / AUDIO_RATE
-    scene2 = movie.timeline()[1].start_s
-    assert scene2 == pytest.approx(1.5)
-    assert onset == pytest.approx(scene2 + LEAD_IN_S, abs=0.02), onset  # was scene2 + 2 x lead-in
+    exe.chmod(0o755)
+    return exe
+
+
+def _heard(audio: np.ndarray, from_s: float, to_s: float) -> tuple[float, float]:
+    """(first, last) time in [from_s, to_s) where the track is louder than 10 % of that window's peak, s."""
+    a, b = round(from_s * AUDIO_RATE), round(to_s * AUDIO_RATE)
+    env = np.abs(audio[a:b])
+    loud = np.flatnonzero(env > 0.1 * env.max())
+    return (a + loud[0]) / AUDIO_RATE, (a + loud[-1]) / AUDIO_RATE
+
+
+def test_speech_starts_one_lead_in_after_its_scene_in_the_composed_movie(tmp_path: Path) -> None:
+    """The narration step (LibrarySound.narration with a stand-in engine) writes the scene's WAV; compose
+    places it; speech is heard NARRATION_LEAD_IN_S after its scene starts, once (the doubled offset put it
+    at 2 x lead-in), and lasts as long as the engine spoke."""
+    engine = str(_standin_tts(tmp_path))
+    sound = LibrarySound(home=tmp_path / "home", library=tmp_path / "lib", tts_engine=engine)
+    movie = _movie(["", "", ""], narration=["first line", "", "third line"])  # crossfades: 0, 1.5, 3.0 s
+    narration: list[Path | None] = []
+    for scene in movie.scenes:
+        track = sound.narration(movie, scene, tmp_path / f"{scene.id}-narration.wav")
+        narration.append(None if track is None else track.path)
+    assert narration[1] is None and not sound.notices
+    res = compose(ComposeInputs(movie, _clips(tmp_path, 3), [None] * 3, narration, None), tmp_path / "m.mp4")
+    audio = read_audio(res.path)[:, 0]  # decoded from the movie's AAC track
+    for i in (0, 2):
+        start = movie.timeline()[i].start_s
+        on, off = _heard(audio, max(start - 0.5, 0.0), start + 1.4)
+        print(f"scene {i + 1} at {start:.3f} s: speech from +{on - start:.4f} s to +{off - start:.4f} s")
+        assert on == pytest.approx(speech_onset_s(start), abs=0.01), (i, on - start)  # not 2 x 0.15 s
+        assert on - start == pytest.approx(0.15, abs=0.01)
+        assert off - on == pytest.approx(TONE_S, abs=0.01)  # the engine's own silence was trimmed, all kept
+    assert NARRATION_LEAD_IN_S == 0.15
 
 
 def _subtitle_band(path: Path) -> np.ndarray:

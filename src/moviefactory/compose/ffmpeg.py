@@ -25,8 +25,9 @@ from pathlib import Path
 
 from moviefactory.compose.subtitles import FONT_DIR, cues, fallback_files, missing_fonts, to_ass
 from moviefactory.errors import ComposeError
-from moviefactory.media import AUDIO_RATE, LoudnessStats, ffmpeg_exe, fit_size, probe
+from moviefactory.media import LoudnessStats, ffmpeg_exe, fit_size, probe
 from moviefactory.spec import Movie, Transition
+from moviefactory.timing import AUDIO_RATE, frame_count, narration_start_s
 from moviefactory.workspace import TEMP_DIR_PREFIX, atomic_output
 
 TARGET_LUFS = -16.0
@@ -115,7 +116,7 @@ def audio_graph(inp: ComposeInputs, first_audio_input: int) -> tuple[list[str], 
         if path is None:
             continue
         k = add(path)
-        ms = round(slot.start_s * 1000)  # the WAV is scene-aligned: its lead-in silence is already inside it
+        ms = round(narration_start_s(slot.start_s) * 1000)  # at the scene's start: the lead-in is in the WAV
         chains.append(f"[{k}:a]{fmt},asetpts=PTS-STARTPTS,adelay={ms}|{ms}[nar{i}]")
         voice_labels.append(f"[nar{i}]")
 
@@ -288,7 +289,7 @@ def compose(
         for clip in inp.clips:
             args += ["-i", str(clip)]
         args += _audio_args(afiles)
-        frames = round(total * fps)
+        frames = frame_count(total, fps)
         with atomic_output(out) as tmp:
             args += [
                 "-filter_complex", ";".join(chains), "-map", "[vout]", "-map", "[aout]",

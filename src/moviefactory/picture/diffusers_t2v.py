@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from moviefactory.errors import BackendError, ModelLoadError
 from moviefactory.picture import Clip, PictureBackend, ProgressFn
+from moviefactory.timing import frame_count
 
 if TYPE_CHECKING:
     import numpy as np
@@ -463,7 +464,7 @@ class DiffusersBackend(PictureBackend):
         pipe = self.pipe
         fam = self.family
         w, h = movie.style.width, movie.style.height
-        n = max(1, round(scene.duration_s * self.fps))
+        n = frame_count(scene.duration_s, self.fps)
         n_gen = valid_frame_count(n, fam.frame_a, fam.frame_b)
         gw, gh = self.generation_size(w, h)
         prompt = scene.prompt

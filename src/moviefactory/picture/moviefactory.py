@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from moviefactory.errors import InputError, ModelLoadError
 from moviefactory.picture import Clip, PictureBackend, ProgressFn
+from moviefactory.timing import frame_count
 
 if TYPE_CHECKING:
     import numpy as np
@@ -374,7 +375,7 @@ class MovieFactoryBackend(PictureBackend):
         pipe = self.pipe
         w, h = movie.style.width, movie.style.height
         fps = pipe.unet.config.fps
-        n = max(1, round(scene.duration_s * fps))
+        n = frame_count(scene.duration_s, fps)
         window = pipe.unet.config.window()
         prompt = scene.prompt
         look = movie.style.look

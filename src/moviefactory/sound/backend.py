@@ -16,13 +16,13 @@ from moviefactory.sound import Credit, SoundBackend, SoundTrack
 from moviefactory.sound.builtin import GENERATOR_VERSION, ensure_builtin, home_dir
 from moviefactory.sound.library import INDEX_FILE, Hit, Library, merge_hits, top_k
 from moviefactory.sound.narration import Narrator
+from moviefactory.timing import AUDIO_RATE, audio_samples
 
 if TYPE_CHECKING:
     from moviefactory.config import Settings
     from moviefactory.sound.embed import ClapEncoder, ClipEncoder
     from moviefactory.spec import Movie, Scene
 
-RATE = 48_000
 EFFECT_LUFS = -20.0
 MUSIC_LUFS = -18.0
 NARRATION_LUFS = -16.0
@@ -44,9 +44,9 @@ def load_audio(path: Path) -> np.ndarray:
     except (sf.LibsndfileError, RuntimeError, TypeError):
         from moviefactory.media import read_audio
 
-        return read_audio(path, rate=RATE, channels=2)
+        return read_audio(path, rate=AUDIO_RATE, channels=2)
     data = data[:, :2] if data.shape[1] >= 2 else np.repeat(data, 2, axis=1)
-    return resample(data, int(rate), RATE)
+    return resample(data, int(rate), AUDIO_RATE)
 
 
 def open_libraries(user_dir: Path | None, *, home: Path | None = None) -> list[Library]:
@@ -204,11 +204,11 @@ class LibrarySound(SoundBackend):
         _, hit, placed = best
         warnings += self._missing_notes()
         # 4. level: about -20 LUFS, peak-safe; exactly the scene's length
-        audio = normalize_loudness(placed.audio, RATE, EFFECT_LUFS, PEAK_DB)
+        audio = normalize_loudness(placed.audio, AUDIO_RATE, EFFECT_LUFS, PEAK_DB)
         write_wav(audio, out)
         it = hit.item
         desc = f"{it.title} ({it.source}), score {hit.score:.2f}, motion r={placed.motion_corr:.2f}"
-        return SoundTrack(path=Path(out), duration_s=len(audio) / RATE, description=desc, credits=[_credit(it)], warnings=warnings)
+        return SoundTrack(path=Path(out), duration_s=len(audio) / AUDIO_RATE, description=desc, credits=[_credit(it)], warnings=warnings)
 
     def _clip_scores(self, pick: np.ndarray, texts: list[str]) -> np.ndarray:
         """CLIP cosine of the clip's first/middle/last frames (`pick`, mean) to each text, centred on its mean."""
@@ -238,12 +238,12 @@ class LibrarySound(SoundBackend):
                 break
         else:
             raise SoundError(f"none of the {len(ranked)} best-matching music files could be read")
-        n = round(movie.total_duration_s() * RATE)
-        audio = normalize_loudness(fit_length(bed, n), RATE, MUSIC_LUFS, PEAK_DB)
+        n = audio_samples(movie.total_duration_s())
+        audio = normalize_loudness(fit_length(bed, n), AUDIO_RATE, MUSIC_LUFS, PEAK_DB)
         write_wav(audio, out)
         f = hit.item.features
         desc = f"{hit.item.title} ({hit.item.source}), {f.get('tempo_bpm', 0):.0f} BPM {f.get('key', '')} {f.get('mode', '')}, score {hit.score:.2f}"
-        return SoundTrack(path=Path(out), duration_s=n / RATE, description=desc, credits=[_credit(hit.item)],
+        return SoundTrack(path=Path(out), duration_s=n / AUDIO_RATE, description=desc, credits=[_credit(hit.item)],
                           warnings=warnings + self._missing_notes())  # fmt: skip
 
     def _load(self, hit: Hit, warnings: list[str]) -> np.ndarray | None:
@@ -281,10 +281,10 @@ class LibrarySound(SoundBackend):
                 self.notices.append(note)
             return None
         audio, wpm = self.narrator.speak(scene.narration, scene.duration_s)
-        audio = normalize_loudness(audio, RATE, NARRATION_LUFS, PEAK_DB)
+        audio = normalize_loudness(audio, AUDIO_RATE, NARRATION_LUFS, PEAK_DB)
         write_wav(audio, out)
         credit = Credit(title="Narration voice", source=self.narrator.engine, license="GPL-3.0-or-later (engine)", attribution="eSpeak NG")
-        return SoundTrack(path=Path(out), duration_s=len(audio) / RATE, description=f"{self.narrator.engine} at {wpm:.0f} wpm", credits=[credit])
+        return SoundTrack(path=Path(out), duration_s=len(audio) / AUDIO_RATE, description=f"{self.narrator.engine} at {wpm:.0f} wpm", credits=[credit])
 
 
 def _credit(item: Any) -> Credit:

@@ -17,8 +17,8 @@ import numpy as np
 
 from moviefactory.sound.features import envelope
 from moviefactory.sound.video import VisualFeatures
+from moviefactory.timing import AUDIO_RATE, audio_samples
 
-RATE = 48_000
 ENV_HZ = 25.0  # envelope/motion comparison rate
 MARGIN = 0.08  # retrieval-score window of candidates that may be reranked
 MAX_CANDIDATES = 5
@@ -40,7 +40,7 @@ class Placement:
 
 def is_transient(x: np.ndarray) -> bool:
     """An event (impact, door slam) rather than an ambience: the envelope's peak towers over its median."""
-    env = envelope(x, RATE, ENV_HZ)
+    env = envelope(x, AUDIO_RATE, ENV_HZ)
     return bool(env.max() > 4.0 * (np.median(env) + 1e-6))
 
 
@@ -52,7 +52,7 @@ def _corr(a: np.ndarray, b: np.ndarray) -> float:
 
 def loop_to(x: np.ndarray, n: int, crossfade_s: float = 0.5) -> np.ndarray:
     """Repeat `x` (N, 2) with equal-power crossfades until it is `n` samples long."""
-    xf = min(int(crossfade_s * RATE), len(x) // 3)
+    xf = min(int(crossfade_s * AUDIO_RATE), len(x) // 3)
     out = x.astype(np.float32).copy()
     if xf <= 0:
         reps = int(np.ceil(n / max(len(x), 1)))
@@ -67,21 +67,21 @@ def loop_to(x: np.ndarray, n: int, crossfade_s: float = 0.5) -> np.ndarray:
 
 def place(x: np.ndarray, duration_s: float, visual: VisualFeatures | None) -> Placement:
     """Fit a library sound (N, 2) into exactly `duration_s`, aligned to the clip's motion."""
-    n = round(duration_s * RATE)
+    n = audio_samples(duration_s)
     m_env = round(duration_s * ENV_HZ)
     motion = visual.motion_at(ENV_HZ, m_env) if visual is not None else np.zeros(m_env)
-    hop = RATE / ENV_HZ
+    hop = AUDIO_RATE / ENV_HZ
     transient = is_transient(x)
-    src_env = envelope(x, RATE, ENV_HZ)
+    src_env = envelope(x, AUDIO_RATE, ENV_HZ)
     looped = False
     if transient:
         # 1. events: the sound's loudest moment goes to the clip's sync point (cut, flash, motion peak)
-        src_peak = int(np.argmax(src_env)) * hop / RATE
+        src_peak = int(np.argmax(src_env)) * hop / AUDIO_RATE
         target = visual.peak_s if visual is not None else min(0.25, duration_s / 4)
         offset = src_peak - min(target, duration_s - 0.05)
         out = np.zeros((n, 2), np.float32)
-        start_src = round(max(offset, 0.0) * RATE)
-        start_dst = round(max(-offset, 0.0) * RATE)
+        start_src = round(max(offset, 0.0) * AUDIO_RATE)
+        start_dst = round(max(-offset, 0.0) * AUDIO_RATE)
         m = min(len(x) - start_src, n - start_dst)
         if m > 0:
             out[start_dst : start_dst + m] = x[start_src : start_src + m]
@@ -96,9 +96,9 @@ def place(x: np.ndarray, duration_s: float, visual: VisualFeatures | None) -> Pl
                 c = _corr(src_env[o : o + m_env], motion)
                 if c > best:
                     best, offset = c, o / ENV_HZ
-        start = round(offset * RATE)
+        start = round(offset * AUDIO_RATE)
         out = np.asarray(src[start : start + n], np.float32)
         if len(out) < n:
             out = np.pad(out, ((0, n - len(out)), (0, 0)))
-    corr = _corr(envelope(out, RATE, ENV_HZ)[:m_env], motion[: len(envelope(out, RATE, ENV_HZ))])
+    corr = _corr(envelope(out, AUDIO_RATE, ENV_HZ)[:m_env], motion[: len(envelope(out, AUDIO_RATE, ENV_HZ))])
     return Placement(audio=out, motion_corr=corr, offset_s=float(offset), looped=looped)

@@ -13,7 +13,7 @@ import numpy as np
 
 from moviefactory.errors import ModelLoadError
 
-CLAP_RATE = 48_000  # Hz; ClapFeatureExtractor's rate
+CLAP_RATE = 48_000  # Hz; ClapFeatureExtractor's rate: CLAP's own fact, not timing.AUDIO_RATE (equal today)
 CLAP_WINDOW_S = 10.0  # default window; longer sounds are cut to the extractor's window (first 10 s)
 
 
@@ -73,7 +73,7 @@ class ClapEncoder:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelLoadError(f"--clap {path}: cannot load ({str(exc).splitlines()[0][:120]})") from exc
         if extractor.sampling_rate != CLAP_RATE:
-            raise ModelLoadError(f"--clap {path}: feature extractor rate {extractor.sampling_rate}, expected 48000")
+            raise ModelLoadError(f"--clap {path}: feature extractor rate {extractor.sampling_rate}, expected {CLAP_RATE}")
         return cls(model, tokenizer, extractor, f"clap-{_folder_id(path)}")
 
     def encode_text(self, texts: list[str]) -> np.ndarray:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from moviefactory.timing import AUDIO_RATE
+
 # -- loudness (ITU-R BS.1770-4 / EBU R128) --------------------------------------------------------------
 ABS_GATE_LUFS = -70.0
 SILENCE_LUFS = -70.0  # what `integrated_loudness` returns when every block is gated out
@@ -67,7 +69,7 @@ def _lufs(power: np.ndarray | float) -> Any:
     return -0.691 + 10.0 * np.log10(np.maximum(power, 1e-20))
 
 
-def integrated_loudness(samples: np.ndarray, rate: int = 48_000) -> float:
+def integrated_loudness(samples: np.ndarray, rate: int = AUDIO_RATE) -> float:
     """Integrated loudness in LUFS (BS.1770-4): K-weighting, 400 ms blocks with 75 % overlap, absolute gate
     at -70 LUFS, relative gate 10 LU below the absolutely-gated mean. Silence or < 400 ms: SILENCE_LUFS."""
     power = _block_powers(samples, rate, 0.4, 0.1)
@@ -81,7 +83,7 @@ def integrated_loudness(samples: np.ndarray, rate: int = 48_000) -> float:
     return float(max(_lufs(power.mean()), SILENCE_LUFS))
 
 
-def momentary_loudness(samples: np.ndarray, rate: int = 48_000, step_s: float = 0.1) -> np.ndarray:
+def momentary_loudness(samples: np.ndarray, rate: int = AUDIO_RATE, step_s: float = 0.1) -> np.ndarray:
     """Momentary loudness (400 ms window) every `step_s` seconds, LUFS, shape (num_blocks,)."""
     return np.asarray(_lufs(_block_powers(samples, rate, 0.4, step_s)), dtype=np.float64)
 
@@ -92,7 +94,7 @@ def sample_peak_db(samples: np.ndarray) -> float:
 
 
 def normalize_loudness(
-    samples: np.ndarray, rate: int = 48_000, target_lufs: float = -20.0, peak_db: float = -1.0
+    samples: np.ndarray, rate: int = AUDIO_RATE, target_lufs: float = -20.0, peak_db: float = -1.0
 ) -> np.ndarray:
     """Gain `samples` to `target_lufs`, then lower it further if the sample peak would pass `peak_db`
     (no limiter: a quiet, peak-safe result beats a distorted one). Silence is returned unchanged."""

@@ -91,9 +91,10 @@ def decode(path: Path) -> tuple[np.ndarray, int]:
             raise SoundError(f"cannot decode ({str(exc).strip()[:80]})") from exc
         from moviefactory.errors import ComposeError
         from moviefactory.media import read_audio
+        from moviefactory.timing import AUDIO_RATE
 
         try:
-            data, rate = read_audio(path, rate=48_000, channels=2), 48_000
+            data, rate = read_audio(path, rate=AUDIO_RATE, channels=2), AUDIO_RATE
         except ComposeError as exc2:
             raise SoundError("cannot decode with ffmpeg") from exc2
     if len(data) < MIN_DURATION_S * rate:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from moviefactory.sound.effects import loop_to
+from moviefactory.timing import AUDIO_RATE
 
-RATE = 48_000
 TEMPO_RANGES = {"slow": (50.0, 90.0), "moderate": (88.0, 122.0), "fast": (118.0, 200.0)}  # BPM
 MOOD_MODE = {
     "triumphant": "major", "joyful": "major", "playful": "major", "calm": "major", "romantic": "major",
@@ -41,8 +41,8 @@ def fit_length(x: np.ndarray, n: int, *, crossfade_s: float = 1.0, fade_out_s: f
     """(N, 2) -> exactly (n, 2): trimmed, or looped with equal-power crossfades; a short fade-in and a
     fade-out of min(fade_out_s, 25 % of the length) at the end."""
     y = loop_to(x, n, crossfade_s) if len(x) < n else np.asarray(x[:n], np.float32).copy()
-    fin = min(int(0.02 * RATE), n // 4)
-    fout = min(int(fade_out_s * RATE), n // 4)
+    fin = min(int(0.02 * AUDIO_RATE), n // 4)
+    fout = min(int(fade_out_s * AUDIO_RATE), n // 4)
     if fin:
         y[:fin] *= np.linspace(0, 1, fin, dtype=np.float32)[:, None]
     if fout:

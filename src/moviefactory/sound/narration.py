@@ -11,11 +11,10 @@ from pathlib import Path
 import numpy as np
 
 from moviefactory.errors import SoundError
+from moviefactory.timing import AUDIO_RATE, NARRATION_LEAD_IN_S, audio_samples
 
-RATE = 48_000
 BASE_WPM = 165  # espeak-ng words per minute for normal narration
 MAX_WPM = 320
-LEAD_IN_S = 0.15  # silence before the line starts within its scene
 
 
 class Narrator:
@@ -42,26 +41,26 @@ class Narrator:
             if proc.returncode != 0 or not wav.exists():
                 err = proc.stderr.decode("utf-8", "replace").strip()[:120]
                 raise SoundError(f"{self.engine} failed ({proc.returncode}): {err}")
-            return read_audio(wav, rate=RATE, channels=2)
+            return read_audio(wav, rate=AUDIO_RATE, channels=2)
 
     def speak(self, text: str, duration_s: float) -> tuple[np.ndarray, float]:
         """(audio (n, 2) of exactly duration_s, words per minute used). Speeds up (to MAX_WPM) so the
         line fits its scene; a line that still does not fit is cut with a short fade."""
-        n = round(duration_s * RATE)
-        room = max(duration_s - LEAD_IN_S - 0.1, 0.2)
+        n = audio_samples(duration_s)
+        room = max(duration_s - NARRATION_LEAD_IN_S - 0.1, 0.2)
         wpm = BASE_WPM
         speech = self._speak(text, wpm)
-        if len(speech) / RATE > room:
-            wpm = int(min(MAX_WPM, np.ceil(BASE_WPM * (len(speech) / RATE) / room)))
+        if len(speech) / AUDIO_RATE > room:
+            wpm = int(min(MAX_WPM, np.ceil(BASE_WPM * (len(speech) / AUDIO_RATE) / room)))
             speech = self._speak(text, wpm)
         speech = _trim_silence(speech)
         out = np.zeros((n, 2), np.float32)
-        start = int(LEAD_IN_S * RATE)
+        start = int(NARRATION_LEAD_IN_S * AUDIO_RATE)  # the lead-in lives in the WAV (timing.py)
         m = min(len(speech), n - start)
         if m > 0:
             out[start : start + m] = speech[:m]
             if m < len(speech):  # cut: fade the last 50 ms
-                f = min(int(0.05 * RATE), m)
+                f = min(int(0.05 * AUDIO_RATE), m)
                 out[start + m - f : start + m] *= np.linspace(1, 0, f, dtype=np.float32)[:, None]
         return out, float(wpm)
 

@@ -19,6 +19,7 @@ import numpy as np
 from moviefactory.picture.animatic import resolve
 from moviefactory.picture.animatic.shapes import KINDS, Kind, Sprite, rasterise
 from moviefactory.picture.animatic.world import World, build_set, build_world
+from moviefactory.timing import frame_count
 
 if TYPE_CHECKING:
     from moviefactory.picture.animatic.design import Design
@@ -164,7 +165,7 @@ def plan_scene(
     seed = _plan_seed(scene)
     return ScenePlan(
         scene_id=scene.id, width=movie.style.width, height=movie.style.height, fps=fps,
-        num_frames=max(1, round(scene.duration_s * fps)), family=terrain[0], road=terrain[1],
+        num_frames=frame_count(scene.duration_s, fps), family=terrain[0], road=terrain[1],
         time_of_day=scene.time_of_day.value, weather=scene.weather.value, shot=scene.shot.value,
         camera=scene.camera.value, motion=motion, leftward=resolve.is_leftward(scene.action),
         mood=movie.tone.mood.value, seed=seed, subjects=tuple(subs), grain=grain, vignette=vignette,
@@ -201,7 +202,7 @@ def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vi
     seed = _plan_seed(scene)
     return ScenePlan(
         scene_id=scene.id, width=movie.style.width, height=movie.style.height, fps=fps,
-        num_frames=max(1, round(scene.duration_s * fps)), family=d.set_name, road=False,
+        num_frames=frame_count(scene.duration_s, fps), family=d.set_name, road=False,
         time_of_day=d.time_of_day, weather=d.weather, shot=scene.shot.value, camera=scene.camera.value,
         motion=motion, leftward=resolve.is_leftward(scene.action), mood=movie.tone.mood.value, seed=seed,
         subjects=tuple(subs), set_name=d.set_name, extra_words=d.extra_words, landmarks=d.landmarks, grain=grain,

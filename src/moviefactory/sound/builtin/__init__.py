@@ -17,6 +17,7 @@ from pathlib import Path
 
 from moviefactory.home import home_dir
 from moviefactory.sound.builtin.catalog import CATALOG, Entry
+from moviefactory.timing import AUDIO_RATE
 
 GENERATOR_VERSION = "1"
 LICENSE = "Apache-2.0"
@@ -77,7 +78,7 @@ def ensure_builtin(home: Path | None = None) -> Path:
                 audio = render(entry)
                 name = f"{entry.kind}/{entry.id}.flac"
                 (tmp / entry.kind).mkdir(exist_ok=True)
-                sf.write(str(tmp / name), audio, 48_000, format="FLAC", subtype="PCM_24")
+                sf.write(str(tmp / name), audio, AUDIO_RATE, format="FLAC", subtype="PCM_24")
                 rows.append({
                     "file": name, "id": entry.id, "kind": entry.kind, "title": entry.title,
                     "description": entry.description, "tags": entry.tags, "license": LICENSE,

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.random import Generator
 from scipy.signal import butter, istft, sosfilt
 
-SR = 48_000
+from moviefactory.timing import AUDIO_RATE as SR  # the recipes' short name for the project's rate
 
 
 def secs(d: float) -> np.ndarray:
