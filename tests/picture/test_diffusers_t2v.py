@@ -22,8 +22,10 @@ from moviefactory.picture.diffusers_t2v import (
     choose_offload,
     crop_box,
     family_of,
+    memory_need_gib,
     to_uint8_frames,
     valid_frame_count,
+    weights_gib,
 )
 from moviefactory.spec import Movie, Scene, Style
 
@@ -230,7 +232,9 @@ def i2v(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
     root = tmp_path_factory.mktemp("i2v")
     pieces = "▁" + string.ascii_lowercase + string.digits + ".,"
-    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + [(c, -1.0 - i / 100) for i, c in enumerate(pieces)]
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + [
+        (c, -1.0 - i / 100) for i, c in enumerate(pieces)
+    ]
     tokenizer = T5TokenizerFast(vocab=vocab, extra_ids=0)
     torch.manual_seed(0)
     text_encoder = T5EncoderModel(
@@ -333,3 +337,30 @@ def test_key_frame_from_a_reference_with_one_step(i2v: tuple[Path, Path]) -> Non
     reference = Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
     image = backend._draw("a red car", (48, 32), seed=0, reference=reference)
     assert image.size == (48, 32) and np.asarray(image).std() > 1.0
+
+
+def test_memory_need_follows_the_weights_in_the_folder(t2v: Path, tmp_path: Path) -> None:
+    """The offload tier follows what the folder holds (parameters from safetensors headers, 2 bytes each in
+    bf16; a part saved in full precision and as the fp16 variant counts once), so Wan 14B on a 24 GB card is
+    offloaded where Wan 1.3B is not."""
+    from diffusers import DiffusionPipeline
+
+    pipe = DiffusionPipeline.from_pretrained(t2v)
+    numel = sum(
+        v.numel()
+        for part in ("unet", "vae", "text_encoder")
+        for v in getattr(pipe, part).state_dict().values()
+    )
+    assert weights_gib(t2v) == pytest.approx(2 * numel / 2**30, rel=1e-9)
+    both = tmp_path / "both"
+    shutil.copytree(t2v, both)
+    pipe.unet.half().save_pretrained(both / "unet", variant="fp16")
+    assert weights_gib(both) == pytest.approx(weights_gib(t2v), rel=1e-9)  # not counted twice
+    (both / "unet" / "diffusion_pytorch_model.safetensors").unlink()
+    assert weights_gib(both) == pytest.approx(weights_gib(t2v), rel=1e-9)  # the variant alone counts
+    wan = family_of("WanPipeline")
+    assert memory_need_gib(wan, 14.0) == 20.0 and memory_need_gib(wan, 0.001) == wan.full_gpu_gb
+    need_14b = memory_need_gib(wan, 40.0)  # Wan 2.1 14B: 28 GiB transformer + 11 GiB UMT5 + VAE
+    assert need_14b == 52.0
+    assert choose_offload(wan, 24.0) == "none" and choose_offload(wan, 24.0, need_gb=need_14b) == "sequential"
+    assert choose_offload(wan, 32.0, need_gb=need_14b) == "model"  # a 32 GB card holds one part at a time

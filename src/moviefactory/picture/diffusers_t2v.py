@@ -13,8 +13,9 @@ Per family (FAMILIES) a scene maps to the pipeline's call at the family's native
   factor from the folder's config) when it has one, else the style's size rounded up to the family's
   multiple; the clip is then centre-cropped to the style's aspect (2.35:1: the full width, the
   middle rows; nothing is letterboxed) and resized to the style's size, so compose gets the frame it expects;
-- memory (CUDA): bf16 where supported; below the family's full-GPU need, model CPU offload, and below half of
-  it sequential offload; VAE slicing/tiling whenever offloading (`--offload` overrides the choice).
+- memory (CUDA): bf16 where supported; below the full-GPU need (the folders' weights in bf16, counted from
+  their safetensors headers, + 25 % + 2 GiB; at least the family's figure) model CPU offload, and below half
+  of it sequential offload; VAE slicing/tiling whenever offloading (`--offload` overrides the choice).
 The pipeline's own scheduler is kept: video families pair with their own (often flow-matching) schedulers.
 
 Image-to-video pipelines (Wan/CogVideoX/LTX `...ImageToVideoPipeline`, `LTXConditionPipeline`) start every scene
@@ -31,6 +32,8 @@ from __future__ import annotations
 import inspect
 import json
 import math
+import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -95,14 +98,49 @@ def valid_frame_count(n: int, a: int, b: int) -> int:
     return a * k + b
 
 
-def choose_offload(family: Family, vram_gb: float | None, asked: Offload = "auto") -> str:
-    """ "none", "model" or "sequential": what `asked` says, else by free GPU memory against the family's
-    full-GPU need (no GPU: "none")."""
+def choose_offload(
+    family: Family, vram_gb: float | None, asked: Offload = "auto", need_gb: float | None = None
+) -> str:
+    """ "none", "model" or "sequential": what `asked` says, else by free GPU memory against the full-GPU
+    need (`need_gb`, default the family's; no GPU: "none")."""
     if asked != "auto":
         return asked
-    if vram_gb is None or vram_gb >= family.full_gpu_gb:
+    need = need_gb if need_gb is not None else family.full_gpu_gb
+    if vram_gb is None or vram_gb >= need:
         return "none"
-    return "model" if vram_gb >= family.full_gpu_gb / 2 else "sequential"
+    return "model" if vram_gb >= need / 2 else "sequential"
+
+
+_VARIANT_FILE = re.compile(r"\.(\w+)\.(safetensors|bin)$")  # model.fp16.safetensors, ...-of-00002.fp16.bin
+
+
+def _parameters_in(path: Path) -> int:
+    """Parameters in one weight file: from a safetensors header (no tensors read); a .bin counts as float32."""
+    if path.suffix != ".safetensors":
+        return path.stat().st_size // 4
+    with path.open("rb") as fh:
+        (size,) = struct.unpack("<Q", fh.read(8))
+        header = json.loads(fh.read(size))
+    return sum(math.prod(v["shape"]) for k, v in header.items() if k != "__metadata__")
+
+
+def weights_gib(*folders: Path) -> float:
+    """GiB the weights of pipeline folders (or single model folders) take in a 16-bit dtype: each component
+    folder's full-precision files, else its variant files (never both), counted by parameters."""
+    total = 0
+    for folder in folders:
+        for comp in [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]:
+            files = [f for f in comp.iterdir() if f.is_file() and f.suffix in (".safetensors", ".bin")]
+            plain = [f for f in files if not _VARIANT_FILE.search(f.name)]
+            total += sum(_parameters_in(f) for f in plain or files)
+    return 2 * total / 2**30
+
+
+def memory_need_gib(family: Family, weights: float) -> float:
+    """Free GPU memory to hold a whole pipeline: its bf16 weights plus a quarter for activations and 2 GiB of
+    workspace (Wan 2.1 1.3B: 14 GiB of weights -> 19.5), never below the family's table value, so a bigger
+    model of a family (Wan 14B, CogVideoX 5B) is offloaded where its small sibling is not."""
+    return max(family.full_gpu_gb, 1.25 * weights + 2.0)
 
 
 def crop_box(src: tuple[int, int], aspect: float) -> tuple[int, int, int, int]:
@@ -280,7 +318,12 @@ class DiffusersBackend(PictureBackend):
         if dev.startswith("cuda"):
             dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
             vram = torch.cuda.mem_get_info(torch.device(dev))[0] / 2**30
-        self.memory = choose_offload(self.family, vram, self.offload) if dev.startswith("cuda") else "none"
+        if dev.startswith("cuda"):
+            folders = [p for p in (self.model, self.motion_adapter, self.image_model) if p is not None]
+            need = memory_need_gib(self.family, weights_gib(*folders))
+            self.memory = choose_offload(self.family, vram, self.offload, need)
+        else:
+            self.memory = "none"
         try:
             with quiet_hf():
                 pipe = DiffusionPipeline.from_pretrained(self.model, torch_dtype=dtype, local_files_only=True)
