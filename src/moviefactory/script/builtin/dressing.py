@@ -177,8 +177,7 @@ def _times(r: L.Reading, genre: T.Genre, n: int, rng: random.Random) -> list[str
     """As said, and kept (no drift); several times walk in the order written; none: the genre's path."""
     if r.times:
         return _spread(list(r.times), n) if len(r.times) > 1 else [r.times[0]] * n
-    path = rng.choice(genre.tod_paths)
-    return [path[min(len(path) - 1, i * len(path) // n)] for i in range(n)]
+    return _spread(list(rng.choice(genre.tod_paths)), n)
 
 
 def _when(r: L.Reading, tod: str) -> str:
