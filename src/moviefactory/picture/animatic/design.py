@@ -46,6 +46,7 @@ BUILD_PROTOTYPES: dict[str, str] = {
 }  # fmt: skip
 _AGE = {"man": "adult", "woman": "adult", "child": "young", "boy": "young", "girl": "young", "old-man": "old",
         "old-woman": "old"}  # fmt: skip
+_OLD = frozenset(["old", "elderly", "aged", "aging", "ageing", "grey-haired", "gray-haired", "white-haired"])
 BUILD_MIN = 0.45
 BUILD_MARGIN = 0.05
 SEX_MARGIN = 0.08  # "kid": boy 0.64 / girl 0.58 is a child; "grandson": boy 0.60 / girl 0.34 a boy
@@ -179,7 +180,8 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
     # 2. the set: place words of the prompt first, then the setting field, then meaning
     elements: list[Element] = []
     unmatched: list[str] = []
-    places = [e for e in (reading.entities if reading else ()) if e.prep in L.LOCATIVE and e.role == "thing"]
+    # where things are: locative phrases (whatever role a verbless shot description leaves them in)
+    places = [e for e in (reading.entities if reading else ()) if e.prep in L.LOCATIVE]
     set_hit = _find_place(places, scene.setting, text)
     if set_hit is None:
         set_name, set_score = "meadow", 0.0
@@ -215,8 +217,12 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
         movie.character(c).name for c in scene.subjects
     }
     for e in reading.entities if reading else ():
-        if e.noun in covered or e.text in covered or e in places or len(figures) >= 8:
+        if e.noun in covered or e.text in covered or len(figures) >= 8:
             continue
+        if e in places and find_set(e.text) is not None:
+            continue  # a place the set draws; one no set knows is a thing to draw ("on a broom", "in his rowboat")
+        if {e.head, *e.text.lower().split()} & (_LIGHT | L.TIME_WORDS.keys() | L.WEATHER_WORDS.keys()):
+            continue  # "in bright daylight", "in the rain": the sky and the grade draw these
         if any(e.noun in c or c.endswith(e.head) for c in covered if c):
             continue
         drawn_texts = {x.text for x in elements if x.role == "set"}
@@ -304,6 +310,8 @@ def landmarks(lib: IconLibrary, set_name: str, places: list[L.Entity]) -> tuple[
     return tuple(out.items())[:3]
 
 
+_LIGHT = frozenset(["light", "daylight", "sunlight", "moonlight", "starlight", "glow", "shade", "shadow", "hour",
+                    "goldenhour", "golden-hour"])  # fmt: skip
 # Words of the cinematographer, not of the story: a prompt's comma parts holding one are not drawn.
 _CRAFT = frozenset(["shot", "camera", "close-up", "closeup", "4k", "8k", "resolution", "cinematic", "zoom", "pan", "panning", "tilt", "tilting", "dolly", "tracking", "aerial", "drone", "handheld", "locked-off", "lens", "bokeh", "render", "rendering", "quality", "detailed", "photorealistic", "hdr"])  # fmt: skip
 
@@ -411,6 +419,11 @@ def person_build(words: str) -> str | None:
         return None
     from moviefactory.textembed import text_embedder
 
+    words_ = set(text.split())
+    if words_ & _OLD and not words_ & set(BUILDS):  # "an old fisherman": old, sex by meaning or not at all
+        lean = person_build(text.split()[-1])
+        return lean if lean in ("old-man", "old-woman", "man", "woman") and lean.startswith("old") else (
+            {"man": "old-man", "woman": "old-woman"}.get(lean or "", "old-person"))
     emb = text_embedder()
     names = list(BUILD_PROTOTYPES)
     sims = emb.encode(list(BUILD_PROTOTYPES.values())) @ emb.encode([f"a {text}"])[0]  # (7,) cosines

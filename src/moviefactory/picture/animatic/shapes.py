@@ -361,6 +361,7 @@ BUILDS: dict[str, Build] = {
     "girl": Build(head=0.11, long_hair=True, skirt=True, stride=0.7),
     "old-man": Build(grey=True, stride=0.35),
     "old-woman": Build(grey=True, long_hair=True, skirt=True, stride=0.35),
+    "old-person": Build(grey=True, stride=0.35),  # old, sex not said ("an old fisherman")
 }
 
 
@@ -727,6 +728,7 @@ KINDS: dict[str, Kind] = {
         Kind("girl", 0.6, "ground", _build(BUILDS["girl"]), 1.2, "walking", 1.5),
         Kind("old-man", 0.62, "ground", _build(BUILDS["old-man"]), 1.7, "walking", 0.8),
         Kind("old-woman", 0.62, "ground", _build(BUILDS["old-woman"]), 1.6, "walking", 0.8),
+        Kind("old-person", 0.62, "ground", _build(BUILDS["old-person"]), 1.7, "walking", 0.8),
         Kind("astronaut", 0.62, "ground", _astronaut, 1.9, "walking", 0.8),
         Kind("robot", 0.62, "ground", _robot, 2.0, "walking", 1.0),
         Kind("horse", 1.4, "ground", _horse, 1.8, "running", 2.0),
