@@ -583,139 +583,206 @@ def render_frames(
 def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.ndarray] | Iterator[
         tuple[np.ndarray, np.ndarray]]:  # fmt: skip
     """Yield plan.num_frames RGB uint8 frames (H, W, 3); with_mask also yields the subjects' alpha (H, W)
-    uint8 after the camera transform."""
-    import cv2
+    uint8 after the camera transform. Everything that does not change per frame is made once (_Stage), then
+    each frame is composited: set, subjects, explosion, front effects, camera, screen effects, grade."""
+    stage = _Stage.build(plan)
+    for fi in range(plan.num_frames):
+        frame, mframe = stage.frame(fi, with_mask)
+        if mframe is not None:
+            yield frame, mframe  # type: ignore[misc]
+        else:
+            yield frame
 
-    W, H, F, fps = plan.width, plan.height, plan.num_frames, plan.fps
-    rng = np.random.default_rng(plan.seed)
-    # 1. the set (static layers), sprites' base sizes, motion and camera noise
-    close = plan.shot in ("close-up", "extreme-close-up", "medium-close-up")
-    blur = (H / 320.0) * (2.5 if plan.shot != "medium-close-up" else 1.2) if close else 0.0
-    if plan.set_name:
-        world = build_set(plan.set_name, plan.time_of_day, plan.weather, W, H, rng, extra_words=plan.extra_words,
-                          road=plan.road, blur_background=blur, landmarks=plan.landmarks)  # fmt: skip
-    else:
-        world = build_world(plan.family, plan.road, plan.time_of_day, plan.weather, W, H, rng, blur_background=blur)
-    heights = _subject_heights(plan) if plan.subjects else []
-    motion = _plan_motion(plan, world, heights) if plan.subjects else _Motion(
-        [[] for _ in range(F)], np.zeros(F), None)  # fmt: skip
-    if not plan.subjects and plan.camera in ("tracking", "aerial"):
-        motion.scroll = np.linspace(0, 0.25 * W * F / fps, F)
-    cam_noise = np.stack([np.stack([rng.uniform(0.15, 0.9, 4), rng.uniform(0, 2 * np.pi, 4)], axis=1)
-                          for _ in range(3)])  # fmt: skip
-    _, amp, _ = MOTION_SPEED.get(plan.motion, MOTION_SPEED["idle"])
 
-    # 2. screen-space textures: weather, bubbles, grain, vignette, grade
-    sat_m, lut = _grade_tables(plan.mood)
-    vig = None
-    if plan.vignette > 0:
-        yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-        r = np.hypot((xx - W / 2) / (W / 2), (yy - H / 2) / (H / 2)) / math.sqrt(2)
-        vig = np.repeat((255 * (1 - plan.vignette * r**2.2)).astype(np.uint8)[..., None], 3, axis=2)
-    grain: list[tuple[np.ndarray, np.ndarray]] = []
-    if plan.grain > 0:
-        for _ in range(4):
-            g = rng.normal(0, plan.grain, (H // 2 + 1, W // 2 + 1)).astype(np.float32)
-            g = np.asarray(cv2.resize(g, (W, H), interpolation=cv2.INTER_LINEAR), np.float32)
-            pos = np.clip(g, 0, 255).astype(np.uint8)
-            neg = np.clip(-g, 0, 255).astype(np.uint8)
-            grain.append((cv2.merge([pos] * 3), cv2.merge([neg] * 3)))
-    particles = None
-    if motion.explode_at is not None:
-        n_p = 46
-        ang = rng.uniform(0, 2 * np.pi, n_p)
-        spd = rng.uniform(0.1, 0.45, n_p) * H
-        particles = (np.cos(ang) * spd, np.sin(ang) * spd * 0.8, rng.uniform(0.02, 0.06, n_p) * H,
-                     rng.uniform(0.5, 1.3, n_p))  # fmt: skip
+@dataclass
+class _Screen:
+    """Screen-space textures, made once per scene: grade tables, vignette, four grain frames."""
 
-    base = np.empty((H, W, 3), np.uint8)
-    mask = np.zeros((H, W), np.uint8) if with_mask else None
-    mag = 1.0 + 0.3 * float(np.mean(world.light))  # subjects keep their colour better than the set
-    sub_tint = np.clip(np.asarray(world.light, np.float32) * 0.6 + 0.4 * mag, 0.55, 1.1)
-    for fi in range(F):
-        t = fi / fps
-        poses = motion.poses[fi]
-        focus = (poses[0].x, poses[0].y - heights[0] * 0.5) if poses else (W / 2, H / 2)
-        cam = _camera(plan, fi, focus, cam_noise)
-        scroll = float(motion.scroll[fi])
-        # 3. the set: sky, then each layer sliced at its parallax offset
-        world.paint(base, t, scroll, cam.pan, cam.focus_depth)
-        # 4. subjects, back (smaller / further) to front
+    sat_m: np.ndarray
+    lut: np.ndarray
+    vignette: np.ndarray | None
+    grain: list[tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def build(cls, plan: ScenePlan, rng: np.random.Generator) -> _Screen:
+        import cv2
+
+        W, H = plan.width, plan.height
+        sat_m, lut = _grade_tables(plan.mood)
+        vig = None
+        if plan.vignette > 0:
+            yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+            r = np.hypot((xx - W / 2) / (W / 2), (yy - H / 2) / (H / 2)) / math.sqrt(2)
+            vig = np.repeat((255 * (1 - plan.vignette * r**2.2)).astype(np.uint8)[..., None], 3, axis=2)
+        grain: list[tuple[np.ndarray, np.ndarray]] = []
+        if plan.grain > 0:
+            for _ in range(4):
+                g = rng.normal(0, plan.grain, (H // 2 + 1, W // 2 + 1)).astype(np.float32)
+                g = np.asarray(cv2.resize(g, (W, H), interpolation=cv2.INTER_LINEAR), np.float32)
+                pos = np.clip(g, 0, 255).astype(np.uint8)
+                neg = np.clip(-g, 0, 255).astype(np.uint8)
+                grain.append((cv2.merge([pos] * 3), cv2.merge([neg] * 3)))
+        return cls(sat_m, lut, vig, grain)
+
+    def finish(self, frame: np.ndarray, fi: int) -> np.ndarray:
+        """Grade (saturation matrix + per-channel curve), vignette, grain."""
+        import cv2
+
+        frame = cv2.transform(frame, self.sat_m)
+        frame = cv2.LUT(frame, self.lut)
+        if self.vignette is not None:
+            frame = cv2.multiply(frame, self.vignette, scale=1 / 255.0)
+        if self.grain:
+            gp, gn = self.grain[fi % len(self.grain)]
+            cv2.add(frame, gp, dst=frame)
+            cv2.subtract(frame, gn, dst=frame)
+        return frame
+
+
+# An explosion's particles: (vx, vy, radius, life) arrays of EXPLOSION_PARTICLES, in pixels and seconds
+Particles = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+EXPLOSION_PARTICLES = 46
+
+
+@dataclass
+class _Stage:
+    """What a scene's frames share: the set, the subjects' sizes and motion, camera noise, screen textures.
+    The random draws happen here, in a fixed order (set, camera noise, grain, particles): same seed, same
+    frames."""
+
+    plan: ScenePlan
+    world: World
+    heights: list[int]
+    motion: _Motion
+    cam_noise: np.ndarray  # (3, 4, 2): per camera axis, 4 sines of (frequency, phase)
+    amp: float  # animation amplitude of the scene's motion
+    screen: _Screen
+    particles: Particles | None
+    sub_tint: np.ndarray  # (3,) light on the subjects
+    base: np.ndarray  # (H, W, 3) uint8 work buffer
+    mask: np.ndarray  # (H, W) uint8 work buffer
+
+    @classmethod
+    def build(cls, plan: ScenePlan) -> _Stage:
+        W, H, F, fps = plan.width, plan.height, plan.num_frames, plan.fps
+        rng = np.random.default_rng(plan.seed)
+        close = plan.shot in ("close-up", "extreme-close-up", "medium-close-up")
+        blur = (H / 320.0) * (2.5 if plan.shot != "medium-close-up" else 1.2) if close else 0.0
+        if plan.set_name:
+            world = build_set(plan.set_name, plan.time_of_day, plan.weather, W, H, rng,
+                              extra_words=plan.extra_words, road=plan.road, blur_background=blur,
+                              landmarks=plan.landmarks)  # fmt: skip
+        else:
+            world = build_world(plan.family, plan.road, plan.time_of_day, plan.weather, W, H, rng,
+                                blur_background=blur)  # fmt: skip
+        heights = _subject_heights(plan) if plan.subjects else []
+        if plan.subjects:
+            motion = _plan_motion(plan, world, heights)
+        else:
+            motion = _Motion([[] for _ in range(F)], np.zeros(F), None)
+            if plan.camera in ("tracking", "aerial"):
+                motion.scroll = np.linspace(0, 0.25 * W * F / fps, F)
+        cam_noise = np.stack([np.stack([rng.uniform(0.15, 0.9, 4), rng.uniform(0, 2 * np.pi, 4)], axis=1)
+                              for _ in range(3)])  # fmt: skip
+        _, amp, _ = MOTION_SPEED.get(plan.motion, MOTION_SPEED["idle"])
+        screen = _Screen.build(plan, rng)
+        particles = None
+        if motion.explode_at is not None:
+            n_p = EXPLOSION_PARTICLES
+            ang = rng.uniform(0, 2 * np.pi, n_p)
+            spd = rng.uniform(0.1, 0.45, n_p) * H
+            particles = (np.cos(ang) * spd, np.sin(ang) * spd * 0.8, rng.uniform(0.02, 0.06, n_p) * H,
+                         rng.uniform(0.5, 1.3, n_p))  # fmt: skip
+        mag = 1.0 + 0.3 * float(np.mean(world.light))  # subjects keep their colour better than the set
+        sub_tint = np.clip(np.asarray(world.light, np.float32) * 0.6 + 0.4 * mag, 0.55, 1.1)
+        return cls(plan, world, heights, motion, cam_noise, amp, screen, particles, sub_tint,
+                   np.empty((H, W, 3), np.uint8), np.zeros((H, W), np.uint8))  # fmt: skip
+
+    def frame(self, fi: int, with_mask: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Frame `fi`: (RGB (H, W, 3) uint8, the subjects' alpha (H, W) uint8 or None)."""
+        plan, W, H = self.plan, self.plan.width, self.plan.height
+        t = fi / plan.fps
+        poses = self.motion.poses[fi]
+        focus = (poses[0].x, poses[0].y - self.heights[0] * 0.5) if poses else (W / 2, H / 2)
+        cam = _camera(plan, fi, focus, self.cam_noise)
+        mask = self.mask if with_mask else None
+        # the set: sky, then each layer sliced at its parallax offset; subjects, back to front
+        self.world.paint(self.base, t, float(self.motion.scroll[fi]), cam.pan, cam.focus_depth)
         if mask is not None:
             mask[:] = 0
-        order = sorted(range(len(poses)), key=lambda j: poses[j].scale)
-        for j in order:
+        self._subjects(poses, cam, mask)
+        if self.particles is not None and self.motion.explode_at is not None and t >= self.motion.explode_at:
+            self._explosion(poses, t - self.motion.explode_at)
+        self.world.apply_effects(self.base, t, "front")  # fog over the set and subjects
+        frame, mframe = self._camera_move(cam, mask)
+        self.world.apply_effects(frame, t, "screen")  # weather in screen space
+        if self.motion.explode_at is not None and 0 <= t - self.motion.explode_at < 0.2:
+            import cv2
+
+            k = 1 - (t - self.motion.explode_at) / 0.2
+            cv2.addWeighted(frame, 1 - 0.6 * k, np.full_like(frame, 255), 0.6 * k, 0, dst=frame)
+        return self.screen.finish(frame, fi), mframe
+
+    def _subjects(self, poses: list[_Pose], cam: _Cam, mask: np.ndarray | None) -> None:
+        plan, heights = self.plan, self.heights
+        for j in sorted(range(len(poses)), key=lambda j: poses[j].scale):  # smaller (further) first
             ps = poses[j]
             if ps.alpha <= 0.01:
                 continue
             sp_plan = plan.subjects[j]
             kind = _kind(sp_plan)
-            col = tuple(int(min(255, c * m)) for c, m in zip(sp_plan.color, sub_tint, strict=True))
+            col = tuple(int(min(255, c * m)) for c, m in zip(sp_plan.color, self.sub_tint, strict=True))
             if sp_plan.icon is not None:
                 sprite = _icon_sprite(sp_plan.icon, col, heights[j], int(ps.phase * 8) % 8, ps.flip,
                                       kind.place != "ground")  # type: ignore[arg-type]  # fmt: skip
             else:
-                sprite = rasterise(
-                    sp_plan.kind, col, heights[j], int(ps.phase * 8) % 8 if kind.cycles_per_s else 0, amp, ps.flip
-                )  # type: ignore[arg-type]
+                phase = int(ps.phase * 8) % 8 if kind.cycles_per_s else 0
+                sprite = rasterise(sp_plan.kind, col, heights[j], phase, self.amp, ps.flip)  # type: ignore[arg-type]
             px_shift = -cam.pan * (1.0 - cam.focus_depth)
             rgba, sh, (ax, ay) = _transform(sprite, ps.scale, ps.angle)
             if ps.alpha < 0.999:
                 rgba = (rgba.astype(np.float32) * ps.alpha).astype(np.uint8)
                 sh = None
-            _paste(base, rgba, round(ps.x + px_shift - ax), round(ps.y - ay), mask, sh)
+            _paste(self.base, rgba, round(ps.x + px_shift - ax), round(ps.y - ay), mask, sh)
             if sp_plan.held is not None:
-                _paste_held(base, sp_plan.held, heights[j], ps, px_shift, kind.place, mask)
-        if particles is not None and motion.explode_at is not None and t >= motion.explode_at:
-            te = t - motion.explode_at
-            for j, ps in enumerate(poses):
-                cy = ps.y - (
-                    heights[j] * 0.5 if _kind(plan.subjects[j]).place in ("ground", "prop") else 0
-                )
-                vx, vy, rad, life = particles
-                ages = te / life
-                spread = te * (1.6 - np.minimum(ages, 1.0))
-                xs, ys = ps.x + vx * spread, cy + vy * spread - H * 0.12 * te * ages
-                if te > 0.1:  # smoke: grey, growing, translucent (drawn on a copy, then mixed in)
-                    smoke = base.copy()
-                    for k in np.argsort(-ages):
-                        if 0.45 <= ages[k] < 1:
-                            c = _mix3((120, 110, 100), (80, 78, 76), (ages[k] - 0.45) / 0.55)
-                            r = max(1, int(rad[k] * (0.8 + 1.5 * ages[k])))
-                            cv2.circle(smoke, (int(xs[k]), int(ys[k])), r, c, -1, cv2.LINE_AA)
-                    cv2.addWeighted(base, 0.4, smoke, 0.6, 0, dst=base)
-                for k in np.argsort(-ages):  # fire: white-yellow to orange, shrinking, fresh on top
-                    if ages[k] < 0.45:
-                        c = _mix3((255, 250, 210), (255, 140, 30), ages[k] / 0.45)
-                        r = max(1, int(rad[k] * (1.0 - 0.6 * ages[k])))
-                        cv2.circle(base, (int(xs[k]), int(ys[k])), r, c, -1, cv2.LINE_AA)
-        # 5. fog over the set and subjects
-        world.apply_effects(base, t, "front")
-        # 6. camera: zoom, pan to the focus, roll
+                _paste_held(self.base, sp_plan.held, heights[j], ps, px_shift, kind.place, mask)
+
+    def _explosion(self, poses: list[_Pose], te: float) -> None:
+        """Fire and smoke bursting from each subject, `te` seconds after the explosion."""
+        import cv2
+
+        assert self.particles is not None
+        base, H = self.base, self.plan.height
+        vx, vy, rad, life = self.particles
+        for j, ps in enumerate(poses):
+            cy = ps.y - (self.heights[j] * 0.5 if _kind(self.plan.subjects[j]).place in ("ground", "prop") else 0)
+            ages = te / life
+            spread = te * (1.6 - np.minimum(ages, 1.0))
+            xs, ys = ps.x + vx * spread, cy + vy * spread - H * 0.12 * te * ages
+            if te > 0.1:  # smoke: grey, growing, translucent (drawn on a copy, then mixed in)
+                smoke = base.copy()
+                for k in np.argsort(-ages):
+                    if 0.45 <= ages[k] < 1:
+                        c = _mix3((120, 110, 100), (80, 78, 76), (ages[k] - 0.45) / 0.55)
+                        r = max(1, int(rad[k] * (0.8 + 1.5 * ages[k])))
+                        cv2.circle(smoke, (int(xs[k]), int(ys[k])), r, c, -1, cv2.LINE_AA)
+                cv2.addWeighted(base, 0.4, smoke, 0.6, 0, dst=base)
+            for k in np.argsort(-ages):  # fire: white-yellow to orange, shrinking, fresh on top
+                if ages[k] < 0.45:
+                    c = _mix3((255, 250, 210), (255, 140, 30), ages[k] / 0.45)
+                    r = max(1, int(rad[k] * (1.0 - 0.6 * ages[k])))
+                    cv2.circle(base, (int(xs[k]), int(ys[k])), r, c, -1, cv2.LINE_AA)
+
+    def _camera_move(self, cam: _Cam, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """The camera's zoom, pan to the focus and roll, as one affine warp of the composited frame."""
+        import cv2
+
+        W, H, base = self.plan.width, self.plan.height, self.base
         if cam.zoom != 1.0 or cam.roll != 0.0 or cam.fx != W / 2 or cam.fy != H / 2:
             M = cv2.getRotationMatrix2D((cam.fx, cam.fy), cam.roll, cam.zoom)
             M[0, 2] += W / 2 - cam.fx
             M[1, 2] += H / 2 - cam.fy
             frame = cv2.warpAffine(base, M, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
             mframe = cv2.warpAffine(mask, M, (W, H), flags=cv2.INTER_LINEAR) if mask is not None else None
-        else:
-            frame = base.copy()
-            mframe = mask.copy() if mask is not None else None
-        # 7. weather in screen space
-        world.apply_effects(frame, t, "screen")
-        if motion.explode_at is not None and 0 <= t - motion.explode_at < 0.2:
-            k = 1 - (t - motion.explode_at) / 0.2
-            cv2.addWeighted(frame, 1 - 0.6 * k, np.full_like(frame, 255), 0.6 * k, 0, dst=frame)
-        # 8. grade (saturation matrix + per-channel curve), vignette, grain
-        frame = cv2.transform(frame, sat_m)
-        frame = cv2.LUT(frame, lut)
-        if vig is not None:
-            frame = cv2.multiply(frame, vig, scale=1 / 255.0)
-        if grain:
-            gp, gn = grain[fi % len(grain)]
-            cv2.add(frame, gp, dst=frame)
-            cv2.subtract(frame, gn, dst=frame)
-        if mframe is not None:
-            yield frame, mframe  # type: ignore[misc]
-        else:
-            yield frame
+            return frame, mframe
+        return base.copy(), (mask.copy() if mask is not None else None)
