@@ -160,94 +160,127 @@ def _place_for(kind: str, head: str, set_kind: str) -> str:
 
 
 def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> Design:
-    """Read the scene's prompt (and fields where it is silent) into a Design."""
-    lib = lib or IconLibrary.load()
-    notes: list[str] = []
+    """Read the scene's prompt (and fields where it is silent) into a Design: time and weather, the set and
+    what the place names beyond it, the characters, the other things the prompt names, the staging."""
     text = story_words(scene.prompt)
     reading = L.analyse(text) if L.is_english(text) else None
-    # 1. time and weather: the prompt's words, else the fields
-    tod = scene.time_of_day.value
-    weather = scene.weather.value
-    if reading is not None and reading.times and reading.times[0] != tod:
-        notes.append(
-            f"time: the prompt says {reading.time_words[0]!r}, the field {tod!r}; drawn as the prompt says"
-        )
-        tod = reading.times[0]
-    if reading is not None and reading.weathers and reading.weathers[0] != weather:
-        notes.append(f"weather: the prompt says {reading.weather_words[0]!r}, the field {weather!r}; drawn as the "
-                     "prompt says")  # fmt: skip
-        weather = reading.weathers[0]
-    # 2. the set: place words of the prompt first, then the setting field, then meaning
-    elements: list[Element] = []
-    unmatched: list[str] = []
+    d = _Draft(lib or IconLibrary.load())
+    tod, weather = d.time_and_weather(scene, reading)
     # where things are: locative phrases (whatever role a verbless shot description leaves them in)
     places = [e for e in (reading.entities if reading else ()) if e.prep in L.LOCATIVE]
     set_hit = _find_place(places, scene.setting, text)
-    if set_hit is None:
-        set_name, set_score = "meadow", 0.0
-        unmatched.append(scene.setting or (places[0].text if places else "the place"))
-        notes.append(f"place {scene.setting or 'of the prompt'!r}: no set matches; drawn as open fields")
-    else:
-        set_name, set_score = set_hit
-    spec = SETS[set_name]
-    elements.append(Element(scene.setting or set_name.replace("-", " "), f"set:{set_name}", "set", set_score))
-    marks = landmarks(lib, set_name, places)
-    pieces, effects = set_pieces(set_name, tod, weather, text, marks)
-    for piece_text, drawn_as in pieces:
-        if drawn_as != f"set:{set_name}":
-            elements.append(Element(piece_text, drawn_as, "set", 1.0))
-    elements += [Element(fx, f"effect:{fx}", "effect", 1.0) for fx in effects]
-    # 3. subjects: the scene's characters the prompt still names (the prompt wins), then the prompt's nouns
-    figures: list[Figure] = []
-    for cid in scene.subjects:
-        ch = movie.character(cid)
-        if not _mentions(text, ch):
-            notes.append(f"character {cid!r} ({ch.name}) is in the scene's subjects but not in its prompt; "
-                         "drawn as the prompt says (left out)")  # fmt: skip
-            continue
-        fig, el = _figure(
-            lib, cid, ch.kind or ch.name, ch.name, ch.color, spec.kind, "subject", _count(ch.name)
-        )
-        if fig is None:
-            unmatched.append(ch.name)
+    set_name, marks = d.place(scene, set_hit, places, tod, weather, text)
+    d.characters(movie, scene, text)
+    if reading is not None:
+        d.things(movie, scene, reading, places, set_name if set_hit is not None else None)
+    elif text.strip():
+        d.foreign(text)
+    return Design(set_name=set_name, time_of_day=tod, weather=weather, motion=_staging(reading, d.elements, scene,
+                  text), figures=tuple(d.figures), elements=tuple(d.elements),
+                  unmatched=tuple(dict.fromkeys(d.unmatched)), notes=tuple(d.notes),
+                  extra_words=f"{text} {scene.action}", landmarks=marks)  # fmt: skip
+
+
+@dataclass
+class _Draft:
+    """What design_scene collects, step by step (the order of notes and unmatched words is the order read)."""
+
+    lib: IconLibrary
+    set_kind: str = "outdoor"
+    figures: list[Figure] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def time_and_weather(self, scene: Scene, reading: L.Reading | None) -> tuple[str, str]:
+        """The prompt's words, else the fields; a disagreement is a note."""
+        tod, weather = scene.time_of_day.value, scene.weather.value
+        if reading is not None and reading.times and reading.times[0] != tod:
+            self.notes.append(f"time: the prompt says {reading.time_words[0]!r}, the field {tod!r}; drawn as the "
+                              "prompt says")  # fmt: skip
+            tod = reading.times[0]
+        if reading is not None and reading.weathers and reading.weathers[0] != weather:
+            self.notes.append(f"weather: the prompt says {reading.weather_words[0]!r}, the field {weather!r}; "
+                              "drawn as the prompt says")  # fmt: skip
+            weather = reading.weathers[0]
+        return tod, weather
+
+    def place(self, scene: Scene, hit: tuple[str, float] | None, places: list[L.Entity], tod: str, weather: str,
+              text: str) -> tuple[str, tuple[tuple[str, str], ...]]:  # fmt: skip
+        """The set (open fields when no set matches, said), its pieces, effects and landmarks."""
+        if hit is None:
+            set_name, set_score = "meadow", 0.0
+            self.unmatched.append(scene.setting or (places[0].text if places else "the place"))
+            self.notes.append(f"place {scene.setting or 'of the prompt'!r}: no set matches; drawn as open fields")
         else:
-            figures.append(fig)
-            elements += _elements(fig, el)  # type: ignore[arg-type]
-    covered = {movie.character(c).kind for c in scene.subjects} | {
-        movie.character(c).name for c in scene.subjects
-    }
-    for e in reading.entities if reading else ():
-        if e.noun in covered or e.text in covered or len(figures) >= 8:
-            continue
-        if e in places and find_set(e.text) is not None:
-            continue  # a place the set draws; one no set knows is a thing to draw ("on a broom", "in his rowboat")
-        if {e.head, *e.text.lower().split()} & (_LIGHT | L.TIME_WORDS.keys() | L.WEATHER_WORDS.keys()):
-            continue  # "in bright daylight", "in the rain": the sky and the grade draw these
-        if any(e.noun in c or c.endswith(e.head) for c in covered if c):
-            continue
-        drawn_texts = {x.text for x in elements if x.role == "set"}
-        if e.noun == e.head and (e.head in drawn_texts or (set_hit is not None and e.head == set_name)):
-            continue  # the set already draws it ("the sea" in a sea set, its lighthouse piece)
-        fig, el = _figure(lib, f"prop:{e.noun}", e.noun, e.text, _colour_hex(e.colour), spec.kind, "prop", e.count)
-        if fig is None:
-            unmatched.append(e.text)
-        else:
-            figures.append(fig)
-            elements += _elements(fig, el)  # type: ignore[arg-type]
-    if reading is None and text.strip():  # another language: its words that name an emoji, and the place
-        named = lib.foreign_words(text)[:4]
+            set_name, set_score = hit
+        self.set_kind = SETS[set_name].kind
+        self.elements.append(Element(scene.setting or set_name.replace("-", " "), f"set:{set_name}", "set",
+                                     set_score))  # fmt: skip
+        marks = landmarks(self.lib, set_name, places)
+        pieces, effects = set_pieces(set_name, tod, weather, text, marks)
+        self.elements += [Element(t, d, "set", 1.0) for t, d in pieces if d != f"set:{set_name}"]
+        self.elements += [Element(fx, f"effect:{fx}", "effect", 1.0) for fx in effects]
+        return set_name, marks
+
+    def add(self, figure: tuple[Figure | None, Element | None], words: str | None) -> None:
+        """A figure and its elements; where none was found, `words` go to unmatched (None: say nothing)."""
+        fig, el = figure
+        if fig is None or el is None:
+            if words is not None:
+                self.unmatched.append(words)
+            return
+        self.figures.append(fig)
+        self.elements += _elements(fig, el)
+
+    def characters(self, movie: Movie, scene: Scene, text: str) -> None:
+        """The scene's characters the prompt still names (the prompt wins; the others are a note)."""
+        for cid in scene.subjects:
+            ch = movie.character(cid)
+            if not _mentions(text, ch):
+                self.notes.append(f"character {cid!r} ({ch.name}) is in the scene's subjects but not in its "
+                                  "prompt; drawn as the prompt says (left out)")  # fmt: skip
+                continue
+            kind = ch.kind or ch.name
+            self.add(_figure(self.lib, cid, kind, ch.name, ch.color, self.set_kind, "subject", _count(ch.name)),
+                     ch.name)  # fmt: skip
+
+    def things(self, movie: Movie, scene: Scene, reading: L.Reading, places: list[L.Entity],
+               set_name: str | None) -> None:  # fmt: skip
+        """The prompt's other nouns: props, unless the set, the sky or a character already draws them."""
+        covered = {movie.character(c).kind for c in scene.subjects} | {movie.character(c).name for c in scene.subjects}
+        for e in reading.entities:
+            if e.noun in covered or e.text in covered or len(self.figures) >= 8:
+                continue
+            if e in places and find_set(e.text) is not None:
+                continue  # a place the set draws; one no set knows is a thing ("on a broom", "in his rowboat")
+            if {e.head, *e.text.lower().split()} & (_LIGHT | L.TIME_WORDS.keys() | L.WEATHER_WORDS.keys()):
+                continue  # "in bright daylight", "in the rain": the sky and the grade draw these
+            if any(e.noun in c or c.endswith(e.head) for c in covered if c):
+                continue
+            drawn_texts = {x.text for x in self.elements if x.role == "set"}
+            if e.noun == e.head and (e.head in drawn_texts or e.head == set_name):
+                continue  # the set already draws it ("the sea" in a sea set, its lighthouse piece)
+            self.add(_figure(self.lib, f"prop:{e.noun}", e.noun, e.text, _colour_hex(e.colour), self.set_kind,
+                             "prop", e.count), e.text)  # fmt: skip
+
+    def foreign(self, text: str) -> None:
+        """Another language: its words that name an emoji (the place was matched by the set's aliases)."""
+        named = self.lib.foreign_words(text)[:4]
         for term, english in named:
-            fig, el = _figure(lib, f"prop:{english}", english, term, _colour_hex(english), spec.kind, "prop", 1)
-            if fig is not None and len(figures) < 8:
-                figures.append(fig)
-                elements += _elements(fig, el)  # type: ignore[arg-type]
-        unmatched.append(text.strip())
+            fig = _figure(self.lib, f"prop:{english}", english, term, _colour_hex(english), self.set_kind, "prop", 1)
+            if len(self.figures) < 8:
+                self.add(fig, None)
+        self.unmatched.append(text.strip())
         said = ", ".join(f"{t} = {en}" for t, en in named)
-        notes.append("the prompt is not English: drawn are its place and the words that name an emoji"
-                     + (f" ({said})" if said else " (none)") + "; the rest is not read")  # fmt: skip
-    # 4. staging: the prompt's verbs
+        self.notes.append("the prompt is not English: drawn are its place and the words that name an emoji"
+                          + (f" ({said})" if said else " (none)") + "; the rest is not read")  # fmt: skip
+
+
+def _staging(reading: L.Reading | None, elements: list[Element], scene: Scene, text: str) -> str | None:
+    """The motion of the first verb whose doer is drawn; else the action field's or the prompt's keywords."""
     drawn = [x.text.lower() for x in elements if x.role in ("subject", "prop")]
-    motion, elsewhere = None, False
+    elsewhere = False
     for ev in reading.events if reading else ():
         verb_motion = VERB_MOTION.get(ev.core) or VERB_MOTION.get(ev.verb)
         if verb_motion and ev.agents and not any(a in t or t.endswith(a.split()[-1]) for a in ev.agents
@@ -255,15 +288,8 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
             elsewhere = True  # "as snow falls past the windows": the snow falls, not the boy
             continue
         if verb_motion:
-            motion = verb_motion
-            break
-    if motion is None:
-        motion = resolve.motion_by_keywords(scene.action) or (
-            None if elsewhere else resolve.motion_by_keywords(text)
-        )
-    return Design(set_name=set_name, time_of_day=tod, weather=weather, motion=motion, figures=tuple(figures),
-                  elements=tuple(elements), unmatched=tuple(dict.fromkeys(unmatched)), notes=tuple(notes),
-                  extra_words=f"{text} {scene.action}", landmarks=marks)  # fmt: skip
+            return verb_motion
+    return resolve.motion_by_keywords(scene.action) or (None if elsewhere else resolve.motion_by_keywords(text))
 
 
 def _colour_hex(words: str) -> str:
