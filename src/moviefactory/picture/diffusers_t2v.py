@@ -576,7 +576,8 @@ class DiffusersBackend(PictureBackend):
 
             last = Image.fromarray(frames[-1])
             self._last_frames[scene.id] = last
-            with atomic_output(Paths.of_clip(out)[0].last_frame(scene.id)) as tmp:
+            paths, folder = Paths.of_clip(out)  # beside the clip (a Ray task's clip is in a temporary folder)
+            with atomic_output(paths.last_frame(folder)) as tmp:
                 last.save(tmp, format="PNG")
         if frames.shape[0] < n:
             raise BackendError(f"{self.class_name} returned {frames.shape[0]} frames; {n} were asked for")
