@@ -252,8 +252,22 @@ def _subject_heights(plan: ScenePlan) -> list[int]:
     return out
 
 
+@dataclass(frozen=True)
+class _Blocking:
+    """A scene's motion constants: where subjects travel and how (shared by every pose of the scene)."""
+
+    plan: ScenePlan
+    world: World
+    D: float  # scene length, seconds
+    d: float  # +1 rightward, -1 leftward
+    travel: float  # pixels the subjects cross in the frame
+    rate: float  # animation cycles per second at full amplitude
+    explode_at: float | None  # seconds
+
+
 def _plan_motion(plan: ScenePlan, world: World, heights: list[int]) -> _Motion:
-    W, H, F, fps = plan.width, plan.height, plan.num_frames, plan.fps
+    """Every subject's pose in every frame, from the scene's motion, camera and set (poses[frame][subject])."""
+    W, F, fps = plan.width, plan.num_frames, plan.fps
     D = F / fps
     rng = np.random.default_rng(plan.seed ^ 0x5EED)
     speed, _amp, rate = MOTION_SPEED.get(plan.motion, MOTION_SPEED["idle"])
@@ -265,96 +279,110 @@ def _plan_motion(plan: ScenePlan, world: World, heights: list[int]) -> _Motion:
     scroll_total = (total - travel) + (total * 0.6 if tracking else 0.0)
     if plan.camera == "aerial":
         scroll_total += 0.08 * W * D
-    n = len(plan.subjects)
     u = np.linspace(0.0, 1.0, F) if F > 1 else np.zeros(1)
     scroll = d * scroll_total * u
     explode_at = 0.45 * D if plan.motion == "exploding" else None
-    poses: list[list[_Pose]] = []
-    for fi in range(F):
-        uf, t = float(u[fi]), fi / fps
-        row: list[_Pose] = []
-        for i, s in enumerate(plan.subjects):
-            k = _kind(s)
-            h = heights[i]
-            place = k.place
-            flying = plan.motion in ("flying", "circling", "rising", "falling") or place == "air"
-            if (world.family == "sky" or world.kind == "orbit") and place in ("ground", "prop"):
-                flying = True
-            base_y = (
-                world.air
-                if flying
-                else {"water": world.water, "under": world.water}.get(place, world.baseline)
-            )
-            if not flying and place not in ("water", "under"):
-                base_y = world.baseline
-            if place == "under" and not world.underwater:
-                base_y = world.water
-            cx = W / 2 + d * (uf - 0.5) * travel
-            y = base_y
-            angle, scale, alpha = 0.0, 1.0, 1.0
-            flip = plan.leftward
-            # spread several subjects; racing puts them in lanes, chasing in a line
-            if plan.motion == "racing":
-                lane = i - (n - 1) / 2
-                y = base_y - lane * H * (0.1 if flying else 0.07)
-                scale = 1.0 - 0.12 * lane
-                cx += d * 0.06 * W * math.sin(2 * math.pi * (uf * max(1.0, D / 3) + i * 0.5))
-            elif plan.motion == "chasing":
-                gap = (0.36 - 0.16 * uf) * W  # the first subject is the chaser, behind the others
-                cx += d * gap * (i - (n - 1) / 2)
-            elif n > 1:
-                cx += (i - (n - 1) / 2) * min(0.3 * W, W * 0.8 / n)
-            m = plan.motion
-            if m in ("flying", "swimming") or (flying and m in ("speeding", "racing", "chasing", "running")):
-                y += H * 0.035 * math.sin(2 * math.pi * (t / 2.2 + i * 0.3))
-                angle = -4.0 * d * math.cos(2 * math.pi * (t / 2.2 + i * 0.3)) if flying else 0.0
-                if m == "flying":
-                    y -= H * 0.06 * (uf - 0.5)
-            elif place == "water":
-                y += H * 0.01 * math.sin(2 * math.pi * t / 1.6)
-                angle = 2.5 * math.sin(2 * math.pi * t / 2.0)
-            if m in ("running", "speeding", "racing", "chasing") and not flying and k.name not in ("train",):
-                y -= H * 0.006 * abs(math.sin(2 * math.pi * t * 2.5))
-            if m == "falling":
-                y = (H * 0.08) + (world.baseline - h * 0.3 - H * 0.08) * uf**2
-                angle = -d * 100.0 * uf**1.5
-            elif m == "rising":
-                y = base_y + H * 0.2 - H * 1.0 * ease(uf) * uf
-                angle = 90.0 if k.name in ("rocket", "spaceship", "airplane") else 6.0
-                flip = False
-            elif m == "floating":
-                y += H * 0.03 * math.sin(2 * math.pi * t / 3.0 + i)
-                angle = 4.0 * math.sin(2 * math.pi * t / 4.0 + i)
-            elif m == "jumping":
-                hops = max(1, round(D * 1.2))
-                y -= H * 0.22 * abs(math.sin(math.pi * hops * uf))
-                angle = -d * 6.0 * math.cos(math.pi * hops * uf)
-            elif m == "circling":
-                laps = max(1.0, D / 4.0)
-                ang = 2 * math.pi * (laps * uf + i / max(1, n))
-                cx = W / 2 + d * 0.3 * W * math.cos(ang)
-                y = base_y + H * 0.1 * math.sin(ang)
-                scale = 0.85 + 0.15 * math.sin(ang)
-                flip = (math.sin(ang) * d) > 0
-                angle = 10.0 * math.cos(ang)
-            elif m == "approaching":
-                scale = 0.45 + 0.85 * ease(uf)
-            elif m == "receding":
-                scale = 1.3 - 0.85 * ease(uf)
-            elif m == "exploding" and explode_at is not None:
-                if t < explode_at:
-                    s_ = (t / explode_at) ** 2
-                    cx += W * 0.004 * s_ * rng.normal()
-                    y += H * 0.004 * s_ * rng.normal()
-                else:
-                    alpha = max(0.0, 1.0 - (t - explode_at) / 0.25)
-            if plan.camera.startswith("dolly"):
-                g = ease(uf) if plan.camera == "dolly-in" else 1 - ease(uf)
-                scale *= 1.0 + 0.15 * g
-            cyc = k.cycles_per_s * rate
-            row.append(_Pose(cx, y, angle, scale, flip, alpha, phase=t * cyc + i * 0.37))
-        poses.append(row)
+    b = _Blocking(plan, world, D, d, travel, rate, explode_at)
+    poses = [[_pose(b, i, heights[i], float(u[fi]), fi / fps, rng) for i in range(len(plan.subjects))]
+             for fi in range(F)]  # fmt: skip
     return _Motion(poses=poses, scroll=scroll, explode_at=explode_at)
+
+
+def _standing(b: _Blocking, place: str) -> tuple[bool, float]:
+    """(flying, the row the subject's anchor keeps) for a subject of this place in this set and motion."""
+    world, m = b.world, b.plan.motion
+    flying = m in ("flying", "circling", "rising", "falling") or place == "air"
+    if (world.family == "sky" or world.kind == "orbit") and place in ("ground", "prop"):
+        flying = True
+    base_y = world.air if flying else {"water": world.water, "under": world.water}.get(place, world.baseline)
+    if not flying and place not in ("water", "under"):
+        base_y = world.baseline
+    if place == "under" and not world.underwater:
+        base_y = world.water
+    return flying, base_y
+
+
+def _pose(b: _Blocking, i: int, h: int, uf: float, t: float, rng: np.random.Generator) -> _Pose:
+    """Subject i's pose at time t (uf: the scene's progress 0..1)."""
+    plan, W, H, d, m = b.plan, b.plan.width, b.plan.height, b.d, b.plan.motion
+    k = _kind(plan.subjects[i])
+    n = len(plan.subjects)
+    flying, base_y = _standing(b, k.place)
+    cx = W / 2 + d * (uf - 0.5) * b.travel
+    y = base_y
+    angle, scale, alpha = 0.0, 1.0, 1.0
+    flip = plan.leftward
+    # spread several subjects; racing puts them in lanes, chasing in a line
+    if m == "racing":
+        lane = i - (n - 1) / 2
+        y = base_y - lane * H * (0.1 if flying else 0.07)
+        scale = 1.0 - 0.12 * lane
+        cx += d * 0.06 * W * math.sin(2 * math.pi * (uf * max(1.0, b.D / 3) + i * 0.5))
+    elif m == "chasing":
+        gap = (0.36 - 0.16 * uf) * W  # the first subject is the chaser, behind the others
+        cx += d * gap * (i - (n - 1) / 2)
+    elif n > 1:
+        cx += (i - (n - 1) / 2) * min(0.3 * W, W * 0.8 / n)
+    if m in ("flying", "swimming") or (flying and m in ("speeding", "racing", "chasing", "running")):
+        y += H * 0.035 * math.sin(2 * math.pi * (t / 2.2 + i * 0.3))
+        angle = -4.0 * d * math.cos(2 * math.pi * (t / 2.2 + i * 0.3)) if flying else 0.0
+        if m == "flying":
+            y -= H * 0.06 * (uf - 0.5)
+    elif k.place == "water":
+        y += H * 0.01 * math.sin(2 * math.pi * t / 1.6)
+        angle = 2.5 * math.sin(2 * math.pi * t / 2.0)
+    if m in ("running", "speeding", "racing", "chasing") and not flying and k.name not in ("train",):
+        y -= H * 0.006 * abs(math.sin(2 * math.pi * t * 2.5))
+    cx, y, angle, scale, alpha, flip = _action(b, i, h, k, uf, t, rng, (cx, y, angle, scale, alpha, flip), base_y)
+    if plan.camera.startswith("dolly"):
+        g = ease(uf) if plan.camera == "dolly-in" else 1 - ease(uf)
+        scale *= 1.0 + 0.15 * g
+    return _Pose(cx, y, angle, scale, flip, alpha, phase=t * (k.cycles_per_s * b.rate) + i * 0.37)
+
+
+_PoseParts = tuple[float, float, float, float, float, bool]  # cx, y, angle, scale, alpha, flip
+
+
+def _action(b: _Blocking, i: int, h: int, k: Kind, uf: float, t: float, rng: np.random.Generator,
+            pose: _PoseParts, base_y: float) -> _PoseParts:  # fmt: skip
+    """The motion's own path on top of the travel: falling, rising, floating, jumping, circling, approaching,
+    receding, exploding (a shake, then gone)."""
+    cx, y, angle, scale, alpha, flip = pose
+    W, H, d, m, n = b.plan.width, b.plan.height, b.d, b.plan.motion, len(b.plan.subjects)
+    if m == "falling":
+        y = (H * 0.08) + (b.world.baseline - h * 0.3 - H * 0.08) * uf**2
+        angle = -d * 100.0 * uf**1.5
+    elif m == "rising":
+        y = base_y + H * 0.2 - H * 1.0 * ease(uf) * uf
+        angle = 90.0 if k.name in ("rocket", "spaceship", "airplane") else 6.0
+        flip = False
+    elif m == "floating":
+        y += H * 0.03 * math.sin(2 * math.pi * t / 3.0 + i)
+        angle = 4.0 * math.sin(2 * math.pi * t / 4.0 + i)
+    elif m == "jumping":
+        hops = max(1, round(b.D * 1.2))
+        y -= H * 0.22 * abs(math.sin(math.pi * hops * uf))
+        angle = -d * 6.0 * math.cos(math.pi * hops * uf)
+    elif m == "circling":
+        laps = max(1.0, b.D / 4.0)
+        ang = 2 * math.pi * (laps * uf + i / max(1, n))
+        cx = W / 2 + d * 0.3 * W * math.cos(ang)
+        y = base_y + H * 0.1 * math.sin(ang)
+        scale = 0.85 + 0.15 * math.sin(ang)
+        flip = (math.sin(ang) * d) > 0
+        angle = 10.0 * math.cos(ang)
+    elif m == "approaching":
+        scale = 0.45 + 0.85 * ease(uf)
+    elif m == "receding":
+        scale = 1.3 - 0.85 * ease(uf)
+    elif m == "exploding" and b.explode_at is not None:
+        if t < b.explode_at:
+            s_ = (t / b.explode_at) ** 2
+            cx += W * 0.004 * s_ * rng.normal()
+            y += H * 0.004 * s_ * rng.normal()
+        else:
+            alpha = max(0.0, 1.0 - (t - b.explode_at) / 0.25)
+    return cx, y, angle, scale, alpha, flip
 
 
 # -- camera -------------------------------------------------------------------------------------------
