@@ -207,3 +207,16 @@ def test_a_black_cat_in_french_is_black() -> None:
     m = movie("un chat noir dort")
     cat = next(f for f in design_scene(m, m.scenes[0]).figures if f.kind == "cat")
     assert max(cat.color) < 80
+
+
+@pytest.mark.parametrize(("prompt", "doer", "thing"), [
+    ("a boy plays the guitar on the stage", "boy", "guitar"),
+    ("the dog carries a stick across the meadow", "dog", "stick"),
+])  # fmt: skip
+def test_what_is_carried_is_in_the_doers_hands(prompt: str, doer: str, thing: str) -> None:
+    m = movie(prompt)
+    d = design_scene(m, m.scenes[0])
+    holder = next(f for f in d.figures if f.kind == doer)
+    assert holder.held is not None and thing in holder.held[1]
+    assert not any(f.icon == holder.held for f in d.figures)  # held, not also standing apart
+    assert any(e.drawn_as == f"{holder.held[0]}:{holder.held[1]}" for e in d.elements)  # and listed (credited)

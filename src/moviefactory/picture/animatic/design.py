@@ -13,7 +13,7 @@ that pickles into render workers.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -68,6 +68,19 @@ VERB_MOTION: dict[str, str] = {
     "save": "approaching", "duel": "circling", "fight": "circling", "circle": "circling", "orbit": "circling",
     "drive": "speeding", "ride": "speeding", "speed": "speeding",
 }  # fmt: skip
+# Verbs whose object is in the doer's hands: a small thing is drawn held, not standing apart (_Draft.hands).
+HOLD_VERBS = frozenset(["carry", "hold", "deliver", "give", "hand", "bring", "play", "eat", "throw", "wave",
+                        "read", "lift", "drag", "pull", "fetch", "offer", "grab", "take", "kick", "swing",
+                        "raise", "clutch", "hug"])  # fmt: skip
+_VEHICLES = frozenset(["car", "truck", "bus", "train", "bicycle", "motorcycle", "boat", "ship", "submarine",
+                       "airplane", "helicopter", "rocket", "spaceship", "ufo"])  # fmt: skip
+
+
+def _can_hold(f: Figure) -> bool:
+    """A walking figure (person builds, robot, astronaut, animals) can carry; vehicles and icons cannot."""
+    return bool(f.kind) and f.kind not in _VEHICLES and KINDS[f.kind].place in ("ground", "water")
+
+
 # Where something that is not a hand-drawn kind stands: by what it is (MiniLM category from the writer's
 # vocabulary is not available here, so the set decides: in orbit everything floats, underwater swims).
 _AIR_WORDS = frozenset(["bird", "bee", "butterfly", "balloon", "kite", "plane", "airplane", "dragon", "bat", "fairy", "ghost", "cloud", "drone", "satellite", "debris", "asteroid", "meteor", "comet", "star", "moon", "sun", "spaceship", "ufo", "angel", "owl", "eagle"])  # fmt: skip
@@ -173,6 +186,7 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
     d.characters(movie, scene, text)
     if reading is not None:
         d.things(movie, scene, reading, places, set_name if set_hit is not None else None)
+        d.hands(movie, scene, reading)
     elif text.strip():
         d.foreign(text)
     return Design(set_name=set_name, time_of_day=tod, weather=weather, motion=_staging(reading, d.elements, scene,
@@ -263,6 +277,26 @@ class _Draft:
                 continue  # the set already draws it ("the sea" in a sea set, its lighthouse piece)
             self.add(_figure(self.lib, f"prop:{e.noun}", e.noun, e.text, _colour_hex(e.colour), self.set_kind,
                              "prop", e.count), e.text)  # fmt: skip
+
+    def hands(self, movie: Movie, scene: Scene, reading: L.Reading) -> None:
+        """Staging of what is carried: for a verb of holding ("delivers a letter", "plays the guitar", "carries
+        a stick"), a small thing drawn as an icon goes into the doer's hands instead of standing apart."""
+        names = {f.key: f.key.removeprefix("prop:") for f in self.figures}
+        for cid in scene.subjects:
+            if cid in names:
+                ch = movie.character(cid)
+                names[cid] = f"{ch.name} {ch.kind}".lower()
+        for ev in reading.events:
+            if ev.core not in HOLD_VERBS and ev.verb not in HOLD_VERBS:
+                continue
+            doer = next((i for i, f in enumerate(self.figures) for a in ev.agents
+                         if a.split()[-1] in names[f.key].split() and _can_hold(f)), None)  # fmt: skip
+            thing = next((i for i, f in enumerate(self.figures) for p in ev.patients
+                          if f.key == f"prop:{p}" and f.icon is not None and f.count == 1), None)  # fmt: skip
+            if doer is None or thing is None or doer == thing:
+                continue
+            self.figures[doer] = replace(self.figures[doer], held=self.figures[thing].icon)
+            del self.figures[thing]
 
     def foreign(self, text: str) -> None:
         """Another language: its words that name an emoji (the place was matched by the set's aliases)."""
