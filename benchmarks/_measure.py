@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -16,6 +17,7 @@ class RunStats:
     peak_rss_mb: float  # peak of the summed RSS of the process and all its descendants
     returncode: int
     stdout: str
+    cpu_s: float = 0.0  # user + system CPU time of the process and the descendants it waited for
 
 
 def _tree(pid: int) -> list[int]:
@@ -48,7 +50,12 @@ def _rss_mb(pids: list[int]) -> float:
     return total * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None, interval: float = 0.05) -> RunStats:
+def run_measured(
+    cmd: Sequence[str], *, env: dict[str, str] | None = None, interval: float = 0.05
+) -> RunStats:
+    # CPU time is what machine load inflates least (wall time includes waiting for a core); the children's
+    # rusage is process-wide, so this is exact only while one measured command runs at a time.
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
     peak = 0.0
@@ -65,4 +72,7 @@ def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None, inter
     out, _ = proc.communicate()
     stop.set()
     th.join()
-    return RunStats(time.perf_counter() - t0, peak, proc.returncode, out)
+    wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = ru1.ru_utime - ru0.ru_utime + ru1.ru_stime - ru0.ru_stime
+    return RunStats(wall, peak, proc.returncode, out, cpu)
