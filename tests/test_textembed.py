@@ -67,3 +67,22 @@ def test_the_least_recently_used_text_goes_first(small: tuple[TextEmbedder, list
 
 def test_the_default_bound_is_documented_and_small() -> None:
     assert CACHE_SIZE * DIM * 4 <= 8 * 2**20  # at most 8 MB of vectors for the life of a server
+
+
+def test_a_table_is_embedded_once_per_machine(small: tuple[TextEmbedder, list[list[str]]], tmp_path: Any,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    emb, asked = small
+    monkeypatch.setenv("MOVIEFACTORY_HOME", str(tmp_path))
+    table = [f"a photo of a {n}" for n in NOUNS[:6]]
+    first = emb.encode_table(table)
+    assert asked and sorted(asked[-1]) == sorted(table)  # computed once ...
+    stored = list((tmp_path / "cache" / "embeddings").glob("*.npy"))
+    assert len(stored) == 1 and np.array_equal(np.load(stored[0]), first)
+    emb._cache.clear()
+    n_calls = len(asked)
+    again = emb.encode_table(table)
+    assert len(asked) == n_calls and np.array_equal(again, first)  # ... then read from disk
+    assert np.array_equal(emb.encode([table[2]]), first[2:3])  # the memo holds the table's own rows
+    assert len(asked) == n_calls
+    other = emb.encode_table(table[:3])  # another table: another key
+    assert np.allclose(other, first[:3], atol=1e-5) and len(list(stored[0].parent.glob("*.npy"))) == 2

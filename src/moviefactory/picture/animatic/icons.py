@@ -23,7 +23,6 @@ import contextlib
 import gzip
 import hashlib
 import json
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from moviefactory.errors import InputError
+from moviefactory.home import home_dir
 
 DATA_DIR = Path(__file__).with_name("icondata")
 SILHOUETTE = "game-icons"
@@ -109,12 +109,6 @@ class _Entry:
     set: str
     name: str
     words: tuple[str, ...]  # lemmatised words of the name
-
-
-def home_dir() -> Path:
-    # Same root as the sound library's cache (sound.builtin.home_dir); a stage may not import another stage.
-    env = os.environ.get("MOVIEFACTORY_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "moviefactory"
 
 
 def _singulars(word: str) -> list[str]:

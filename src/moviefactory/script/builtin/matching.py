@@ -15,23 +15,24 @@ from moviefactory.script.builtin.lexicon import CATEGORIES
 
 
 class Tables:
-    """Table embeddings, computed once per process (rows are L2-normalised 384-d MiniLM vectors)."""
+    """Table embeddings, computed once per machine (TextEmbedder.encode_table keeps them on disk; rows are
+    L2-normalised 384-d MiniLM vectors)."""
 
     def __init__(self) -> None:
         from moviefactory.textembed import text_embedder
 
         self.emb = text_embedder()
         self.cat_names = list(CATEGORIES)
-        self.cat_vecs = [self.emb.encode([f"a {w}" for w in CATEGORIES[c]]) for c in self.cat_names]
+        self.cat_vecs = [self.emb.encode_table([f"a {w}" for w in CATEGORIES[c]]) for c in self.cat_names]
         rows: list[str] = []
         self.kind_row: list[int] = []  # kind_vecs row -> index into T.KINDS (a kind has a row per alias)
         for i, k in enumerate(T.KINDS):
             for word in (k.name, *k.aliases):
                 rows.append(f"a photo of a {word}")
                 self.kind_row.append(i)
-        self.kind_vecs = self.emb.encode(rows)
-        self.setting_vecs = self.emb.encode([f"a photo of {s.desc}" for s in T.SETTINGS])
-        self.genre_vecs = self.emb.encode([g.desc for g in T.GENRES])
+        self.kind_vecs = self.emb.encode_table(rows)
+        self.setting_vecs = self.emb.encode_table([f"a photo of {s.desc}" for s in T.SETTINGS])
+        self.genre_vecs = self.emb.encode_table([g.desc for g in T.GENRES])
 
     def categories(self, nouns: list[str]) -> list[tuple[str, dict[str, float]]]:
         """Per noun: the nearest category and every category's score (mean of its three best cosines)."""
