@@ -43,8 +43,15 @@ def main() -> None:
                                         action="flying"),
     }  # fmt: skip
     scenes = [dict(id=f"s{i}", prompt="x", duration_s=dur, **c) for i, c in enumerate(cases.values())]
-    movie = Movie.model_validate({"request": "bench", "title": "bench", "characters": chars, "scenes": scenes,
-                                  "style": {"width": W, "height": H, "fps": fps}})  # fmt: skip
+    movie = Movie.model_validate(
+        {
+            "request": "bench",
+            "title": "bench",
+            "characters": chars,
+            "scenes": scenes,
+            "style": {"width": W, "height": H, "fps": fps},
+        }
+    )
     print(f"animatic benchmark: {W}x{H}, {fps} fps, {dur:.0f} s scenes, 1 core")
     gen_rates = []
     for name, sc in zip(cases, movie.scenes, strict=True):
@@ -69,9 +76,14 @@ def main() -> None:
         "volcano, island village landmark": "a volcano erupts near a small island village",
         "fisherman, lake fog": "an old fisherman rows a boat across a calm lake in the fog",
     }  # fmt: skip
-    pm = Movie.model_validate({"request": "bench", "title": "bench", "style": {"width": W, "height": H, "fps": fps},
-                               "scenes": [dict(id=f"p{i}", prompt=t, duration_s=dur) for i, t in
-                                          enumerate(prompts.values())]})  # fmt: skip
+    pm = Movie.model_validate(
+        {
+            "request": "bench",
+            "title": "bench",
+            "style": {"width": W, "height": H, "fps": fps},
+            "scenes": [dict(id=f"p{i}", prompt=t, duration_s=dur) for i, t in enumerate(prompts.values())],
+        }
+    )
     for name, sc in zip(prompts, pm.scenes, strict=True):
         plan = plan_scene(pm, sc, design=design_scene(pm, sc))
         it = render_frames(plan)

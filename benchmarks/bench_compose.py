@@ -86,8 +86,15 @@ def make_inputs(tmp: Path, fps: int, scenes: int, size: tuple[int, int]) -> dict
         effects.append(str(write_wav(0.1 * rng.standard_normal((2 * AUDIO_RATE, 2)), tmp / f"e{i}.wav")))
     t = np.arange(2 * scenes * AUDIO_RATE) / AUDIO_RATE
     music = write_wav(np.stack([0.2 * np.sin(2 * np.pi * 220 * t)] * 2, 1), tmp / "music.wav")
-    return {"clips": clips, "effects": effects, "music": str(music), "fps": fps,
-            "w": size[0], "h": size[1], "xfade": 0.5}  # fmt: skip
+    return {
+        "clips": clips,
+        "effects": effects,
+        "music": str(music),
+        "fps": fps,
+        "w": size[0],
+        "h": size[1],
+        "xfade": 0.5,
+    }
 
 
 OURS_SCRIPT = r"""
@@ -110,10 +117,36 @@ def plain_encode_cmd(raw: Path, spec: dict[str, object], out: Path) -> list[str]
     """The physical limit: x264 alone on the final frames (raw yuv420p from page cache), compose's settings."""
     from moviefactory.media import ffmpeg_exe
 
-    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-f", "rawvideo", "-pix_fmt", "yuv420p",
-            "-s", f"{spec['w']}x{spec['h']}", "-r", str(spec["fps"]), "-i", str(raw),
-            "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p", "-profile:v", "high",
-            "-an", "-movflags", "+faststart", str(out)]  # fmt: skip
+    return [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-y",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "yuv420p",
+        "-s",
+        f"{spec['w']}x{spec['h']}",
+        "-r",
+        str(spec["fps"]),
+        "-i",
+        str(raw),
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "18",
+        "-pix_fmt",
+        "yuv420p",
+        "-profile:v",
+        "high",
+        "-an",
+        "-movflags",
+        "+faststart",
+        str(out),
+    ]
 
 
 def decode_raw(movie: Path, raw: Path) -> None:

@@ -85,8 +85,10 @@ def main() -> None:
                 print("     ", sc.id, sc.prompt[:200])
             print("      notices:", writer.notices)
     secs = time.perf_counter() - t0
-    print(f"\nrequests {len(rows)}  mean script score {sum(s_scores) / len(s_scores):.3f}  "
-          f"verbs as characters {verb_chars}  ({secs:.1f} s)")  # fmt: skip
+    print(
+        f"\nrequests {len(rows)}  mean script score {sum(s_scores) / len(s_scores):.3f}  "
+        f"verbs as characters {verb_chars}  ({secs:.1f} s)"
+    )
     if p_scores:
         print(f"mean picture score {sum(p_scores) / len(p_scores):.3f}  (contact sheets in {args.sheets})")
 

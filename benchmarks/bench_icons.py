@@ -66,8 +66,10 @@ def main() -> None:
         assert fresh.renders == 0
         memory = min(run(fresh) for _ in range(3))
         n = len(names)
-        print(f"raster {n} icons at {args.height} px: cold {cold * 1000:.0f} ms ({cold / n * 1000:.1f} ms/icon), "
-              f"disk-cached {disk * 1000:.0f} ms, memory-cached {memory * 1000:.1f} ms")  # fmt: skip
+        print(
+            f"raster {n} icons at {args.height} px: cold {cold * 1000:.0f} ms ({cold / n * 1000:.1f} ms/icon), "
+            f"disk-cached {disk * 1000:.0f} ms, memory-cached {memory * 1000:.1f} ms"
+        )
         print(f"ratios: cold / disk-cached = {cold / disk:.1f}x, cold / memory-cached = {cold / memory:.0f}x")
 
 

@@ -116,9 +116,11 @@ def main() -> None:
 
 
 def report(rows: dict[str, list[tuple[RunStats, dict[str, float]]]], loads: list[float]) -> None:
-    print(f"10-scene movie, defaults (builtin writer, animatic, built-in sound, lanczos), {os.cpu_count()} cores; "
-          f"median of {len(loads)} rounds; load average (1 min) at round starts: "
-          f"{', '.join(f'{x:.1f}' for x in loads)}")  # fmt: skip
+    print(
+        f"10-scene movie, defaults (builtin writer, animatic, built-in sound, lanczos), {os.cpu_count()} cores; "
+        f"median of {len(loads)} rounds; load average (1 min) at round starts: "
+        f"{', '.join(f'{x:.1f}' for x in loads)}"
+    )
     for name, runs in rows.items():
         wall = statistics.median(st.wall_s for st, _ in runs)
         cpu = statistics.median(st.cpu_s for st, _ in runs)

@@ -84,8 +84,13 @@ def main() -> int:
     kill_ok, kill_total, bad = 0, 0, []
     for n in (1, 2):
         out = tmp / f"k-early{n}"
-        killed = run_mf(["make", TEXT, "--out", str(out), *TINY], home=home, hook=hook, fault=f"kill:{n}",
-                        log=tmp / "klog")  # fmt: skip
+        killed = run_mf(
+            ["make", TEXT, "--out", str(out), *TINY],
+            home=home,
+            hook=hook,
+            fault=f"kill:{n}",
+            log=tmp / "klog",
+        )
         kill_total += 1
         why = None if killed.code == -signal.SIGKILL else f"not killed ({killed.code})"
         why = why or _resume(out, home, ref_movie)
@@ -96,8 +101,13 @@ def main() -> int:
     for mode, n in [*(("kill", n) for n in chosen), ("killafter", len(points))]:
         out = tmp / f"k{mode}{n}"
         shutil.copytree(seed, out)
-        killed = run_mf(["make", TEXT, "--out", str(out), *TINY], home=home, hook=hook, fault=f"{mode}:{n}",
-                        log=tmp / "klog")  # fmt: skip
+        killed = run_mf(
+            ["make", TEXT, "--out", str(out), *TINY],
+            home=home,
+            hook=hook,
+            fault=f"{mode}:{n}",
+            log=tmp / "klog",
+        )
         kill_total += 1
         why = None if killed.code == -signal.SIGKILL else f"not killed ({killed.code})"
         why = why or _resume(out, home, ref_movie)
@@ -112,8 +122,13 @@ def main() -> int:
     for n in chosen:
         out = tmp / f"e{n}"
         shutil.copytree(seed, out)
-        run = run_mf(["make", TEXT, "--out", str(out), *TINY], home=home, hook=hook, fault=f"enospc:{n}",
-                     log=tmp / "elog")  # fmt: skip
+        run = run_mf(
+            ["make", TEXT, "--out", str(out), *TINY],
+            home=home,
+            hook=hook,
+            fault=f"enospc:{n}",
+            log=tmp / "elog",
+        )
         nospc_total += 1
         if names[n - 1] == "report.html":  # the movie is made: a warning, exit 0
             good = run.code == 0 and any(
@@ -159,15 +174,25 @@ def main() -> int:
     # 5. four first uses at once on an empty home
     fresh = tmp / "fresh-home"
     env = {**os.environ, "MOVIEFACTORY_HOME": str(fresh), "HF_HUB_OFFLINE": "1"}
-    procs = [subprocess.Popen([sys.executable, "-m", "moviefactory", "library", "search", "thunder"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(4)]  # fmt: skip
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "moviefactory", "library", "search", "thunder"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     codes = [p.wait(timeout=1800) for p in procs]
     first_ok = sum(c == 0 for c in codes)
 
     print()
     print(f"kill points: {kill_ok}/{kill_total} resume identical, no leftovers")
-    print(f"ENOSPC points: {nospc_ok}/{nospc_total} one-line error (report: warning), nothing corrupted "
-          f"(re-run identical)")  # fmt: skip
+    print(
+        f"ENOSPC points: {nospc_ok}/{nospc_total} one-line error (report: warning), nothing corrupted "
+        f"(re-run identical)"
+    )
     print(
         f"ENOSPC on a real tmpfs: {tmpfs_ok}/{tmpfs_total} stages one-line error with the need, re-run identical"
     )

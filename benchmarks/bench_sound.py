@@ -78,7 +78,11 @@ def bench_ingest(files: int) -> dict[str, float]:
         rep2 = ingest(lib, [folder], text.encode_text, embedder=text.name)
         again = time.perf_counter() - t0
         assert rep.added == files and rep2.unchanged == files
-    return {"files": files, "ingest_files_per_s": files / first, "reindex_unchanged_files_per_s": files / again}
+    return {
+        "files": files,
+        "ingest_files_per_s": files / first,
+        "reindex_unchanged_files_per_s": files / again,
+    }
 
 
 def main() -> None:
@@ -88,11 +92,19 @@ def main() -> None:
     args = ap.parse_args()
     s = bench_search(args.items)
     print(f"search over {args.items} x 384 (memory-mapped), top-10, 50 queries:")
-    print(f"  baseline numpy float32 matmul+argpartition: p50 {s['numpy_f32_p50_ms']:.2f} ms  p90 {s['numpy_f32_p90_ms']:.2f} ms")
-    print(f"  library.top_k float16 (torch half matvec):  p50 {s['top_k_f16_p50_ms']:.2f} ms  p90 {s['top_k_f16_p90_ms']:.2f} ms")
-    print(f"  speed-up p50: {s['numpy_f32_p50_ms'] / s['top_k_f16_p50_ms']:.2f}x; recall@10 vs float32: {s['recall_at_10_vs_f32']:.3f}")
+    print(
+        f"  baseline numpy float32 matmul+argpartition: p50 {s['numpy_f32_p50_ms']:.2f} ms  p90 {s['numpy_f32_p90_ms']:.2f} ms"
+    )
+    print(
+        f"  library.top_k float16 (torch half matvec):  p50 {s['top_k_f16_p50_ms']:.2f} ms  p90 {s['top_k_f16_p90_ms']:.2f} ms"
+    )
+    print(
+        f"  speed-up p50: {s['numpy_f32_p50_ms'] / s['top_k_f16_p50_ms']:.2f}x; recall@10 vs float32: {s['recall_at_10_vs_f32']:.3f}"
+    )
     g = bench_ingest(args.files)
-    print(f"ingest of {g['files']} x 3 s WAV: {g['ingest_files_per_s']:.1f} files/s; unchanged re-run {g['reindex_unchanged_files_per_s']:.0f} files/s")
+    print(
+        f"ingest of {g['files']} x 3 s WAV: {g['ingest_files_per_s']:.1f} files/s; unchanged re-run {g['reindex_unchanged_files_per_s']:.0f} files/s"
+    )
 
 
 if __name__ == "__main__":

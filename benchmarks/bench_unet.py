@@ -75,8 +75,17 @@ def bench_steps(frames: int, height: int, width: int, repeats: int) -> dict[str,
     def run_pipe(steps: int) -> None:
         # the pipeline calls progress right after each scheduler step: the gaps are whole steps
         marks = [time.perf_counter()]
-        pipe(prompt, num_frames=frames, height=height, width=width, guidance=7.5, scheduler="ddim", seed=0,
-             steps=steps, progress=lambda d, t: marks.append(time.perf_counter()))  # fmt: skip
+        pipe(
+            prompt,
+            num_frames=frames,
+            height=height,
+            width=width,
+            guidance=7.5,
+            scheduler="ddim",
+            seed=0,
+            steps=steps,
+            progress=lambda d, t: marks.append(time.perf_counter()),
+        )
         pipe_steps.extend(b - a for a, b in itertools.pairwise(marks[1:]))  # step 1 also encodes text
 
     def timed(fn: Any, out: list[float]) -> None:
@@ -158,8 +167,15 @@ def bench_temporal(frames: int, pixels: int, repeats: int) -> list[dict[str, flo
                     layer(x, frames)
                     times[name].append(time.perf_counter() - t0)
         params = {n: sum(p.numel() for p in m.parameters()) for n, m in (("full", full), ("bare", bare))}
-        rows.append({"channels": channels, "full_s": min(times["full"]), "bare_s": min(times["bare"]),
-                     "full_params": params["full"], "bare_params": params["bare"]})  # fmt: skip
+        rows.append(
+            {
+                "channels": channels,
+                "full_s": min(times["full"]),
+                "bare_s": min(times["bare"]),
+                "full_params": params["full"],
+                "bare_params": params["bare"],
+            }
+        )
     return rows
 
 
@@ -257,15 +273,21 @@ def main() -> None:
 
 def _print_temporal(args: argparse.Namespace) -> None:
     pixels = 240  # 1/16 of 768x320's latent (96x40 = 3,840 pixels): the ratio, not the total, is the result
-    print(f"[temporal] one layer, CFG batch 2 x {args.frames} frames x {pixels} pixels, head dim 64, "
-          f"fastest of {args.repeats}")  # fmt: skip
+    print(
+        f"[temporal] one layer, CFG batch 2 x {args.frames} frames x {pixels} pixels, head dim 64, "
+        f"fastest of {args.repeats}"
+    )
     for r in bench_temporal(args.frames, pixels, args.repeats):
-        print(f"  {r['channels']:5d} ch: transformer {r['full_s'] * 1000:8.1f} ms  bare {r['bare_s'] * 1000:8.1f} ms"
-              f"  -> {r['full_s'] / r['bare_s']:.2f}x time, {r['full_params'] / r['bare_params']:.2f}x parameters")  # fmt: skip
+        print(
+            f"  {r['channels']:5d} ch: transformer {r['full_s'] * 1000:8.1f} ms  bare {r['bare_s'] * 1000:8.1f} ms"
+            f"  -> {r['full_s'] / r['bare_s']:.2f}x time, {r['full_params'] / r['bare_params']:.2f}x parameters"
+        )
     st = bench_temporal_step(args.frames, 128, 256, args.repeats)
-    print(f"  whole MovieFactoryUNet step (BENCH_UNET, CFG 2 x {args.frames} frames x 256x128): transformer "
-          f"{st['full_step_s'] * 1000:.1f} ms, bare {st['bare_step_s'] * 1000:.1f} ms -> "
-          f"{100 * (st['full_step_s'] / st['bare_step_s'] - 1):+.1f} %")  # fmt: skip
+    print(
+        f"  whole MovieFactoryUNet step (BENCH_UNET, CFG 2 x {args.frames} frames x 256x128): transformer "
+        f"{st['full_step_s'] * 1000:.1f} ms, bare {st['bare_step_s'] * 1000:.1f} ms -> "
+        f"{100 * (st['full_step_s'] / st['bare_step_s'] - 1):+.1f} %"
+    )
 
 
 def _print_steps(args: argparse.Namespace) -> None:
@@ -279,17 +301,31 @@ def _print_steps(args: argparse.Namespace) -> None:
     print(
         f"  overhead              {100 * (r['pipeline_step_s'] / r['plain_step_s'] - 1):+8.2f} %  (target <= 3 %)"
     )
-    print(f"  bare base UNet (B*F)  {r['base_unet_step_s'] * 1000:8.1f} ms  -> injected layers cost "
-          f"{100 * (r['plain_step_s'] / r['base_unet_step_s'] - 1):+.1f} %")  # fmt: skip
+    print(
+        f"  bare base UNet (B*F)  {r['base_unet_step_s'] * 1000:8.1f} ms  -> injected layers cost "
+        f"{100 * (r['plain_step_s'] / r['base_unet_step_s'] - 1):+.1f} %"
+    )
 
 
 def _print_decode(args: argparse.Namespace) -> None:
-    print(f"[decode] VAE {args.vae} ({'SD2 config' if args.vae == 'sd2' else 'SD2 architecture, channels / 4'}), "
-          f"{args.frames} frames 768x320, fresh process per variant")  # fmt: skip
+    print(
+        f"[decode] VAE {args.vae} ({'SD2 config' if args.vae == 'sd2' else 'SD2 architecture, channels / 4'}), "
+        f"{args.frames} frames 768x320, fresh process per variant"
+    )
     results = {}
     for chunk in (1, 4, args.frames):
-        cmd = [sys.executable, __file__, "--threads", str(args.threads), "--decode-child", args.vae,
-               str(args.frames), "320", "768", str(chunk)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            __file__,
+            "--threads",
+            str(args.threads),
+            "--decode-child",
+            args.vae,
+            str(args.frames),
+            "320",
+            "768",
+            str(chunk),
+        ]
         res = json.loads(
             subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
         )
@@ -297,8 +333,10 @@ def _print_decode(args: argparse.Namespace) -> None:
         print(f"  chunk {chunk:3d}: peak +{res['peak_rise_mib']:8.0f} MiB   {res['seconds']:6.1f} s")
     full = results[args.frames]["peak_rise_mib"]
     for chunk in (1, 4):
-        print(f"  chunk {chunk} vs all-at-once: {results[chunk]['peak_rise_mib'] / full:.2f}x peak memory, "
-              f"{results[chunk]['seconds'] / results[args.frames]['seconds']:.2f}x time")  # fmt: skip
+        print(
+            f"  chunk {chunk} vs all-at-once: {results[chunk]['peak_rise_mib'] / full:.2f}x peak memory, "
+            f"{results[chunk]['seconds'] / results[args.frames]['seconds']:.2f}x time"
+        )
 
 
 if __name__ == "__main__":

@@ -80,8 +80,10 @@ def main() -> None:
         }
         out_size = (a.width * 4, a.height * 4)
         base = timed(lambda: resize_frames(frames, out_size), a.repeats)
-        print(f"RRDBNet feat={a.feat} blocks={a.blocks} x4, {n} frames {a.width}x{a.height} -> {out_size[0]}x"
-              f"{out_size[1]}, CPU threads={a.threads}, median of {a.repeats}")  # fmt: skip
+        print(
+            f"RRDBNet feat={a.feat} blocks={a.blocks} x4, {n} frames {a.width}x{a.height} -> {out_size[0]}x"
+            f"{out_size[1]}, CPU threads={a.threads}, median of {a.repeats}"
+        )
         print(f"{'lanczos resample (baseline)':32s} {n / base:8.1f} frames/s")
         ref = None
         for name, sr in runs.items():
@@ -99,8 +101,10 @@ def main() -> None:
         for tile in (0, 128, 64):
             out = subprocess.run(
                 [sys.executable, __file__, "--child", str(path), str(tile), str(mw), str(mh)],
-                capture_output=True, text=True, check=True,
-            ).stdout.split()  # fmt: skip
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
             label = "untiled" if tile == 0 else f"tile {tile} / overlap 8"
             print(f"  {label:30s} peak RSS {out[0]:>5s} MB")
 

@@ -152,7 +152,9 @@ def write_words(work: Path, version: str | None = None) -> None:
     emojibase-data -> the emoji's English label, which names a Fluent Emoji icon ("chat" -> cat, "熊猫" ->
     panda). Tags are left out: they are loose ("nuit" tags the night with stars). The earlier locale wins."""
     spec = WORDS_PACKAGE + (f"@{version}" if version else "")
-    out = subprocess.run(["npm", "pack", spec, "--json"], cwd=work, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        ["npm", "pack", spec, "--json"], cwd=work, check=True, capture_output=True, text=True
+    )
     meta = json.loads(out.stdout)[0]
     with tarfile.open(work / meta["filename"]) as tar:
 
@@ -162,7 +164,9 @@ def write_words(work: Path, version: str | None = None) -> None:
             return json.loads(f.read())
 
         package = member("package.json")
-        english = {e["hexcode"]: e["label"] for e in member("en/compact.json") if e.get("group") in WORD_GROUPS}
+        english = {
+            e["hexcode"]: e["label"] for e in member("en/compact.json") if e.get("group") in WORD_GROUPS
+        }
         locales = sorted(
             {n.split("/")[1] for n in tar.getnames() if n.endswith("/compact.json")} - {"en", "en-gb", "meta"}
         )
@@ -175,14 +179,20 @@ def write_words(work: Path, version: str | None = None) -> None:
                 if term and term not in ranked:
                     ranked[term] = (0, english[e["hexcode"]])
     data = {
-        "source": {"package": WORDS_PACKAGE, "version": package["version"], "license": package["license"],
-                   "locales": locales, "url": "https://github.com/milesj/emojibase (names from Unicode CLDR)"},
+        "source": {
+            "package": WORDS_PACKAGE,
+            "version": package["version"],
+            "license": package["license"],
+            "locales": locales,
+            "url": "https://github.com/milesj/emojibase (names from Unicode CLDR)",
+        },
         "terms": {t: en for t, (_, en) in sorted(ranked.items())},
-    }  # fmt: skip
+    }
     size = write_gz(OUT / "words.json.gz", data)
     (OUT / "LICENSE-words.txt").write_text(
         f"{WORDS_PACKAGE} {package['version']} ({package['license']}): emoji names from the Unicode CLDR "
-        "annotations (Unicode License v3, https://www.unicode.org/license.txt).\n", encoding="utf-8"
+        "annotations (Unicode License v3, https://www.unicode.org/license.txt).\n",
+        encoding="utf-8",
     )
     print(f"words: {len(data['terms'])} terms in {len(locales)} locales, {size / 1e6:.2f} MB gzip")
 
@@ -213,8 +223,10 @@ def main() -> None:
         for name, data in sets.items():
             size = write_gz(OUT / f"{name}.json.gz", data)
             (OUT / f"LICENSE-{name}.txt").write_text(licence_text(data, spdx_texts), encoding="utf-8")
-            print(f"{name} {data['source']['version']}: {len(data['icons'])} icons, "
-                  f"{len(data['aliases'])} aliases, {size / 1e6:.2f} MB gzip")  # fmt: skip
+            print(
+                f"{name} {data['source']['version']}: {len(data['icons'])} icons, "
+                f"{len(data['aliases'])} aliases, {size / 1e6:.2f} MB gzip"
+            )
         write_words(Path(tmp), versions.get(WORDS_PACKAGE))
     write_vectors()
 

@@ -65,8 +65,16 @@ def hook_dir(tmp: Path) -> Path:
     return d
 
 
-def run_mf(args: list[str], *, home: Path, hook: Path | None = None, fault: str | None = None,
-           log: Path | None = None, env: dict[str, str] | None = None, timeout: float = 600) -> Run:  # fmt: skip
+def run_mf(
+    args: list[str],
+    *,
+    home: Path,
+    hook: Path | None = None,
+    fault: str | None = None,
+    log: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 600,
+) -> Run:
     """`python -m moviefactory ARGS` in its own session; with `fault` ("count", "kill:K", "killafter:K",
     "enospc:K") the hook acts at write point K. Returns the exit code, output and the logged points."""
     e = {**os.environ, "MOVIEFACTORY_HOME": str(home), "HF_HUB_OFFLINE": "1", **(env or {})}
@@ -75,8 +83,14 @@ def run_mf(args: list[str], *, home: Path, hook: Path | None = None, fault: str 
         e["PYTHONPATH"] = os.pathsep.join([str(hook), *filter(None, [e.get("PYTHONPATH")])])
         e["MF_FAULT"], e["MF_FAULT_LOG"] = fault, str(log)
         log.unlink(missing_ok=True)
-    proc = subprocess.Popen([sys.executable, "-m", "moviefactory", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=e, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moviefactory", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=e,
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

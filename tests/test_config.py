@@ -9,8 +9,13 @@ from moviefactory.config import Settings
 
 def test_precedence_flags_env_toml_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    for var in ("MOVIEFACTORY_FPS", "MOVIEFACTORY_ASPECT", "MOVIEFACTORY_STEPS", "OPENAI_BASE_URL",
-                "MOVIEFACTORY_LLM_BASE_URL"):  # fmt: skip
+    for var in (
+        "MOVIEFACTORY_FPS",
+        "MOVIEFACTORY_ASPECT",
+        "MOVIEFACTORY_STEPS",
+        "OPENAI_BASE_URL",
+        "MOVIEFACTORY_LLM_BASE_URL",
+    ):
         monkeypatch.delenv(var, raising=False)
     (tmp_path / "moviefactory.toml").write_text('fps = 12\naspect = "16:9"\nsteps = 7\n')
     assert (Settings().fps, Settings().aspect, Settings().steps, Settings().scale) == (12, "16:9", 7, 2)

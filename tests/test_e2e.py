@@ -28,10 +28,18 @@ TEXT = "a race between a car and an airplane"
 pytestmark = pytest.mark.slow
 
 
-def mf(*args: str, env_home: Path, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+def mf(
+    *args: str, env_home: Path, check: bool = True, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MOVIEFACTORY_HOME": str(env_home), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.run([sys.executable, "-m", "moviefactory", *args], capture_output=True, text=True,
-                          env=env, timeout=timeout, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-m", "moviefactory", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=timeout,
+        check=False,
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"moviefactory {args} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     return proc
@@ -47,7 +55,10 @@ def middle_frames(path: Path, times: list[float]) -> list[np.ndarray]:
     out: list[np.ndarray] = []
     with av.open(str(path)) as c:
         stream = c.streams.video[0]
-        frames = [(float(f.pts * stream.time_base), f.to_ndarray(format="rgb24")[::4, ::4]) for f in c.decode(video=0)]
+        frames = [
+            (float(f.pts * stream.time_base), f.to_ndarray(format="rgb24")[::4, ::4])
+            for f in c.decode(video=0)
+        ]
     for t in times:
         out.append(min(frames, key=lambda x: abs(x[0] - t))[1].astype(np.float32))
     return out
@@ -90,8 +101,9 @@ def test_default_make_produces_a_checked_movie(default_movie: dict[str, object])
     assert credits["kind"] == "moviefactory-credits" and credits["sounds"]
 
 
-def test_edit_one_scene_rerenders_only_that_scene_and_the_cut(default_movie: dict[str, object], home: Path,
-                                                              tmp_path: Path) -> None:  # fmt: skip
+def test_edit_one_scene_rerenders_only_that_scene_and_the_cut(
+    default_movie: dict[str, object], home: Path, tmp_path: Path
+) -> None:
     src = Path(str(default_movie["folder"]))
     folder = tmp_path / src.name
     shutil.copytree(src, folder)
@@ -119,13 +131,20 @@ def test_edit_one_scene_rerenders_only_that_scene_and_the_cut(default_movie: dic
     assert "scenes/s01/clip.mp4" in forced["rendered"] and "scenes/s02/clip.mp4" not in forced["rendered"]
 
 
-def test_killed_run_resumes_to_identical_movie(default_movie: dict[str, object], home: Path, tmp_path: Path) -> None:
+def test_killed_run_resumes_to_identical_movie(
+    default_movie: dict[str, object], home: Path, tmp_path: Path
+) -> None:
     """SIGKILL the whole process tree once two clips are recorded; the re-run finishes the same movie, and
     it matches the uninterrupted default run frame for frame (same text + seed -> same script and frames)."""
     out = tmp_path / "movies"
     env = {**os.environ, "MOVIEFACTORY_HOME": str(home), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "moviefactory", "make", TEXT, "--out", str(out), "--quiet"],
-                            env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moviefactory", "make", TEXT, "--out", str(out), "--quiet"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 300
     killed = False
     while time.time() < deadline and proc.poll() is None:
@@ -170,7 +189,9 @@ def test_different_seed_gives_a_different_script(home: Path, tmp_path: Path) -> 
         (["make", TEXT, "--picture", "nope"], "unknown picture backend"),
     ],
 )
-def test_bad_input_is_one_line_and_nonzero(args: list[str], fragment: str, home: Path, tmp_path: Path) -> None:
+def test_bad_input_is_one_line_and_nonzero(
+    args: list[str], fragment: str, home: Path, tmp_path: Path
+) -> None:
     proc = mf(*args, "--out", str(tmp_path), env_home=home, check=False)
     assert proc.returncode != 0
     lines = proc.stderr.strip().splitlines()
@@ -201,7 +222,9 @@ def test_bad_folders_and_edited_scripts(default_movie: dict[str, object], home: 
 
 
 def test_help_imports_nothing_heavy() -> None:
-    code = ("import sys; from moviefactory.cli import build_parser; build_parser().format_help(); "
-            "print(sorted(m for m in ('torch', 'numpy', 'diffusers', 'transformers', 'pydantic', 'av') if m in sys.modules))")  # fmt: skip
+    code = (
+        "import sys; from moviefactory.cli import build_parser; build_parser().format_help(); "
+        "print(sorted(m for m in ('torch', 'numpy', 'diffusers', 'transformers', 'pydantic', 'av') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -44,7 +44,10 @@ def test_policy_verdicts() -> None:
     policy = OutcomePolicy(retries=2)
     disk = DiskFullError("/m/x", "/m", 0)
     assert policy.judge(disk, 1) == "fatal"
-    assert policy.judge(InputError("bad"), 1) == "failed" and policy.judge(BackendError("no model"), 1) == "failed"
+    assert (
+        policy.judge(InputError("bad"), 1) == "failed"
+        and policy.judge(BackendError("no model"), 1) == "failed"
+    )
     assert [policy.judge(SceneError("s01", "x"), n) for n in (1, 2, 3)] == ["retry", "retry", "failed"]
     assert [policy.judge(RuntimeError("x"), n) for n in (1, 2, 3)] == ["retry", "retry", "failed"]
     assert policy.message(SceneError("s01", "the model said no")) == "the model said no"
@@ -72,8 +75,9 @@ def run_failing(tmp_path: Path, name: str, kind: str, workers: int) -> tuple[str
         ("scene", 2, "scene s02: the model said no;"),  # a backend's scene failure: retried
     ],
 )
-def test_serial_and_pool_apply_the_same_policy(tmp_path: Path, mf_home: Path, kind: str, attempts: int,
-                                               reads: str) -> None:  # fmt: skip
+def test_serial_and_pool_apply_the_same_policy(
+    tmp_path: Path, mf_home: Path, kind: str, attempts: int, reads: str
+) -> None:
     serial = run_failing(tmp_path, "serial", kind, workers=1)
     pool = run_failing(tmp_path, "pool", kind, workers=2)
     assert serial == pool

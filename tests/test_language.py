@@ -66,9 +66,13 @@ CASES: list[tuple[str, set[str], tuple[str, tuple[str, ...], tuple[str, ...]], s
     ("text", "agents", "ev", "places", "times", "weathers"), CASES, ids=[c[0][:40] for c in CASES]
 )
 def test_parses_tricky_sentences(
-    text: str, agents: set[str], ev: tuple[str, tuple[str, ...], tuple[str, ...]], places: set[str],
-    times: set[str], weathers: set[str],
-) -> None:  # fmt: skip
+    text: str,
+    agents: set[str],
+    ev: tuple[str, tuple[str, ...], tuple[str, ...]],
+    places: set[str],
+    times: set[str],
+    weathers: set[str],
+) -> None:
     r = L.analyse(text)
     assert r.english
     assert agents <= set(nouns(r, "agent")), nouns(r)

@@ -96,8 +96,11 @@ def test_an_invalid_manifest_names_the_field(tmp_path: Path) -> None:
     bad = json.loads(json.dumps(V1))
     bad["artifacts"]["scenes/s01/clip.mp4"]["frames"] = "many"
     write_v1(tmp_path, bad)
-    with pytest.raises(WorkspaceError, match=r"invalid manifest: scenes\.s01\.clip\.frames: Input should be a valid "
-                                             r"integer.*'many'"):  # fmt: skip
+    with pytest.raises(
+        WorkspaceError,
+        match=r"invalid manifest: scenes\.s01\.clip\.frames: Input should be a valid "
+        r"integer.*'many'",
+    ):
         load_manifest(tmp_path)
     newer = {**V1, "schema_version": 99}
     write_v1(tmp_path, newer)
@@ -114,8 +117,16 @@ def test_record_refuses_a_field_the_slot_does_not_have(tmp_path: Path) -> None:
 
 def test_paths_is_the_layout() -> None:
     paths = Paths(Path("/m"))
-    for slot in (Slot.clip("s01"), Slot.upscaled("s01"), Slot.retimed("s01", 24), Slot.effects("s01"),
-                 Slot.narration("s01"), Slot.music(), Slot.cut(), Slot.script()):  # fmt: skip
+    for slot in (
+        Slot.clip("s01"),
+        Slot.upscaled("s01"),
+        Slot.retimed("s01", 24),
+        Slot.effects("s01"),
+        Slot.narration("s01"),
+        Slot.music(),
+        Slot.cut(),
+        Slot.script(),
+    ):
         assert paths.slot_of(paths.rel(slot)) == slot
     assert paths.rel(Slot.retimed("s01", 24)) == "scenes/s01/clip_24fps.mp4"
     assert Paths.of_clip(paths.clip("s07")) == (paths, "s07")
@@ -159,21 +170,39 @@ def to_v1(man: Manifest, paths: Paths) -> dict[str, Any]:
     for slot in [Slot.script(), Slot.music(), Slot.cut()]:
         rec = man.get(slot)
         if rec is not None:
-            arts[paths.rel(slot)] = rec.model_dump(mode="json", exclude={"width", "height"} if slot.name != "cut" else set())
+            arts[paths.rel(slot)] = rec.model_dump(
+                mode="json", exclude={"width", "height"} if slot.name != "cut" else set()
+            )
     for sid, sc in man.scenes.items():
         for name in ("clip", "upscaled", "retimed", "effects", "narration"):
             rec = getattr(sc, name)
             if rec is None:
                 continue
             rel = rec.source.replace("clip.mp4", "clip_24fps.mp4") if name == "retimed" else None
-            slot = {"clip": Slot.clip, "upscaled": Slot.upscaled, "effects": Slot.effects,
-                    "narration": Slot.narration}[name](sid) if rel is None else None  # fmt: skip
+            slot = (
+                {
+                    "clip": Slot.clip,
+                    "upscaled": Slot.upscaled,
+                    "effects": Slot.effects,
+                    "narration": Slot.narration,
+                }[name](sid)
+                if rel is None
+                else None
+            )
             arts[rel or paths.rel(slot)] = rec.model_dump(mode="json", exclude={"width", "height"})  # type: ignore[arg-type]
     report = man.report.model_dump(mode="json") if man.report else {}
-    return {"kind": "moviefactory-movie", "schema_version": 1, "moviefactory_version": "0.1.0",
-            "request": man.request, "seed": man.seed, "settings": man.settings, "created": man.created,
-            "artifacts": arts, "stages": {k: v.model_dump(mode="json") for k, v in man.stages.items()},
-            "result": {**report, "sound": {}, "duration_s": man.cut.duration_s if man.cut else None}}  # fmt: skip
+    return {
+        "kind": "moviefactory-movie",
+        "schema_version": 1,
+        "moviefactory_version": "0.1.0",
+        "request": man.request,
+        "seed": man.seed,
+        "settings": man.settings,
+        "created": man.created,
+        "artifacts": arts,
+        "stages": {k: v.model_dump(mode="json") for k, v in man.stages.items()},
+        "result": {**report, "sound": {}, "duration_s": man.cut.duration_s if man.cut else None},
+    }
 
 
 def test_a_folder_made_with_schema_1_resumes_without_rendering_again(tmp_path: Path, mf_home: Path) -> None:
@@ -190,12 +219,18 @@ def test_a_folder_made_with_schema_1_resumes_without_rendering_again(tmp_path: P
     assert {f"scenes/{s.id}/clip.mp4" for s in small_movie().scenes} <= set(again.reused)
     assert file_digest(root / "movie.mp4") == movie_sha
     saved = json.loads((root / "movie.json").read_text())
-    assert saved["schema_version"] == 2 and "artifacts" not in saved and set(saved["scenes"]) == {"s01", "s02", "s03"}
+    assert (
+        saved["schema_version"] == 2
+        and "artifacts" not in saved
+        and set(saved["scenes"]) == {"s01", "s02", "s03"}
+    )
     assert saved["scenes"]["s01"]["drawn"]["elements"]  # the animatic's drawn.json, now in the record
     # an edit still re-renders only that scene (keys survived the migration)
     movie = Workspace.open(root).load_script()
-    scenes = [s.model_copy(update={"prompt": "a green tractor in a field"}) if s.id == "s02" else s
-              for s in movie.scenes]  # fmt: skip
+    scenes = [
+        s.model_copy(update={"prompt": "a green tractor in a field"}) if s.id == "s02" else s
+        for s in movie.scenes
+    ]
     Workspace.open(root).save_script(movie.model_copy(update={"scenes": scenes}))
     edited = pipeline.render(root, settings)
     assert set(edited.rendered) == {"scenes/s02/clip.mp4", "scenes/s02/effects.wav", "movie.mp4"}

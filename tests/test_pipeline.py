@@ -70,7 +70,9 @@ def test_failed_scene_is_reported_alone_and_the_others_are_kept(tmp_path: Path, 
         pipeline.render(root, settings(tmp_path, picture="flaky-test", retries=1, workers=2))
     man = Workspace.open(root).manifest
     assert man.scene("s01").clip and man.scene("s03").clip and man.scene("s02").clip is None
-    assert man.stages["picture"].state == "failed" and man.stages["picture"].failures == {"s02": "injected failure"}
+    assert man.stages["picture"].state == "failed" and man.stages["picture"].failures == {
+        "s02": "injected failure"
+    }
     assert not (root / "movie.mp4").exists()
     (root / "fail-s02").unlink()
     res = pipeline.render(root, settings(tmp_path, picture="flaky-test", workers=2))
@@ -124,23 +126,47 @@ def test_whole_movie_through_the_papers_model_with_a_tiny_sd2(tmp_path: Path, mf
     import sys
 
     model = tmp_path / "tiny-sd2"
-    subprocess.run([sys.executable, "-m", "moviefactory", "dev", "tiny-model", str(model)], check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-m", "moviefactory", "dev", "tiny-model", str(model)],
+        check=True,
+        capture_output=True,
+    )
     movie = small_movie().model_copy(update={"style": Style(width=64, height=32, fps=24, output_width=128,
                                                             output_height=54)})  # fmt: skip
     ws = Workspace.create(tmp_path / "m", request="test", seed=0, settings={})
     ws.save_script(movie)
-    cmd = [sys.executable, "-m", "moviefactory", "render", str(ws.root), "--picture", "moviefactory",
-           "--model", str(model), "--steps", "2", "--no-narration", "--json"]  # fmt: skip
-    out = subprocess.run(cmd, capture_output=True, text=True, check=False,
-                         env={**__import__("os").environ, "MOVIEFACTORY_HOME": str(mf_home)})  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "moviefactory",
+        "render",
+        str(ws.root),
+        "--picture",
+        "moviefactory",
+        "--model",
+        str(model),
+        "--steps",
+        "2",
+        "--no-narration",
+        "--json",
+    ]
+    out = subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**__import__("os").environ, "MOVIEFACTORY_HOME": str(mf_home)},
+    )
     assert out.returncode == 0, out.stderr[-1500:]
     res = json.loads(out.stdout)
     clip = Workspace.open(ws.root).manifest.scene("s01").clip
     assert clip is not None and clip.backend.startswith("moviefactory") and clip.fps == 8
     assert "scenes/s01/clip_24fps.mp4" in res["rendered"]
     info = probe(res["movie"])
-    assert abs(info.num_frames - round(movie.total_duration_s() * 24)) <= 1 and (info.width, info.height) == (128, 54)
+    assert abs(info.num_frames - round(movie.total_duration_s() * 24)) <= 1 and (info.width, info.height) == (
+        128,
+        54,
+    )
     assert any("image model frame by frame" in w or "adapters" in w for w in res["warnings"])
 
 
@@ -177,7 +203,11 @@ def test_continuity_chains_cache_keys_until_a_cut(tmp_path: Path, mf_home: Path)
 
     model = build_tiny_sd2(tmp_path / "sd2")
     movie = small_movie()
-    scenes = [movie.scenes[0], movie.scenes[1], movie.scenes[2].model_copy(update={"transition_in": Transition.cut})]
+    scenes = [
+        movie.scenes[0],
+        movie.scenes[1],
+        movie.scenes[2].model_copy(update={"transition_in": Transition.cut}),
+    ]
     movie = movie.model_copy(update={"scenes": scenes, "style": Style(width=64, height=32, fps=8, output_width=64,
                                                                       output_height=28)})  # fmt: skip
     ws = Workspace.create(tmp_path / "m", request="test", seed=0, settings={})

@@ -272,16 +272,22 @@ def _kill_points(points: list[dict[str, object]]) -> list[tuple[str, int]]:
 
 
 @pytest.mark.slow
-def test_sigkill_at_write_points_then_resume_gives_the_same_movie(reference: dict[str, object], warm_home: Path,
-                                                                   tmp_path: Path) -> None:  # fmt: skip
+def test_sigkill_at_write_points_then_resume_gives_the_same_movie(
+    reference: dict[str, object], warm_home: Path, tmp_path: Path
+) -> None:
     points = reference["points"]
     assert isinstance(points, list) and len(points) > 10
     failures = []
     for mode, n in _kill_points(points):
         out = tmp_path / f"{mode}{n}"
         shutil.copytree(Path(str(reference["seed"])), out)
-        killed = run_mf(["make", TEXT, "--out", str(out), *TINY], home=warm_home, hook=Path(str(reference["hook"])),
-                        fault=f"{mode}:{n}", log=tmp_path / "log")  # fmt: skip
+        killed = run_mf(
+            ["make", TEXT, "--out", str(out), *TINY],
+            home=warm_home,
+            hook=Path(str(reference["hook"])),
+            fault=f"{mode}:{n}",
+            log=tmp_path / "log",
+        )
         assert killed.code == -signal.SIGKILL, (mode, n, killed.stderr[-300:])
         ok, why = _resume_matches(reference, out, warm_home)
         if not ok:
@@ -290,11 +296,17 @@ def test_sigkill_at_write_points_then_resume_gives_the_same_movie(reference: dic
 
 
 @pytest.mark.slow
-def test_sigkill_before_the_first_manifest_leaves_a_folder_the_next_run_finishes(warm_home: Path,
-                                                                                 tmp_path: Path) -> None:  # fmt: skip
+def test_sigkill_before_the_first_manifest_leaves_a_folder_the_next_run_finishes(
+    warm_home: Path, tmp_path: Path
+) -> None:
     hook = hook_dir(tmp_path)
-    killed = run_mf(["script", TEXT, "--out", str(tmp_path / "out"), *TINY], home=warm_home, hook=hook,
-                    fault="kill:1", log=tmp_path / "log")  # fmt: skip
+    killed = run_mf(
+        ["script", TEXT, "--out", str(tmp_path / "out"), *TINY],
+        home=warm_home,
+        hook=hook,
+        fault="kill:1",
+        log=tmp_path / "log",
+    )
     assert killed.code == -signal.SIGKILL
     (folder,) = (tmp_path / "out").iterdir()
     assert not (folder / MANIFEST).exists() and any(is_temp_name(p.name) for p in folder.iterdir())
@@ -315,8 +327,9 @@ def _tmpfs_size_failing_at(points: list[dict[str, object]], n: int) -> int:
 
 
 @pytest.mark.slow
-def test_a_full_disk_at_each_stage_is_one_line_and_resumable(reference: dict[str, object], warm_home: Path,
-                                                             tmp_path: Path) -> None:  # fmt: skip
+def test_a_full_disk_at_each_stage_is_one_line_and_resumable(
+    reference: dict[str, object], warm_home: Path, tmp_path: Path
+) -> None:
     points = reference["points"]
     assert isinstance(points, list)
     stages: dict[str, int | None] = {
@@ -344,15 +357,21 @@ def test_a_full_disk_at_each_stage_is_one_line_and_resumable(reference: dict[str
 
 
 @pytest.mark.slow
-def test_a_report_that_cannot_be_written_is_a_warning(reference: dict[str, object], warm_home: Path,
-                                                      tmp_path: Path) -> None:  # fmt: skip
+def test_a_report_that_cannot_be_written_is_a_warning(
+    reference: dict[str, object], warm_home: Path, tmp_path: Path
+) -> None:
     points = reference["points"]
     assert isinstance(points, list)
     (n,) = [int(str(p["n"])) for p in points if Path(str(p["target"])).name == "report.html"]
     out = tmp_path / "out"
     shutil.copytree(Path(str(reference["seed"])), out)
-    run = run_mf(["make", TEXT, "--out", str(out), *TINY], home=warm_home, hook=Path(str(reference["hook"])),
-                 fault=f"enospc:{n}", log=tmp_path / "log")  # fmt: skip
+    run = run_mf(
+        ["make", TEXT, "--out", str(out), *TINY],
+        home=warm_home,
+        hook=Path(str(reference["hook"])),
+        fault=f"enospc:{n}",
+        log=tmp_path / "log",
+    )
     assert run.code == 0, run.stderr
     res = json.loads(run.stdout)
     assert res["report"] is None and any(w.startswith("report: no space left on") for w in res["warnings"])
@@ -400,8 +419,13 @@ def test_render_workers_die_with_a_killed_parent(
     shutil.copytree(Path(str(reference["seed"])), out)
     args = ["make", TEXT, "--out", str(out), *TINY[:-3], "--workers", "2"]
     env = {**os.environ, "MOVIEFACTORY_HOME": str(warm_home), "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen([sys.executable, "-m", "moviefactory", *args], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moviefactory", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     children: set[int] = set()
     deadline = time.time() + 300
     while time.time() < deadline and len(children) < 2:
@@ -440,15 +464,19 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["t:mp it's back\\slash a,b[c];d"])
-def test_burned_subtitles_under_hostile_folder_names(reference: dict[str, object], warm_home: Path, tmp_path: Path,
-                                                     name: str) -> None:  # fmt: skip
+def test_burned_subtitles_under_hostile_folder_names(
+    reference: dict[str, object], warm_home: Path, tmp_path: Path, name: str
+) -> None:
     weird = tmp_path / name
     tmpdir = weird / "tmp"
     tmpdir.mkdir(parents=True)
     out = weird / "movies"
     shutil.copytree(Path(str(reference["seed"])), out)
-    run = run_mf(["make", TEXT, "--out", str(out), *TINY, "--burn-subtitles"], home=warm_home,
-                 env={"TMPDIR": str(tmpdir)})  # fmt: skip
+    run = run_mf(
+        ["make", TEXT, "--out", str(out), *TINY, "--burn-subtitles"],
+        home=warm_home,
+        env={"TMPDIR": str(tmpdir)},
+    )
     assert run.code == 0, run.stderr[-500:]
     assert not list(tmpdir.iterdir()) or all(p.name.startswith("torchinductor") for p in tmpdir.iterdir())
     res = json.loads(run.stdout)

@@ -15,7 +15,12 @@ def _movie(**kw: object) -> Movie:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [("", "empty"), ("   \n\t ", "empty"), ("x" * 4001, "limit is 4000"), ("bad\x07bell", "control character")],
+    [
+        ("", "empty"),
+        ("   \n\t ", "empty"),
+        ("x" * 4001, "limit is 4000"),
+        ("bad\x07bell", "control character"),
+    ],
 )
 def test_check_text_rejects_bad_requests(text: str, fragment: str) -> None:
     with pytest.raises(InputError, match=fragment):

@@ -69,8 +69,9 @@ def test_the_default_bound_is_documented_and_small() -> None:
     assert CACHE_SIZE * DIM * 4 <= 8 * 2**20  # at most 8 MB of vectors for the life of a server
 
 
-def test_a_table_is_embedded_once_per_machine(small: tuple[TextEmbedder, list[list[str]]], tmp_path: Any,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+def test_a_table_is_embedded_once_per_machine(
+    small: tuple[TextEmbedder, list[list[str]]], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     emb, asked = small
     monkeypatch.setenv("MOVIEFACTORY_HOME", str(tmp_path))
     table = [f"a photo of a {n}" for n in NOUNS[:6]]

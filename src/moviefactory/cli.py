@@ -40,54 +40,114 @@ def _settings_args(p: argparse.ArgumentParser, *, script: bool = True) -> None:
     g.add_argument("--out", type=Path, help="parent folder for movies (default: movies)")
     if script:
         g.add_argument("--scenes", type=int, help="number of scenes (1-60; default: the writer decides)")
-        g.add_argument("--writer", help="script writer: builtin (offline), llm or crew (OpenAI-compatible endpoint; "
-                            "docs/llm.md), import (--script FILE)")
-        g.add_argument("--aspect", choices=["2.35:1", "16:9", "9:16", "1:1"], help="frame aspect (default 2.35:1)")
+        g.add_argument(
+            "--writer",
+            help="script writer: builtin (offline), llm or crew (OpenAI-compatible endpoint; "
+            "docs/llm.md), import (--script FILE)",
+        )
+        g.add_argument(
+            "--aspect", choices=["2.35:1", "16:9", "9:16", "1:1"], help="frame aspect (default 2.35:1)"
+        )
         g.add_argument("--fps", type=int, help="output frame rate (default 24)")
         g.add_argument("--scale", type=int, help="output size = generation size x SCALE (1-4, default 2)")
         g.add_argument("--llm-model", dest="llm_model", help="model name for --writer llm")
-        g.add_argument("--llm-option", dest="llm_option", action="append", metavar="KEY=VALUE",
-                       help="extra chat-completions field for the server (repeatable; JSON values; dotted keys "
-                            "nest, e.g. options.num_ctx=16384 for Ollama)")  # fmt: skip
-        g.add_argument("--duration", dest="duration_s", type=_seconds, metavar="LENGTH",
-                       help="target movie length instead of --scenes: 60s, 1m30s, 90 (2 s a scene)")  # fmt: skip
-        g.add_argument("--language", help="language of subtitles and narration for --writer llm/crew (e.g. German)")
-        g.add_argument("--characters", type=Path, metavar="FILE",
-                       help="your character bank (JSON list of id/name/kind/description/color) for llm/crew")  # fmt: skip
-        g.add_argument("--script", dest="script_file", type=Path, metavar="FILE",
-                       help="use your own script: a scene list (one per line) or a Fountain screenplay")  # fmt: skip
-        g.add_argument("--rewrite", action="store_true",
-                       help="replace the folder's script.json with a new one (kept as script.prev.json)")  # fmt: skip
+        g.add_argument(
+            "--llm-option",
+            dest="llm_option",
+            action="append",
+            metavar="KEY=VALUE",
+            help="extra chat-completions field for the server (repeatable; JSON values; dotted keys "
+            "nest, e.g. options.num_ctx=16384 for Ollama)",
+        )
+        g.add_argument(
+            "--duration",
+            dest="duration_s",
+            type=_seconds,
+            metavar="LENGTH",
+            help="target movie length instead of --scenes: 60s, 1m30s, 90 (2 s a scene)",
+        )
+        g.add_argument(
+            "--language", help="language of subtitles and narration for --writer llm/crew (e.g. German)"
+        )
+        g.add_argument(
+            "--characters",
+            type=Path,
+            metavar="FILE",
+            help="your character bank (JSON list of id/name/kind/description/color) for llm/crew",
+        )
+        g.add_argument(
+            "--script",
+            dest="script_file",
+            type=Path,
+            metavar="FILE",
+            help="use your own script: a scene list (one per line) or a Fountain screenplay",
+        )
+        g.add_argument(
+            "--rewrite",
+            action="store_true",
+            help="replace the folder's script.json with a new one (kept as script.prev.json)",
+        )
     g.add_argument("--picture", help="picture backend: animatic (default), moviefactory, diffusers")
-    g.add_argument("--model", type=Path, help="model folder for --picture moviefactory/diffusers (moviefactory: "
-                   "also an SD 2 single-file checkpoint)")
-    g.add_argument("--adapters", type=Path, help="trained MovieFactory adapters folder (moviefactory), or an "
-                   "AnimateDiff MotionAdapter folder to combine with an SD folder given as --model (diffusers)")  # fmt: skip
-    g.add_argument("--sd-config", dest="sd_config", type=Path, metavar="DIR",
-                   help="with a single-file --model (.safetensors/.ckpt): an SD 2 folder in diffusers layout whose "
-                        "configs and tokenizer go with it (default: the HF cache's stable-diffusion-2-1[-base])")  # fmt: skip
+    g.add_argument(
+        "--model",
+        type=Path,
+        help="model folder for --picture moviefactory/diffusers (moviefactory: "
+        "also an SD 2 single-file checkpoint)",
+    )
+    g.add_argument(
+        "--adapters",
+        type=Path,
+        help="trained MovieFactory adapters folder (moviefactory), or an "
+        "AnimateDiff MotionAdapter folder to combine with an SD folder given as --model (diffusers)",
+    )
+    g.add_argument(
+        "--sd-config",
+        dest="sd_config",
+        type=Path,
+        metavar="DIR",
+        help="with a single-file --model (.safetensors/.ckpt): an SD 2 folder in diffusers layout whose "
+        "configs and tokenizer go with it (default: the HF cache's stable-diffusion-2-1[-base])",
+    )
     g.add_argument("--steps", type=int, help="denoising steps")
     g.add_argument("--guidance", type=float, help="classifier-free guidance scale (default 7.5; 1 = off)")
     g.add_argument("--negative-prompt", dest="negative_prompt", help="what guidance steers away from")
     g.add_argument("--scheduler", choices=["ddim", "dpm++", "euler"], help="diffusion scheduler")
     g.add_argument("--device", help="torch device (default: cuda if available)")
-    g.add_argument("--offload", choices=["auto", "none", "model", "sequential"],
-                   help="--picture diffusers: CPU offload tier (default auto: by free GPU memory)")  # fmt: skip
-    g.add_argument("--image-model", dest="image_model", type=Path, metavar="DIR",
-                   help="--picture diffusers with an image-to-video folder: a diffusers text-to-image folder that "
-                        "draws key frames and character reference images")  # fmt: skip
-    g.add_argument("--domain", help="domain normalisation to sample with (default: movie if trained, else webvid)")
-    g.add_argument("--continuity", type=float,
-                   help="0-1: start each scene from the previous scene's noised last latent (default 0); "
-                        "diffusers image-to-video: > 0 starts it from the previous scene's last frame")  # fmt: skip
+    g.add_argument(
+        "--offload",
+        choices=["auto", "none", "model", "sequential"],
+        help="--picture diffusers: CPU offload tier (default auto: by free GPU memory)",
+    )
+    g.add_argument(
+        "--image-model",
+        dest="image_model",
+        type=Path,
+        metavar="DIR",
+        help="--picture diffusers with an image-to-video folder: a diffusers text-to-image folder that "
+        "draws key frames and character reference images",
+    )
+    g.add_argument(
+        "--domain", help="domain normalisation to sample with (default: movie if trained, else webvid)"
+    )
+    g.add_argument(
+        "--continuity",
+        type=float,
+        help="0-1: start each scene from the previous scene's noised last latent (default 0); "
+        "diffusers image-to-video: > 0 starts it from the previous scene's last frame",
+    )
     g.add_argument("--sound", help="sound backend (default: library)")
     g.add_argument("--library", type=Path, help="your sound library index folder")
     g.add_argument("--clap", type=Path, help="local CLAP model folder for text/video-to-audio ranking")
     g.add_argument("--clip-model", dest="clip_model", type=Path, help="local CLIP folder (CLIPSIM, ranking)")
     g.add_argument("--no-narration", dest="narration", action="store_const", const=False, help="skip TTS")
     g.add_argument("--upscale", help="super-resolution model file (default: lanczos resampling)")
-    g.add_argument("--burn-subtitles", dest="burn_subtitles", action="store_const", const=True,
-                   help="burn subtitles into the picture (movie.srt is always written)")  # fmt: skip
+    g.add_argument(
+        "--burn-subtitles",
+        dest="burn_subtitles",
+        action="store_const",
+        const=True,
+        help="burn subtitles into the picture (movie.srt is always written)",
+    )
     g.add_argument("--executor", choices=["local", "ray"], help="where scenes render (default local)")
     g.add_argument("--workers", type=int, help="scene worker processes (default: one per core)")
 
@@ -147,7 +207,7 @@ def _request_text(args: argparse.Namespace) -> None:
 
     if args.text is None:
         if not getattr(args, "script_file", None):
-            raise InputError("say what the movie is about: moviefactory make \"a whale and a submarine\"")
+            raise InputError('say what the movie is about: moviefactory make "a whale and a submarine"')
         from moviefactory.script.crew_import import title_of
 
         args.text = title_of(args.script_file)
@@ -171,7 +231,9 @@ def cmd_script(args: argparse.Namespace) -> int:
     settings = _settings(args)
     with _reporter(args) as rep:
         ws = pipeline.write_script(args.text, settings, seed=args.seed, reporter=rep, rewrite=args.rewrite)
-    print(json.dumps({"folder": str(ws.root), "script": str(ws.script_path)}) if args.json else ws.script_path)
+    print(
+        json.dumps({"folder": str(ws.root), "script": str(ws.script_path)}) if args.json else ws.script_path
+    )
     return 0
 
 
@@ -318,6 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, a traceback only on request
         if os.environ.get("MOVIEFACTORY_DEBUG"):
             raise
-        print(f"moviefactory: internal error: {type(exc).__name__}: {exc} (MOVIEFACTORY_DEBUG=1 for details)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"moviefactory: internal error: {type(exc).__name__}: {exc} (MOVIEFACTORY_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return 1

@@ -47,23 +47,33 @@ class Settings(BaseSettings):
     llm_stream: bool = True  # stream the reply (progress in tokens); off for servers that mishandle SSE
     characters: Path | None = None  # a character bank (JSON) for the llm and crew writers
     script_file: Path | None = None  # --script: a scene list or Fountain screenplay (the "import" writer)
-    language: str | None = None  # subtitles and narration in this language (llm and crew writers), e.g. "German"
-    duration_s: float | None = Field(default=None, gt=0, le=600)  # target length instead of --scenes (2 s a scene)
+    language: str | None = (
+        None  # subtitles and narration in this language (llm and crew writers), e.g. "German"
+    )
+    duration_s: float | None = Field(
+        default=None, gt=0, le=600
+    )  # target length instead of --scenes (2 s a scene)
 
     # picture
     picture: str = "animatic"
     model: Path | None = None  # a Stable Diffusion 2 folder (moviefactory) or a diffusers pipeline folder
-    adapters: Path | None = None  # saved MovieFactory adapters/temporal layers, or a MotionAdapter (diffusers)
+    adapters: Path | None = (
+        None  # saved MovieFactory adapters/temporal layers, or a MotionAdapter (diffusers)
+    )
     sd_config: Path | None = None  # configs + tokenizer for a single-file --model (an SD 2 diffusers folder)
     steps: int = Field(default=30, ge=1, le=500)
     guidance: float = Field(default=7.5, ge=0.0, le=50.0)
     negative_prompt: str = Field(default="", max_length=2000)  # classifier-free guidance's "away from" text
     scheduler: Literal["ddim", "dpm++", "euler"] = "dpm++"
     domain: str | None = None
-    continuity: float = Field(default=0.0, ge=0.0, lt=1.0)  # start a scene from the previous scene's noised last latent
+    continuity: float = Field(
+        default=0.0, ge=0.0, lt=1.0
+    )  # start a scene from the previous scene's noised last latent
     device: str | None = None  # None: cuda if available, else cpu
     offload: Literal["auto", "none", "model", "sequential"] = "auto"  # --picture diffusers GPU memory tier
-    image_model: Path | None = None  # a diffusers text-to-image folder: key frames for image-to-video families
+    image_model: Path | None = (
+        None  # a diffusers text-to-image folder: key frames for image-to-video families
+    )
 
     # sound
     sound: str = "library"
@@ -89,7 +99,9 @@ class Settings(BaseSettings):
         if self.duration_s is not None:
             scenes = max(1, min(60, round(self.duration_s / 2.0)))  # the paper's two-second shots
             if self.scenes is not None and self.scenes != scenes:  # (equal: a folder's own saved settings)
-                raise ValueError(f"give --scenes or --duration, not both ({self.duration_s:g} s is {scenes} scenes)")
+                raise ValueError(
+                    f"give --scenes or --duration, not both ({self.duration_s:g} s is {scenes} scenes)"
+                )
             self.scenes = scenes
         return self
 
@@ -118,7 +130,8 @@ class Settings(BaseSettings):
 
 # names of query parameters / option keys whose values are secrets ("max_tokens" is not one)
 _SECRET_NAME = re.compile(
-    r"(^|[-_])(api-?key|apikey|key|token|secret|password|passwd|auth|authorization|sig|signature)$", re.IGNORECASE
+    r"(^|[-_])(api-?key|apikey|key|token|secret|password|passwd|auth|authorization|sig|signature)$",
+    re.IGNORECASE,
 )
 
 
@@ -138,5 +151,7 @@ def redact_url(url: str) -> str:
 
 def redact_options(options: dict[str, Any]) -> dict[str, Any]:
     """`options` with the values of secret-looking keys (api_key, token, password …) masked, at any depth."""
-    return {k: "***" if _SECRET_NAME.search(k) else redact_options(v) if isinstance(v, dict) else v
-            for k, v in options.items()}  # fmt: skip
+    return {
+        k: "***" if _SECRET_NAME.search(k) else redact_options(v) if isinstance(v, dict) else v
+        for k, v in options.items()
+    }

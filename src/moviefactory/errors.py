@@ -29,8 +29,14 @@ class DiskFullError(WorkspaceError):
     """A write failed because its filesystem is full: names the file, the mount point, what is free and
     (when known) about how much the whole job still needs. Built by `workspace.disk_full_error`."""
 
-    def __init__(self, path: str, mount: str, free_bytes: int | None, need_bytes: int | None = None,
-                 written: int | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        path: str,
+        mount: str,
+        free_bytes: int | None,
+        need_bytes: int | None = None,
+        written: int | None = None,
+    ) -> None:
         self.path, self.mount, self.free_bytes = path, mount, free_bytes
         self.need_bytes, self.written = need_bytes, written
         free = "unknown" if free_bytes is None else _mb(free_bytes)
@@ -39,8 +45,10 @@ class DiskFullError(WorkspaceError):
             parts.append(f"needs about {_mb(need_bytes)}")
         elif written:
             parts.append(f"{_mb(written)} written before it filled")
-        super().__init__(f"no space left on {mount} writing {path} ({'; '.join(parts)}); free some space and run "
-                         "the same command again to resume")  # fmt: skip
+        super().__init__(
+            f"no space left on {mount} writing {path} ({'; '.join(parts)}); free some space and run "
+            "the same command again to resume"
+        )
 
     def with_need(self, need_bytes: int) -> DiskFullError:
         """The same error, now saying how much the rest of the job needs (known to the pipeline only)."""

@@ -85,12 +85,14 @@ class Executor(ABC):
     """Renders a batch of scenes with a prepared backend; yields an Outcome per task as each finishes."""
 
     @abstractmethod
-    def run(self, backend: PictureBackend, movie: Movie, tasks: list[Task],
-            progress: SceneProgress) -> Generator[Outcome, None, None]: ...  # fmt: skip
+    def run(
+        self, backend: PictureBackend, movie: Movie, tasks: list[Task], progress: SceneProgress
+    ) -> Generator[Outcome, None, None]: ...
 
 
-def _timed(backend: PictureBackend, movie: Movie, task: Task, out: Path,
-           progress: Callable[[int, int], None] | None) -> tuple[Clip | None, BaseException | None, float]:  # fmt: skip
+def _timed(
+    backend: PictureBackend, movie: Movie, task: Task, out: Path, progress: Callable[[int, int], None] | None
+) -> tuple[Clip | None, BaseException | None, float]:
     t0 = time.perf_counter()
     try:
         clip: Clip | None = backend.render(movie, task.scene, out, progress)
@@ -103,8 +105,9 @@ def _timed(backend: PictureBackend, movie: Movie, task: Task, out: Path,
 class SerialExecutor(Executor):
     """One scene after another in this process (a GPU backend, or --workers 1)."""
 
-    def run(self, backend: PictureBackend, movie: Movie, tasks: list[Task],
-            progress: SceneProgress) -> Generator[Outcome, None, None]:  # fmt: skip
+    def run(
+        self, backend: PictureBackend, movie: Movie, tasks: list[Task], progress: SceneProgress
+    ) -> Generator[Outcome, None, None]:
         for task in tasks:
             clip, error, secs = _timed(backend, movie, task, task.out, partial(progress, task.scene.id))
             yield Outcome(task, clip, error, secs)
@@ -129,7 +132,9 @@ def _init_worker(parent_pid: int, progress_q: Any) -> None:
         os._exit(1)
 
 
-def _pool_task(backend: PictureBackend, movie: Movie, task: Task) -> tuple[Clip | None, BaseException | None, float]:
+def _pool_task(
+    backend: PictureBackend, movie: Movie, task: Task
+) -> tuple[Clip | None, BaseException | None, float]:
     """Runs in a pool worker: render one scene, reporting frames through the queue given at start-up. The
     error comes back as a value (not raised), so the driver sees the backend's exception, not the pool's."""
     q = _WORKER_QUEUE
@@ -147,16 +152,20 @@ class PoolExecutor(Executor):
     def __init__(self, workers: int) -> None:
         self.workers = workers
 
-    def run(self, backend: PictureBackend, movie: Movie, tasks: list[Task],
-            progress: SceneProgress) -> Generator[Outcome, None, None]:  # fmt: skip
+    def run(
+        self, backend: PictureBackend, movie: Movie, tasks: list[Task], progress: SceneProgress
+    ) -> Generator[Outcome, None, None]:
         ctx = mp.get_context("spawn")  # fork after torch/MiniLM are loaded is unsafe; spawn is clean
         # A plain queue handed to each worker at start-up (not a Manager: its server process and socket folder
         # outlive a killed run); workers die with this process (_init_worker).
         q = ctx.Queue()
         try:
-            with ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_worker,
-                                     initargs=(os.getpid(), q)) as pool:  # fmt: skip
-                started: dict[Future[tuple[Clip | None, BaseException | None, float]], tuple[Task, float]] = {}
+            with ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(os.getpid(), q)
+            ) as pool:
+                started: dict[
+                    Future[tuple[Clip | None, BaseException | None, float]], tuple[Task, float]
+                ] = {}
                 for task in tasks:
                     started[pool.submit(_pool_task, backend, movie, task)] = (task, time.perf_counter())
                 waiting = set(started)
@@ -167,7 +176,9 @@ class PoolExecutor(Executor):
                         task, t0 = started[fut]
                         try:
                             clip, error, secs = fut.result()
-                        except Exception as exc:  # the worker itself died (BrokenProcessPool) or could not pickle
+                        except (
+                            Exception
+                        ) as exc:  # the worker itself died (BrokenProcessPool) or could not pickle
                             clip, error, secs = None, exc, time.perf_counter() - t0
                         yield Outcome(task, clip, error, secs)
                 _drain(q, progress)
@@ -188,8 +199,9 @@ class RayExecutor(Executor):
     """Scale-out on Ray: one task per scene. The clip comes back as bytes, so workers on other machines need
     no shared filesystem; the driver writes it into the workspace atomically. RAY_ADDRESS picks the cluster."""
 
-    def run(self, backend: PictureBackend, movie: Movie, tasks: list[Task],
-            progress: SceneProgress) -> Generator[Outcome, None, None]:  # fmt: skip
+    def run(
+        self, backend: PictureBackend, movie: Movie, tasks: list[Task], progress: SceneProgress
+    ) -> Generator[Outcome, None, None]:
         try:
             import ray
         except ImportError as exc:
@@ -200,7 +212,9 @@ class RayExecutor(Executor):
         gpus = 1 if not type(backend).parallel else 0
 
         @ray.remote(num_gpus=gpus, max_retries=0)
-        def remote(b: PictureBackend, m: Movie, t: Task) -> tuple[bytes | None, Clip | None, BaseException | None, float]:
+        def remote(
+            b: PictureBackend, m: Movie, t: Task
+        ) -> tuple[bytes | None, Clip | None, BaseException | None, float]:
             with tempfile.TemporaryDirectory() as d:
                 clip, error, secs = _timed(b, m, t, Path(d) / "clip.mp4", None)
                 return (clip.path.read_bytes() if clip is not None else None), clip, error, secs
@@ -209,7 +223,9 @@ class RayExecutor(Executor):
         for task, ref in zip(tasks, refs, strict=True):
             try:
                 data, clip, error, secs = ray.get(ref)
-            except ray.exceptions.RayTaskError as exc:  # the task raised outside the render (it wraps the cause)
+            except (
+                ray.exceptions.RayTaskError
+            ) as exc:  # the task raised outside the render (it wraps the cause)
                 yield Outcome(task, None, exc.cause if isinstance(exc.cause, BaseException) else exc, 0.0)
                 continue
             except Exception as exc:  # the task itself failed (a dead worker, a lost node)
@@ -220,7 +236,9 @@ class RayExecutor(Executor):
                 continue
             with atomic_output(task.out) as tmp:
                 tmp.write_bytes(data)
-            local = Clip(task.out, clip.width, clip.height, clip.fps, clip.num_frames, clip.backend, clip.warnings)
+            local = Clip(
+                task.out, clip.width, clip.height, clip.fps, clip.num_frames, clip.backend, clip.warnings
+            )
             yield Outcome(task, local, None, secs)
 
 
@@ -231,9 +249,17 @@ def executor_for(kind: str, workers: int) -> Executor:
     return SerialExecutor() if workers <= 1 else PoolExecutor(workers)
 
 
-def render_scenes(executor: Executor, backend: PictureBackend, movie: Movie, tasks: list[Task],
-                  policy: OutcomePolicy, *, progress: SceneProgress, done: Callable[[Outcome], None],
-                  note: Callable[[str], None]) -> dict[str, str]:  # fmt: skip
+def render_scenes(
+    executor: Executor,
+    backend: PictureBackend,
+    movie: Movie,
+    tasks: list[Task],
+    policy: OutcomePolicy,
+    *,
+    progress: SceneProgress,
+    done: Callable[[Outcome], None],
+    note: Callable[[str], None],
+) -> dict[str, str]:
     """Render every task, retrying by the policy; `done` is called for each clip as it arrives (so each is
     recorded before any error surfaces). Returns scene id -> failure message for the scenes that failed; a
     fatal error is raised at once (after the executor has stopped)."""

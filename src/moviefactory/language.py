@@ -423,9 +423,20 @@ def _events(doc: Doc, noun_of: dict[int, str]) -> list[Event]:
         passive = tok.dep_ == "acl" and tok.tag_ == "VBN"
         if idiom:
             text = f"{text} {idiom}"
-        out.append(Event(verb=verb, text=text, core=core_verb,
-                         agents=agents, patients=patients, complement=complement, index=tok.i,
-                         simultaneous=simultaneous or passive, passive=passive, extras=extras))  # fmt: skip
+        out.append(
+            Event(
+                verb=verb,
+                text=text,
+                core=core_verb,
+                agents=agents,
+                patients=patients,
+                complement=complement,
+                index=tok.i,
+                simultaneous=simultaneous or passive,
+                passive=passive,
+                extras=extras,
+            )
+        )
     return out
 
 
@@ -454,8 +465,9 @@ def analyse(request: str) -> Reading:
     title, body = split_frame(request)
     english = is_english(body)
     if not english:
-        return Reading(request=request, body=body, english=False, title=title,
-                       content=tuple(_content_fallback(body)))  # fmt: skip
+        return Reading(
+            request=request, body=body, english=False, title=title, content=tuple(_content_fallback(body))
+        )
     doc, _mapping = _parse(body)
     entities: list[Entity] = []
     noun_of: dict[int, str] = {}
@@ -511,8 +523,14 @@ def analyse(request: str) -> Reading:
             for t in tok.lefts
             if t.dep_ in ("amod",) and t.tag_ not in ("NN", "NNP")
         )
-        colour = next((" ".join(w for w in re.split(r"[-\s]", m.lower()) if w) for m in mods
-                       if any(c in re.split(r"[-\s]", m.lower()) for c in COLOURS)), "")  # fmt: skip
+        colour = next(
+            (
+                " ".join(w for w in re.split(r"[-\s]", m.lower()) if w)
+                for m in mods
+                if any(c in re.split(r"[-\s]", m.lower()) for c in COLOURS)
+            ),
+            "",
+        )
         num = next((c for c in tok.lefts if c.dep_ == "nummod"), None)
         count = _number(num.lower_) if num is not None else (2 if tok.tag_ in ("NNS", "NNPS") else 1)
         role, prep = _role(tok)
@@ -527,8 +545,21 @@ def analyse(request: str) -> Reading:
             text = f"other {text}"
         if any(e.noun == noun and e.text == text for e in entities):  # a red car and a blue car: two
             continue
-        entities.append(Entity(text=text, head=head, noun=noun, modifiers=mods, colour=colour, count=count,
-                               role=role, prep=prep, owner=owner, compounds=tuple(comp_words), index=tok.i))  # fmt: skip
+        entities.append(
+            Entity(
+                text=text,
+                head=head,
+                noun=noun,
+                modifiers=mods,
+                colour=colour,
+                count=count,
+                role=role,
+                prep=prep,
+                owner=owner,
+                compounds=tuple(comp_words),
+                index=tok.i,
+            )
+        )
     events = _events(doc, noun_of)
     if not events:  # "a race between a car and an airplane": the root noun names the event
         root = next((t for t in doc if t.dep_ == "ROOT"), None)
@@ -540,8 +571,16 @@ def analyse(request: str) -> Reading:
         if root is not None and event_noun and root.lemma_.lower() in _verb_bases():
             parts = tuple(noun_of[t.i] for t in root.subtree if t.i in noun_of and t.i != root.i)
             entities = [e for e in entities if e.noun != noun_of.get(root.i)]
-            events = [Event(verb=root.lemma_.lower(), text=root.text, core=root.lemma_.lower(), agents=parts,
-                            noun_event=True, index=root.i)]  # fmt: skip
+            events = [
+                Event(
+                    verb=root.lemma_.lower(),
+                    text=root.text,
+                    core=root.lemma_.lower(),
+                    agents=parts,
+                    noun_event=True,
+                    index=root.i,
+                )
+            ]
             entities = [Entity(**{**e.__dict__, "role": "agent"}) if e.noun in parts else e for e in entities]
     content = [
         t.lower_
@@ -549,11 +588,19 @@ def analyse(request: str) -> Reading:
         if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ") and not t.is_stop and t.lower_ != "then"
     ]
     return Reading(
-        request=request, body=body, english=True, title=title, entities=tuple(entities), events=tuple(events),
-        times=tuple(dict.fromkeys(times)), time_words=tuple(dict.fromkeys(time_words)),
-        weathers=tuple(dict.fromkeys(weathers)), weather_words=tuple(dict.fromkeys(weather_words)),
-        seasons=tuple(dict.fromkeys(seasons)), content=tuple(dict.fromkeys(content)),
-    )  # fmt: skip
+        request=request,
+        body=body,
+        english=True,
+        title=title,
+        entities=tuple(entities),
+        events=tuple(events),
+        times=tuple(dict.fromkeys(times)),
+        time_words=tuple(dict.fromkeys(time_words)),
+        weathers=tuple(dict.fromkeys(weathers)),
+        weather_words=tuple(dict.fromkeys(weather_words)),
+        seasons=tuple(dict.fromkeys(seasons)),
+        content=tuple(dict.fromkeys(content)),
+    )
 
 
 NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,

@@ -68,7 +68,6 @@ def fit_size(src_w: int, src_h: int, out_w: int, out_h: int) -> tuple[int, int]:
     return max(2, min(w, even_w)), max(2, min(h, even_h))
 
 
-
 @dataclass(frozen=True)
 class VideoInfo:
     width: int
@@ -239,8 +238,10 @@ def measure_loudness(path: str | os.PathLike[str]) -> LoudnessStats:
     proc = subprocess.run(cmd, capture_output=True, check=False)
     log = proc.stderr.decode("utf-8", "replace")
     summary = log[log.rfind("Summary:") :]
-    found = [re.search(p, summary) for p in (r"I:\s+(-?[\d.]+|-inf) LUFS", r"LRA:\s+(-?[\d.]+) LU",
-                                             r"Peak:\s+(-?[\d.]+|-inf) dBFS")]  # fmt: skip
+    found = [
+        re.search(p, summary)
+        for p in (r"I:\s+(-?[\d.]+|-inf) LUFS", r"LRA:\s+(-?[\d.]+) LU", r"Peak:\s+(-?[\d.]+|-inf) dBFS")
+    ]
     if proc.returncode != 0 or not all(found):
         raise ComposeError(f"{path}: cannot measure loudness")
     i, lra, tp = (float(m.group(1)) for m in found if m)

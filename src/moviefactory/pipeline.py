@@ -75,14 +75,16 @@ def movie_folder(settings: Settings, request: str, seed: int) -> Path:
     return Path(settings.out) / slugify(request, seed)
 
 
-def write_script(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None,
-                 rewrite: bool = False) -> Workspace:  # fmt: skip
+def write_script(
+    request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None, rewrite: bool = False
+) -> Workspace:
     """Create (or reuse) the request's folder and make sure it has a valid script.json (`rewrite`: a new one)."""
     reporter = reporter or NullReporter()
     request = check_text(request, what="the request")
     WRITERS.get(settings.writer)
-    ws = Workspace.create(movie_folder(settings, request, seed), request=request, seed=seed,
-                          settings=settings.fingerprint())  # fmt: skip
+    ws = Workspace.create(
+        movie_folder(settings, request, seed), request=request, seed=seed, settings=settings.fingerprint()
+    )
     with ws:
         _ensure_script(ws, settings, reporter, rewrite=rewrite)
     return ws
@@ -93,8 +95,10 @@ def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter, *, rew
         movie = ws.load_script()  # the user's (possibly edited) script wins over the writer
         made_by = movie.writer.split(":", 1)[0]
         if "writer" in settings.model_fields_set and made_by and made_by != settings.writer:
-            raise InputError(f"{ws.script_path} was written by the {made_by} writer (and may hold your edits); "
-                             f"pass --rewrite to replace it with a script by --writer {settings.writer}")  # fmt: skip
+            raise InputError(
+                f"{ws.script_path} was written by the {made_by} writer (and may hold your edits); "
+                f"pass --rewrite to replace it with a script by --writer {settings.writer}"
+            )
         return movie
     if ws.has_script():  # --rewrite: the old script stays beside the new one
         atomic_write_text(ws.paths.script_prev, ws.script_path.read_text(encoding="utf-8"))
@@ -105,8 +109,12 @@ def _ensure_script(ws: Workspace, settings: Settings, reporter: Reporter, *, rew
     movie = writer.write(ws.manifest.request, scenes=settings.scenes, seed=ws.manifest.seed, style=style)
     ws.save_script(movie)
     notices = [str(n) for n in writer.notices]  # what the writer could not use ("not used: ...")
-    ws.record(Slot.script(), cache_key(ws.manifest.request, ws.manifest.seed, settings.writer),
-              writer=movie.writer, notices=notices)  # fmt: skip
+    ws.record(
+        Slot.script(),
+        cache_key(ws.manifest.request, ws.manifest.seed, settings.writer),
+        writer=movie.writer,
+        notices=notices,
+    )
     reporter.finish("script")
     return movie
 
@@ -121,23 +129,36 @@ def check_backends(settings: Settings, *, writer: bool = True) -> None:
     SOUND.get(settings.sound)
 
 
-def make(request: str, settings: Settings, *, seed: int, reporter: Reporter | None = None,
-         folder: Path | None = None, rewrite: bool = False) -> MakeResult:  # fmt: skip
+def make(
+    request: str,
+    settings: Settings,
+    *,
+    seed: int,
+    reporter: Reporter | None = None,
+    folder: Path | None = None,
+    rewrite: bool = False,
+) -> MakeResult:
     """The whole flow for a request; running it again resumes in the same folder. `folder` replaces the
     default <out>/<slug> (the studio's new version of a movie made again with other settings); `rewrite`
     replaces the folder's script with a new one from the chosen writer."""
     reporter = reporter or NullReporter()
     request = check_text(request, what="the request")
     check_backends(settings)
-    ws = Workspace.create(folder or movie_folder(settings, request, seed), request=request, seed=seed,
-                          settings=settings.fingerprint())  # fmt: skip
+    ws = Workspace.create(
+        folder or movie_folder(settings, request, seed),
+        request=request,
+        seed=seed,
+        settings=settings.fingerprint(),
+    )
     with ws:
         movie = _ensure_script(ws, settings, reporter, rewrite=rewrite)
         with _disk_need(ws, settings):
             return _render(ws, movie, settings, reporter, force_scenes=())
 
 
-def render(root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), reporter: Reporter | None = None) -> MakeResult:
+def render(
+    root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), reporter: Reporter | None = None
+) -> MakeResult:
     """Rebuild a folder from its script.json, reusing every current artifact; `scenes` are re-rendered."""
     ws = Workspace.open(root)
     check_backends(settings, writer=False)
@@ -152,7 +173,9 @@ def render(root: Path, settings: Settings, *, scenes: tuple[str, ...] = (), repo
 # -- picture ----------------------------------------------------------------------------------------------
 def picture_key(movie: Movie, scene: Scene, identity: dict[str, Any]) -> str:
     """What shapes a clip: the scene's visual fields, its characters, the style, the mood, the backend."""
-    visual = scene.model_dump(mode="json", exclude={"sound", "narration", "subtitle", "transition_in", "transition_s"})
+    visual = scene.model_dump(
+        mode="json", exclude={"sound", "narration", "subtitle", "transition_in", "transition_s"}
+    )
     chars = [movie.character(c).model_dump(mode="json") for c in scene.subjects]
     return cache_key("picture", visual, chars, movie.style, movie.tone.mood.value, identity)
 
@@ -167,8 +190,14 @@ class Shot:
     fps: float
 
 
-def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, force: tuple[str, ...],
-                 result: MakeResult) -> dict[str, Shot]:  # fmt: skip
+def _run_picture(
+    ws: Workspace,
+    movie: Movie,
+    settings: Settings,
+    reporter: Reporter,
+    force: tuple[str, ...],
+    result: MakeResult,
+) -> dict[str, Shot]:
     backend_cls = PICTURE.get(settings.picture)
     backend = backend_cls.from_settings(settings)
     identity = backend.identity()
@@ -196,15 +225,25 @@ def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Repo
     reporter.start("picture", f"picture ({backend_cls.name})", len(todo))
     backend.prepare(movie)
     for t in todo:
-        reporter.start(f"scene:{t.scene.id}", f"  {t.scene.id}", frame_count(t.scene.duration_s, movie.style.fps))
+        reporter.start(
+            f"scene:{t.scene.id}", f"  {t.scene.id}", frame_count(t.scene.duration_s, movie.style.fps)
+        )
 
     def done(out: Outcome) -> None:
         scene, clip, slot = out.task.scene, out.clip, Slot.clip(out.task.scene.id)
         assert clip is not None  # render_scenes calls `done` for clips only
         ws.manifest.scenes.setdefault(scene.id, SceneRecord()).drawn = _drawn(ws, scene.id)
-        ws.record(slot, keys[scene.id], backend=f"{backend_cls.name} v{backend_cls.version}",
-                  seconds=round(out.seconds, 3), frames=clip.num_frames, fps=clip.fps, width=clip.width,
-                  height=clip.height, warnings=clip.warnings)  # fmt: skip
+        ws.record(
+            slot,
+            keys[scene.id],
+            backend=f"{backend_cls.name} v{backend_cls.version}",
+            seconds=round(out.seconds, 3),
+            frames=clip.num_frames,
+            fps=clip.fps,
+            width=clip.width,
+            height=clip.height,
+            warnings=clip.warnings,
+        )
         shots[scene.id] = Shot(clip.path, ws.paths.rel(slot), keys[scene.id], clip.fps)
         result.rendered.append(ws.paths.rel(slot))
         result.warnings += [f"scene {scene.id}: {w}" for w in clip.warnings]
@@ -212,9 +251,16 @@ def _run_picture(ws: Workspace, movie: Movie, settings: Settings, reporter: Repo
         reporter.update("picture", sum(t.scene.id in shots for t in todo))
 
     workers = settings.resolved_workers(cap=len(todo)) if backend_cls.parallel else 1
-    failures = render_scenes(executor_for(settings.executor, workers), backend, movie, todo,
-                             OutcomePolicy(retries=settings.retries), done=done, note=reporter.note,
-                             progress=lambda sid, d, t: reporter.update(f"scene:{sid}", d, t))  # fmt: skip
+    failures = render_scenes(
+        executor_for(settings.executor, workers),
+        backend,
+        movie,
+        todo,
+        OutcomePolicy(retries=settings.retries),
+        done=done,
+        note=reporter.note,
+        progress=lambda sid, d, t: reporter.update(f"scene:{sid}", d, t),
+    )
     reporter.finish("picture")
     if failures:
         sid, msg = next(iter(failures.items()))
@@ -233,8 +279,14 @@ def _drawn(ws: Workspace, scene_id: str) -> Drawn | None:
 
 
 # -- finishing: frame rate and super-resolution ---------------------------------------------------------
-def _finish_clips(ws: Workspace, movie: Movie, settings: Settings, shots: dict[str, Shot],
-                  reporter: Reporter, result: MakeResult) -> list[Shot]:  # fmt: skip
+def _finish_clips(
+    ws: Workspace,
+    movie: Movie,
+    settings: Settings,
+    shots: dict[str, Shot],
+    reporter: Reporter,
+    result: MakeResult,
+) -> list[Shot]:
     """Each scene's clip at the movie's size (super-resolution when --upscale) and frame rate (interpolated
     when the backend renders at another), from what the picture stage returned: no file is probed again."""
     out: list[Shot] = []
@@ -252,8 +304,13 @@ def _finish_clips(ws: Workspace, movie: Movie, settings: Settings, shots: dict[s
 
             def make_sr(path: Path, src: Shot = shot, sid: str = scene.id) -> dict[str, Any]:
                 reporter.note(f"upscaling {sid}")
-                upscale_clip(src.path, path, model_path=Path(settings.upscale or ""), target=None,
-                             device=settings.device)  # fmt: skip
+                upscale_clip(
+                    src.path,
+                    path,
+                    model_path=Path(settings.upscale or ""),
+                    target=None,
+                    device=settings.device,
+                )
                 return {"source": src.rel}
 
             _step(ws, sr, key, make_sr, result, listed_when_reused=False)
@@ -275,8 +332,15 @@ def _finish_clips(ws: Workspace, movie: Movie, settings: Settings, shots: dict[s
     return out
 
 
-def _step(ws: Workspace, slot: Slot[R], key: str, make: Callable[[Path], Mapping[str, Any] | None],
-          result: MakeResult, *, listed_when_reused: bool = True) -> R | None:  # fmt: skip
+def _step(
+    ws: Workspace,
+    slot: Slot[R],
+    key: str,
+    make: Callable[[Path], Mapping[str, Any] | None],
+    result: MakeResult,
+    *,
+    listed_when_reused: bool = True,
+) -> R | None:
     """`cached`, with the run's account of what it made and reused."""
     got = cached(ws, slot, key, make)
     if got.made and got.record is not None:
@@ -298,8 +362,14 @@ def _credits(rec: TrackRecord | None) -> list[Credit]:
     return [Credit(**c.model_dump()) for c in rec.credits] if rec is not None else []
 
 
-def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, shots: dict[str, Shot],
-               result: MakeResult) -> tuple[list[Path | None], list[Path | None], Path]:  # fmt: skip
+def _run_sound(
+    ws: Workspace,
+    movie: Movie,
+    settings: Settings,
+    reporter: Reporter,
+    shots: dict[str, Shot],
+    result: MakeResult,
+) -> tuple[list[Path | None], list[Path | None], Path]:
     from moviefactory.sound import SOUND
     from moviefactory.sound.credits import write_credits
 
@@ -308,12 +378,15 @@ def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Report
     ident = backend.identity()
     effects: list[Path | None] = []
     narration: list[Path | None] = []
-    uses: list[tuple[str, list[Credit]]] = []  # (where used, credits), from the records so reuse still credits
+    uses: list[
+        tuple[str, list[Credit]]
+    ] = []  # (where used, credits), from the records so reuse still credits
     reporter.start("sound", f"sound ({backend_cls.name})", len(movie.scenes) + 1)
     for i, scene in enumerate(movie.scenes):
         fx = Slot.effects(scene.id)
-        key = cache_key("effects", scene.sound, scene.action, scene.prompt, scene.duration_s, shots[scene.id].key,
-                        ident)  # fmt: skip
+        key = cache_key(
+            "effects", scene.sound, scene.action, scene.prompt, scene.duration_s, shots[scene.id].key, ident
+        )
 
         def make_fx(p: Path, sc: Scene = scene) -> dict[str, Any]:
             return _track_meta(backend.effects(movie, sc, ws.paths.clip(sc.id), p), result)
@@ -346,14 +419,16 @@ def _run_sound(ws: Workspace, movie: Movie, settings: Settings, reporter: Report
 
 
 # -- all stages -----------------------------------------------------------------------------------------------
-def _render(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, *,
-            force_scenes: tuple[str, ...]) -> MakeResult:  # fmt: skip
+def _render(
+    ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter, *, force_scenes: tuple[str, ...]
+) -> MakeResult:
     """Every stage after the script, for `movie` (the folder's script.json, read once by the caller)."""
     from moviefactory.compose import ComposeInputs, compose, write_subtitles
 
     srt, vtt = ws.paths.subtitles
-    result = MakeResult(root=ws.root, movie=ws.paths.cut, subtitles=srt, report=None,
-                        duration_s=movie.total_duration_s())  # fmt: skip
+    result = MakeResult(
+        root=ws.root, movie=ws.paths.cut, subtitles=srt, report=None, duration_s=movie.total_duration_s()
+    )
     script_rec = ws.manifest.script
     result.warnings += [f"script: {n}" for n in (script_rec.notices if script_rec else [])]
     t0 = time.perf_counter()
@@ -369,17 +444,25 @@ def _render(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter,
     write_subtitles(movie, srt, vtt)
     man = ws.manifest
     inputs: list[str | None] = [f.key for f in finished]
-    inputs += [rec.key if rec is not None else None
-               for rec in (*(man.scene(s.id).effects for s in movie.scenes),
-                           *(man.scene(s.id).narration if p else None for s, p in zip(movie.scenes, narration, strict=True)),
-                           man.music)]  # fmt: skip
+    inputs += [
+        rec.key if rec is not None else None
+        for rec in (
+            *(man.scene(s.id).effects for s in movie.scenes),
+            *(man.scene(s.id).narration if p else None for s, p in zip(movie.scenes, narration, strict=True)),
+            man.music,
+        )
+    ]
     key = cache_key("compose", COMPOSE_VERSION, movie, inputs, settings.burn_subtitles)
 
     def make_cut(path: Path) -> dict[str, Any]:
         reporter.start("compose", "composing (ffmpeg)", 1)
         ws.set_stage("compose", "running")
-        res = compose(ComposeInputs(movie, [f.path for f in finished], effects, narration, music), path,
-                      burn_subtitles=settings.burn_subtitles, scratch=ws.root)  # fmt: skip
+        res = compose(
+            ComposeInputs(movie, [f.path for f in finished], effects, narration, music),
+            path,
+            burn_subtitles=settings.burn_subtitles,
+            scratch=ws.root,
+        )
         result.warnings += res.warnings
         loud = res.loudness.__dict__ if res.loudness else None
         return {"duration_s": res.duration_s, "width": res.width, "height": res.height, "loudness": loud}
@@ -394,11 +477,15 @@ def _render(ws: Workspace, movie: Movie, settings: Settings, reporter: Reporter,
     result.duration_s = cut.record.duration_s if cut.record is not None else result.duration_s
     man.report = RunReport(
         warnings=result.warnings,
-        backends={"writer": movie.writer, "picture": settings.picture, "sound": settings.sound,
-                  "upscale": str(settings.upscale) if settings.upscale else "lanczos resample (ffmpeg)"},
+        backends={
+            "writer": movie.writer,
+            "picture": settings.picture,
+            "sound": settings.sound,
+            "upscale": str(settings.upscale) if settings.upscale else "lanczos resample (ffmpeg)",
+        },
         moviefactory_version=__version__,
         seconds=round(time.perf_counter() - t0, 3),
-    )  # fmt: skip
+    )
     ws.save_manifest()
     result.report = _write_report(ws, movie, settings, result)
     return result

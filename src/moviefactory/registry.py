@@ -46,7 +46,9 @@ class Registry(Generic[T]):
         """Import and return the registered object; unknown names and missing extras are BackendErrors."""
         entry = self._entries.get(name)
         if entry is None:
-            raise BackendError(f"unknown {self.stage} backend {name!r}; choose from {', '.join(self.names())}")
+            raise BackendError(
+                f"unknown {self.stage} backend {name!r}; choose from {', '.join(self.names())}"
+            )
         module_name, _, attr = entry.target.partition(":")
         try:
             module = importlib.import_module(module_name)

@@ -181,7 +181,9 @@ class Style(_Model):
     aspect: Aspect = "2.35:1"
     width: Annotated[int, Field(ge=16, le=2048, multiple_of=8)] = 768  # generation size, pixels
     height: Annotated[int, Field(ge=16, le=2048, multiple_of=8)] = 320
-    fps: Annotated[int, Field(ge=1, le=60)] = 24  # output frame rate; backends may render lower and interpolate
+    fps: Annotated[int, Field(ge=1, le=60)] = (
+        24  # output frame rate; backends may render lower and interpolate
+    )
     look: _text(200) = "cinematic, 4K, high resolution"  # type: ignore[valid-type]
     output_width: Annotated[int, Field(ge=16, le=8192, multiple_of=2)] = 1536
     output_height: Annotated[int, Field(ge=16, le=8192, multiple_of=2)] = 654
@@ -199,7 +201,15 @@ class Style(_Model):
             out_h = 2 * round(out_w / ratio / 2)
         else:  # content taller: pillarbox (add width)
             out_w = 2 * round(out_h * ratio / 2)
-        return cls(aspect=cast(Aspect, aspect), width=w, height=h, fps=fps, output_width=out_w, output_height=out_h, **extra)
+        return cls(
+            aspect=cast(Aspect, aspect),
+            width=w,
+            height=h,
+            fps=fps,
+            output_width=out_w,
+            output_height=out_h,
+            **extra,
+        )
 
 
 class Scene(_Model):
@@ -315,7 +325,9 @@ def first_error(exc: ValidationError) -> str:
     loc = ".".join(str(p) for p in err["loc"]) or "(root)"
     got = err.get("input")
     got_s = "" if isinstance(got, dict | list) else f" (got {str(got)[:60]!r})"
-    return f"{loc}: {err['msg']}{got_s}" + (f" [+{len(exc.errors()) - 1} more]" if len(exc.errors()) > 1 else "")
+    return f"{loc}: {err['msg']}{got_s}" + (
+        f" [+{len(exc.errors()) - 1} more]" if len(exc.errors()) > 1 else ""
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -49,9 +49,12 @@ class TextEmbedder:
             fresh: dict[str, np.ndarray] = {}
             if missing:
                 vecs = self.model.encode(
-                    missing, batch_size=64, normalize_embeddings=True, show_progress_bar=False,
+                    missing,
+                    batch_size=64,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
                     convert_to_numpy=True,
-                )  # fmt: skip
+                )
                 fresh = {t: v.astype(np.float32) for t, v in zip(missing, vecs, strict=True)}
             if not texts:
                 return np.zeros((0, DIM), np.float32)

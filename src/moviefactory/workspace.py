@@ -126,8 +126,9 @@ def atomic_output(
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}{TEMP_INFIX}", suffix=suffix or target.suffix,
-                                   dir=target.parent)  # fmt: skip
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.stem}{TEMP_INFIX}", suffix=suffix or target.suffix, dir=target.parent
+        )
         os.close(fd)
     except OSError as exc:
         if is_disk_full(exc, target.parent if target.parent.exists() else Path(".")):
@@ -332,8 +333,11 @@ class Paths:
         if slot.name == "retimed":
             return self.retimed(sid, slot.fps or 0)
         by_name: dict[str, Callable[[str], Path]] = {
-            "clip": self.clip, "upscaled": self.upscaled, "effects": self.effects, "narration": self.narration,
-        }  # fmt: skip
+            "clip": self.clip,
+            "upscaled": self.upscaled,
+            "effects": self.effects,
+            "narration": self.narration,
+        }
         return by_name[slot.name](sid)
 
     def __eq__(self, other: object) -> bool:
@@ -358,8 +362,11 @@ class Paths:
         if fps is not None:
             return Slot.retimed(sid, int(fps))
         by_stem: dict[str, Callable[[str], Slot[Any]]] = {
-            "clip": Slot.clip, "clip_sr": Slot.upscaled, "effects": Slot.effects, "narration": Slot.narration,
-        }  # fmt: skip
+            "clip": Slot.clip,
+            "clip_sr": Slot.upscaled,
+            "effects": Slot.effects,
+            "narration": Slot.narration,
+        }
         found = by_stem[stem](sid)
         return found if self.rel(found) == rel else None
 
@@ -506,8 +513,12 @@ class Manifest(BaseModel):
         return sum(r.size for r in recs if r is not None)
 
     def to_json(self) -> str:
-        return json.dumps(self.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True,
-                          ensure_ascii=False) + "\n"  # fmt: skip
+        return (
+            json.dumps(
+                self.model_dump(mode="json", exclude_none=True), indent=2, sort_keys=True, ensure_ascii=False
+            )
+            + "\n"
+        )
 
 
 SlotName = Literal["script", "clip", "upscaled", "retimed", "effects", "narration", "music", "cut"]
@@ -563,8 +574,10 @@ def migrate(data: dict[str, Any], paths: Paths) -> dict[str, Any]:
     if version == SCHEMA_VERSION:
         return data
     if version != 1:
-        raise WorkspaceError(f"{paths.manifest}: schema version {version!r} is not one this MovieFactory "
-                             f"reads (1-{SCHEMA_VERSION}); a newer version made it?")  # fmt: skip
+        raise WorkspaceError(
+            f"{paths.manifest}: schema version {version!r} is not one this MovieFactory "
+            f"reads (1-{SCHEMA_VERSION}); a newer version made it?"
+        )
     keep = ("kind", "moviefactory_version", "request", "seed", "settings", "created", "updated")
     out: dict[str, Any] = {k: data[k] for k in keep if k in data}
     out["schema_version"] = SCHEMA_VERSION
@@ -588,8 +601,11 @@ def migrate(data: dict[str, Any], paths: Paths) -> dict[str, Any]:
         out["report"] = {k: result[k] for k in RunReport.model_fields if k in result}
     stages = data.get("stages")
     if isinstance(stages, dict):
-        out["stages"] = {k: {f: v[f] for f in Stage.model_fields if f in v} for k, v in stages.items()
-                         if isinstance(v, dict)}  # fmt: skip
+        out["stages"] = {
+            k: {f: v[f] for f in Stage.model_fields if f in v}
+            for k, v in stages.items()
+            if isinstance(v, dict)
+        }
     return out
 
 
@@ -767,8 +783,12 @@ class Workspace:
     def artifact(self, slot: Slot[R]) -> R | None:
         return self.manifest.get(slot)
 
-    def set_stage(self, stage: str, state: Literal["running", "done", "failed"],
-                  failures: Mapping[str, str] | None = None) -> None:  # fmt: skip
+    def set_stage(
+        self,
+        stage: str,
+        state: Literal["running", "done", "failed"],
+        failures: Mapping[str, str] | None = None,
+    ) -> None:
         self.manifest.stages[stage] = Stage(state=state, at=time.time(), failures=dict(failures or {}))
         self.save_manifest()
 
@@ -779,8 +799,14 @@ class Cached(Generic[R]):
     made: bool  # False: the recorded artifact was current and reused
 
 
-def cached(ws: Workspace, slot: Slot[R], key: str, make: Callable[[Path], Mapping[str, Any] | None], *,
-           force: bool = False) -> Cached[R]:  # fmt: skip
+def cached(
+    ws: Workspace,
+    slot: Slot[R],
+    key: str,
+    make: Callable[[Path], Mapping[str, Any] | None],
+    *,
+    force: bool = False,
+) -> Cached[R]:
     """The one "is current -> make -> record" step. When the artifact at `slot` was made from inputs hashing
     to `key` and is intact (and not `force`d), its record is returned as it is. Otherwise `make(path)` writes
     the file (atomically) and returns the record's fields besides key/size/sha256/made, or None when it made

@@ -44,8 +44,14 @@ def _tone(tmp: Path, name: str, seconds: float, freq: float, amp: float) -> Path
 
 def _movie(transitions: list[Transition], *, fps: int = 12, subtitle: str = "") -> Movie:
     scenes = [
-        Scene(id=f"s{i + 1:02d}", prompt="p", duration_s=2.0, transition_in=t, transition_s=0.5,
-              subtitle=subtitle or f"line {i + 1}")
+        Scene(
+            id=f"s{i + 1:02d}",
+            prompt="p",
+            duration_s=2.0,
+            transition_in=t,
+            transition_s=0.5,
+            subtitle=subtitle or f"line {i + 1}",
+        )
         for i, t in enumerate(transitions)
     ]
     style = Style(aspect="2.35:1", width=128, height=48, fps=fps, output_width=256, output_height=110)
@@ -58,7 +64,9 @@ def composed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Movie, Path, Pat
     movie = _movie([Transition.crossfade, Transition.crossfade, Transition.cut, Transition.wipe_left])
     clips = _clips(tmp, 4, 2.0, 12, (128, 48))
     rng = np.random.default_rng(0)
-    effects = [write_wav(0.05 * rng.standard_normal((2 * AUDIO_RATE, 2)), tmp / f"fx{i}.wav") for i in range(4)]
+    effects = [
+        write_wav(0.05 * rng.standard_normal((2 * AUDIO_RATE, 2)), tmp / f"fx{i}.wav") for i in range(4)
+    ]
     music = _tone(tmp, "music.wav", 7.0, 220.0, 0.3)
     out = compose(ComposeInputs(movie, clips, effects, [None] * 4, music), tmp / "movie.mp4")
     return movie, out.path, tmp
@@ -78,7 +86,9 @@ def test_duration_size_and_letterbox(composed: tuple[Movie, Path, Path]) -> None
     assert mid[bar + 2 : 110 - bar - 2].mean() > 40  # picture between them
 
 
-def test_scenes_appear_in_order_with_blended_crossfade_and_hard_cut(composed: tuple[Movie, Path, Path]) -> None:
+def test_scenes_appear_in_order_with_blended_crossfade_and_hard_cut(
+    composed: tuple[Movie, Path, Path],
+) -> None:
     movie, path, _ = composed
     frames = read_frames(path).astype(float)
     centre = frames[:, 40:70, 100:156].mean(axis=(1, 2))  # (F, 3) mean colour of the picture's centre
@@ -128,8 +138,11 @@ def test_hostile_text_survives_in_srt_metadata_and_burns_in(tmp_path: Path) -> N
     movie = _movie([Transition.crossfade, Transition.crossfade], subtitle=HOSTILE)
     clips = _clips(tmp_path, 2, 2.0, 12, (128, 48))
     plain = compose(ComposeInputs(movie, clips, [None, None], [None, None], None), tmp_path / "plain.mp4")
-    burned = compose(ComposeInputs(movie, clips, [None, None], [None, None], None), tmp_path / "burned.mp4",
-                     burn_subtitles=True)  # fmt: skip
+    burned = compose(
+        ComposeInputs(movie, clips, [None, None], [None, None], None),
+        tmp_path / "burned.mp4",
+        burn_subtitles=True,
+    )
     write_subtitles(movie, tmp_path / "movie.srt", tmp_path / "movie.vtt")
     srt = (tmp_path / "movie.srt").read_text(encoding="utf-8")
     assert srt.count(HOSTILE) == 2 and "00:00:00,000 --> 00:00:01,750" in srt

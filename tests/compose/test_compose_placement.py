@@ -19,17 +19,26 @@ from moviefactory.timing import AUDIO_RATE, NARRATION_LEAD_IN_S, speech_onset_s
 
 def _movie(subtitles: list[str], *, narration: list[str] | None = None) -> Movie:
     scenes = [
-        Scene(id=f"s{i + 1:02d}", prompt="p", duration_s=2.0, transition_in=Transition.crossfade, transition_s=0.5,
-              subtitle=sub, narration=(narration or [""] * len(subtitles))[i])
+        Scene(
+            id=f"s{i + 1:02d}",
+            prompt="p",
+            duration_s=2.0,
+            transition_in=Transition.crossfade,
+            transition_s=0.5,
+            subtitle=sub,
+            narration=(narration or [""] * len(subtitles))[i],
+        )
         for i, sub in enumerate(subtitles)
-    ]  # fmt: skip
+    ]
     style = Style(aspect="2.35:1", width=128, height=48, fps=12, output_width=512, output_height=218)
     return Movie(request="r", title="t", scenes=scenes, style=style)
 
 
 def _clips(tmp: Path, n: int) -> list[Path]:
-    return [write_video([np.full((48, 128, 3), 90, np.uint8)] * 24, tmp / f"c{i}.mp4", fps=12, size=(128, 48))
-            for i in range(n)]  # fmt: skip
+    return [
+        write_video([np.full((48, 128, 3), 90, np.uint8)] * 24, tmp / f"c{i}.mp4", fps=12, size=(128, 48))
+        for i in range(n)
+    ]
 
 
 TTS_RATE = 22_050  # Hz; what espeak-ng writes
@@ -102,8 +111,12 @@ def test_burned_subtitles_in_a_folder_with_filter_syntax_in_its_name(tmp_path: P
     movie = _movie(["Hello there"])
     clips = _clips(tmp_path, 1)
     plain = compose(ComposeInputs(movie, clips, [None], [None], None), tmp_path / "plain.mp4")
-    burned = compose(ComposeInputs(movie, clips, [None], [None], None), scratch / "burned.mp4", burn_subtitles=True,
-                     scratch=scratch)  # fmt: skip
+    burned = compose(
+        ComposeInputs(movie, clips, [None], [None], None),
+        scratch / "burned.mp4",
+        burn_subtitles=True,
+        scratch=scratch,
+    )
     diff = np.abs(_subtitle_band(burned.path) - _subtitle_band(plain.path))
     assert (diff > 60).sum() > 150, (diff > 60).sum()  # white letters over grey and black
     assert sorted(p.name for p in scratch.iterdir()) == ["burned.mp4"]  # the scratch folder is gone
@@ -119,8 +132,12 @@ def test_cjk_subtitles_burn_in_as_glyphs_not_boxes(tmp_path: Path, monkeypatch: 
     clips = _clips(tmp_path, 1)
     bands = []
     for i, text in enumerate(["你好世界", "一二三四"]):
-        res = compose(ComposeInputs(_movie([text]), clips, [None], [None], None), tmp_path / f"{i}.mp4",
-                      burn_subtitles=True, scratch=tmp_path)  # fmt: skip
+        res = compose(
+            ComposeInputs(_movie([text]), clips, [None], [None], None),
+            tmp_path / f"{i}.mp4",
+            burn_subtitles=True,
+            scratch=tmp_path,
+        )
         assert not [w for w in res.warnings if "font" in w]
         bands.append(_subtitle_band(res.path))
     # Tofu boxes look the same for any text; real glyphs differ.
@@ -128,8 +145,13 @@ def test_cjk_subtitles_burn_in_as_glyphs_not_boxes(tmp_path: Path, monkeypatch: 
 
 
 def test_font_runs_and_the_warning_when_no_font_covers_a_script() -> None:
-    assert font_runs("hi 你好 🚗!") == [(None, "hi "), ("Noto Sans CJK SC", "你好"), (None, " "), ("Symbola", "🚗"),
-                                       (None, "!")]  # fmt: skip
+    assert font_runs("hi 你好 🚗!") == [
+        (None, "hi "),
+        ("Noto Sans CJK SC", "你好"),
+        (None, " "),
+        ("Symbola", "🚗"),
+        (None, "!"),
+    ]
     warnings = missing_fonts(["plain", "日本語"], available={})
     assert len(warnings) == 1 and "fonts-noto-cjk" in warnings[0]
     assert missing_fonts(["plain text"], available={}) == []

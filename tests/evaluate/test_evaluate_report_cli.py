@@ -32,35 +32,61 @@ def make_movie_folder(root: Path, *, with_manifest_loudness: bool) -> Movie:
         Scene(id="s02", prompt="a blue airplane above the clouds", duration_s=1.0, seed=12),
         Scene(id="s03", prompt="the finish line", duration_s=1.0, seed=13),
     ]  # fmt: skip
-    movie = Movie(request="a race between a car and an airplane", title=f"Race {HOSTILE}", logline="Who wins?",
-                  style=Style.for_aspect("1:1", fps=8), scenes=scenes)  # fmt: skip
+    movie = Movie(
+        request="a race between a car and an airplane",
+        title=f"Race {HOSTILE}",
+        logline="Who wins?",
+        style=Style.for_aspect("1:1", fps=8),
+        scenes=scenes,
+    )
     clips = {"s01": colour_frames("red", 8, 32, seed=1), "s02": colour_frames("blue", 8, 32, seed=2)}
     ws = Workspace.create(root, request=movie.request, seed=7, settings={})
     ws.save_script(movie)
     for sid, frames in clips.items():
         media.write_video(frames, ws.paths.clip(sid), fps=8, size=(32, 32))
-        ws.record(Slot.clip(sid), "k", backend="animatic v1", frames=len(frames), fps=8.0, width=32, height=32)
+        ws.record(
+            Slot.clip(sid), "k", backend="animatic v1", frames=len(frames), fps=8.0, width=32, height=32
+        )
     allframes = np.concatenate(list(clips.values()))
     media.write_video(allframes, root / "video.mp4", fps=8, size=(32, 32))
     t = np.arange(2 * media.AUDIO_RATE) / media.AUDIO_RATE
     tone = 0.1 * np.sin(2 * np.pi * 440 * t)
     media.write_wav(np.stack([tone, tone], axis=1), root / "tone.wav")
-    media.run_ffmpeg(["-i", str(root / "video.mp4"), "-i", str(root / "tone.wav"), "-c:v", "copy", "-c:a", "aac",
-                      "-shortest", str(root / "movie.mp4")])  # fmt: skip
+    media.run_ffmpeg(
+        [
+            "-i",
+            str(root / "video.mp4"),
+            "-i",
+            str(root / "tone.wav"),
+            "-c:v",
+            "copy",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(root / "movie.mp4"),
+        ]
+    )
     effects = ws.paths.effects("s01")
     media.write_wav(np.zeros((8, 2)), effects)
     ws.record(Slot.effects("s01"), "k", description="Engine roar (car_pass.wav)")
     media.write_wav(np.zeros((8, 2)), ws.paths.music)
     ws.record(Slot.music(), "k", description="driving drums")
-    loud = {"integrated_lufs": -16.0, "range_lu": 4.5, "true_peak_dbtp": -1.5} if with_manifest_loudness else None
+    loud = (
+        {"integrated_lufs": -16.0, "range_lu": 4.5, "true_peak_dbtp": -1.5}
+        if with_manifest_loudness
+        else None
+    )
     ws.record(Slot.cut(), "k", duration_s=2.0, width=32, height=32, loudness=loud)
-    ws.manifest.report = RunReport(warnings=["scene s03 failed: <b>boom</b>"],
-                                   backends={"picture": "animatic v1", "sound": "library"})  # fmt: skip
+    ws.manifest.report = RunReport(
+        warnings=["scene s03 failed: <b>boom</b>"], backends={"picture": "animatic v1", "sound": "library"}
+    )
     ws.save_manifest()
     credits = [
         {"title": "Car pass", "source": "Freesound #123", "license": "CC BY 4.0", "attribution": HOSTILE}
     ]
-    (root / "credits.json").write_text(json.dumps({"kind": "moviefactory-credits", "version": 1, "sounds": credits}))
+    (root / "credits.json").write_text(
+        json.dumps({"kind": "moviefactory-credits", "version": 1, "sounds": credits})
+    )
     return movie
 
 
@@ -131,11 +157,27 @@ def test_evaluate_command_prints_table_and_writes_json(
     (tmp_path / "real.csv").write_text("path,caption\n" + "".join(f"real/r{i}.mp4,blob\n" for i in range(4)))
     movie_dir = tmp_path / "movie"
     make_movie_folder(movie_dir, with_manifest_loudness=True)
-    args = parser().parse_args([
-        "evaluate", "--generated", str(colour_video_dir), "--generated", str(movie_dir), "--name", "Colours",
-        "--name", "Movie", "--real", str(tmp_path / "real.csv"), "--fvd-model", str(tiny_i3d),
-        "--clip", str(tiny_clip), "--json", str(tmp_path / "out.json"),
-    ])  # fmt: skip
+    args = parser().parse_args(
+        [
+            "evaluate",
+            "--generated",
+            str(colour_video_dir),
+            "--generated",
+            str(movie_dir),
+            "--name",
+            "Colours",
+            "--name",
+            "Movie",
+            "--real",
+            str(tmp_path / "real.csv"),
+            "--fvd-model",
+            str(tiny_i3d),
+            "--clip",
+            str(tiny_clip),
+            "--json",
+            str(tmp_path / "out.json"),
+        ]
+    )
     assert args.func(args) == 0
     printed = capsys.readouterr().out
     assert (

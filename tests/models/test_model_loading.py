@@ -106,8 +106,9 @@ def test_folders_as_current_diffusers_and_transformers_save_them(tiny_sd2: Path,
     for sub, cls in (("unet", UNet2DConditionModel), ("vae", AutoencoderKL), ("text_encoder", CLIPTextModel)):
         cls.from_pretrained(tiny_sd2 / sub).half().save_pretrained(folder / sub, variant="fp16")  # type: ignore[attr-defined]
     assert sorted(p.name for p in (folder / "unet").iterdir()) == [
-        "config.json", "diffusion_pytorch_model.fp16.safetensors"
-    ]  # fmt: skip
+        "config.json",
+        "diffusion_pytorch_model.fp16.safetensors",
+    ]
     comps = load_sd2_components(folder)
     assert comps.unet.dtype == torch.float32  # upcast from the fp16 file
     for k, v in ref.unet.state_dict().items():
@@ -237,8 +238,20 @@ def test_single_file_flags_reach_the_loaders(
     assert ident["model"] == str(file.resolve()) and ident["sd_config"] == str(tiny_sd2.resolve())
     parser = argparse.ArgumentParser()
     train_cli.register(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["train", "spatial", "--model", str(file), "--sd-config", str(tiny_sd2),
-                              "--data", f"folder:{tmp_path}", "--output", str(tmp_path / "run")])  # fmt: skip
+    args = parser.parse_args(
+        [
+            "train",
+            "spatial",
+            "--model",
+            str(file),
+            "--sd-config",
+            str(tiny_sd2),
+            "--data",
+            f"folder:{tmp_path}",
+            "--output",
+            str(tmp_path / "run"),
+        ]
+    )
     assert train_cli.config_from_args(args).sd_config == tiny_sd2  # type: ignore[attr-defined]
 
     from moviefactory.models import cli
@@ -289,8 +302,10 @@ def test_loading_and_rendering_print_nothing(
 
     proc = subprocess.run(
         [sys.executable, "-c", LOAD_AND_RENDER, str(tiny_sd2), str(single_files[".ckpt"]), str(tmp_path)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout == "rendered\n" and proc.stderr == ""
 

@@ -75,10 +75,15 @@ def test_modelscope_style_adapters_save_reload_and_refuse_other_layouts(
 
     wide = tmp_path / "wide"
     UNet3DConditionModel(
-        sample_size=8, block_out_channels=(64, 64), layers_per_block=1, cross_attention_dim=32,
-        down_block_types=("CrossAttnDownBlock3D", "DownBlock3D"), up_block_types=("UpBlock3D", "CrossAttnUpBlock3D"),
-        attention_head_dim=16, norm_num_groups=8,
-    ).save_pretrained(wide / "unet")  # fmt: skip
+        sample_size=8,
+        block_out_channels=(64, 64),
+        layers_per_block=1,
+        cross_attention_dim=32,
+        down_block_types=("CrossAttnDownBlock3D", "DownBlock3D"),
+        up_block_types=("UpBlock3D", "CrossAttnUpBlock3D"),
+        attention_head_dim=16,
+        norm_num_groups=8,
+    ).save_pretrained(wide / "unet")
     with pytest.raises(ModelLoadError, match="has shape"):
         _ours(tiny_sd2, wide)
     with pytest.raises(ModelLoadError, match=r"no unet/config\.json"):

@@ -41,10 +41,16 @@ def movie(
         {"id": f"s{i:02d}", "prompt": "a scene", "duration_s": 2.0, "transition_in": "cut", **s}
         for i, s in enumerate(scenes)
     ]
-    return Movie.model_validate({
-        "request": "test", "title": "Test", "tone": {"mood": mood}, "style": {"width": w, "height": h, "fps": fps},
-        "characters": CHARS if chars is None else chars, "scenes": full,
-    })  # fmt: skip
+    return Movie.model_validate(
+        {
+            "request": "test",
+            "title": "Test",
+            "tone": {"mood": mood},
+            "style": {"width": w, "height": h, "fps": fps},
+            "characters": CHARS if chars is None else chars,
+            "scenes": full,
+        }
+    )
 
 
 def frames_of(m: Movie, i: int = 0, **kw: Any) -> np.ndarray:
@@ -79,20 +85,32 @@ def test_library_has_30_drawable_kinds() -> None:
 
 @pytest.mark.parametrize(
     ("texts", "kind"),
-    [(("", "the red car", "a red 1960s sports car"), "car"), (("", "Rex", "a scruffy dog"), "dog"),
-     (("airplane", "Skyhawk", ""), "airplane"), (("", "Mia", "a girl in a raincoat"), "person"),
-     (("", "Nessie", "a robot dog"), "robot"), (("", "the ferry", "an old steam ferry"), "ship")],
-)  # fmt: skip
+    [
+        (("", "the red car", "a red 1960s sports car"), "car"),
+        (("", "Rex", "a scruffy dog"), "dog"),
+        (("airplane", "Skyhawk", ""), "airplane"),
+        (("", "Mia", "a girl in a raincoat"), "person"),
+        (("", "Nessie", "a robot dog"), "robot"),
+        (("", "the ferry", "an old steam ferry"), "ship"),
+    ],
+)
 def test_kind_keywords(texts: tuple[str, str, str], kind: str) -> None:
     assert resolve.kind_by_keywords(*texts) == kind
 
 
 @pytest.mark.parametrize(
     ("setting", "expected"),
-    [("coastal road", ("coast", True)), ("desert highway", ("desert", True)), ("a rainy city street", ("city", False)),
-     ("deep ocean reef", ("underwater", False)), ("inside a kitchen", ("interior", False)),
-     ("orbit around Mars", ("space", False)), ("a race track", ("field", True)), ("snowy pine forest", ("snowfield", False))],
-)  # fmt: skip
+    [
+        ("coastal road", ("coast", True)),
+        ("desert highway", ("desert", True)),
+        ("a rainy city street", ("city", False)),
+        ("deep ocean reef", ("underwater", False)),
+        ("inside a kitchen", ("interior", False)),
+        ("orbit around Mars", ("space", False)),
+        ("a race track", ("field", True)),
+        ("snowy pine forest", ("snowfield", False)),
+    ],
+)
 def test_terrain_keywords(setting: str, expected: tuple[str, bool]) -> None:
     assert resolve.terrain_by_keywords(setting) == expected
 
@@ -163,8 +181,16 @@ def test_every_terrain_time_and_weather_renders() -> None:
             "snowfield", "the sky above the clouds", "meadow"]  # fmt: skip
     tods = ["dawn", "sunrise", "day", "golden-hour", "sunset", "dusk", "night"]
     wxs = ["clear", "cloudy", "rain", "storm", "snow", "fog", "wind"]
-    scenes = [{"setting": fams[i % len(fams)], "time_of_day": tods[i % 7], "weather": wxs[(i * 3) % 7],
-               "duration_s": 0.5, "subjects": ["car"]} for i in range(14)]  # fmt: skip
+    scenes = [
+        {
+            "setting": fams[i % len(fams)],
+            "time_of_day": tods[i % 7],
+            "weather": wxs[(i * 3) % 7],
+            "duration_s": 0.5,
+            "subjects": ["car"],
+        }
+        for i in range(14)
+    ]
     m = movie(*scenes, w=96, h=40)
     seen = set()
     for i in range(len(m.scenes)):
@@ -324,8 +350,11 @@ def test_prepared_backend_pickles_and_renders_without_the_text_model(tmp_path: P
         "assert 'sentence_transformers' not in sys.modules and 'torch' not in sys.modules, 'model loaded'"
     )
     (tmp_path / "m.json").write_text(m.to_json())
-    subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.json"), str(tmp_path / "w.mp4")], check=True,
-                   timeout=60)  # fmt: skip
+    subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "m.json"), str(tmp_path / "w.mp4")],
+        check=True,
+        timeout=60,
+    )
     assert (tmp_path / "w.mp4").stat().st_size > 0
 
 

@@ -21,11 +21,15 @@ W, H, FPS = 128, 56, 8
 
 
 def movie(prompt: str, *, chars: list[dict[str, Any]] | None = None, **scene: Any) -> Movie:
-    return Movie.model_validate({
-        "request": prompt, "title": "T", "style": {"width": W, "height": H, "fps": FPS},
-        "characters": chars or [],
-        "scenes": [{"id": "s01", "prompt": prompt, "duration_s": 1.0, "transition_in": "cut", **scene}],
-    })  # fmt: skip
+    return Movie.model_validate(
+        {
+            "request": prompt,
+            "title": "T",
+            "style": {"width": W, "height": H, "fps": FPS},
+            "characters": chars or [],
+            "scenes": [{"id": "s01", "prompt": prompt, "duration_s": 1.0, "transition_in": "cut", **scene}],
+        }
+    )
 
 
 def frames(m: Movie) -> np.ndarray:
@@ -44,8 +48,12 @@ def test_the_camera_words_are_not_story_words() -> None:
 
 def test_an_edited_prompt_changes_the_picture_and_wins_over_the_fields() -> None:
     before = movie("a dog runs through a sunny forest", time_of_day="day", weather="clear", setting="forest")
-    edited = movie("a storm breaks over the lighthouse at night, huge waves, lightning", time_of_day="day",
-                   weather="clear", setting="forest")  # fmt: skip
+    edited = movie(
+        "a storm breaks over the lighthouse at night, huge waves, lightning",
+        time_of_day="day",
+        weather="clear",
+        setting="forest",
+    )
     d = design_scene(edited, edited.scenes[0])
     assert d.set_name in ("sea", "coast") and d.time_of_day == "night" and d.weather == "storm"
     assert any("prompt says" in n for n in d.notes)  # the disagreement with the fields is reported
@@ -78,10 +86,13 @@ def test_what_cannot_be_drawn_is_reported_not_replaced() -> None:
     assert fd.set_name == "library" and fd.unmatched and any("not English" in n for n in fd.notes)
 
 
-@pytest.mark.parametrize(("prompt", "kind"), [
-    ("a chef cooks a feast in a castle kitchen during a thunderstorm", "interior"),
-    ("an astronaut repairs a satellite in orbit during a rainstorm", "orbit"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("prompt", "kind"),
+    [
+        ("a chef cooks a feast in a castle kitchen during a thunderstorm", "interior"),
+        ("an astronaut repairs a satellite in orbit during a rainstorm", "orbit"),
+    ],
+)
 def test_no_rain_indoors_or_in_space(prompt: str, kind: str) -> None:
     m = movie(prompt)
     d = design_scene(m, m.scenes[0])
@@ -121,10 +132,18 @@ def test_same_words_same_design_and_frames() -> None:
     assert np.array_equal(frames(m), frames(m))
 
 
-@pytest.mark.parametrize(("words", "build"), [
-    ("grandmother", "old-woman"), ("grandson", "boy"), ("kid", "child"), ("little girl", "girl"),
-    ("old woman", "old-woman"), ("sailor", None), ("conductor", None),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("words", "build"),
+    [
+        ("grandmother", "old-woman"),
+        ("grandson", "boy"),
+        ("kid", "child"),
+        ("little girl", "girl"),
+        ("old woman", "old-woman"),
+        ("sailor", None),
+        ("conductor", None),
+    ],
+)
 def test_a_person_is_drawn_with_the_build_the_words_say(words: str, build: str | None) -> None:
     assert person_build(words) == build
 
@@ -164,15 +183,20 @@ def test_a_team_is_several_people_with_what_the_team_plays() -> None:
     m = movie("a basketball team celebrates in a packed stadium")
     d = design_scene(m, m.scenes[0])
     team = next(f for f in d.figures if "team" in f.key)
-    assert team.count == 3 and team.kind == "person" and team.held is not None and "basketball" in team.held[1]
+    assert (
+        team.count == 3 and team.kind == "person" and team.held is not None and "basketball" in team.held[1]
+    )
     assert "animatic:person-team" in drawn_as(m)
 
 
-@pytest.mark.parametrize(("prompt", "set_name", "mark"), [
-    ("a volcano erupts near a small island village", "island", "village"),
-    ("a chef cooks in a medieval castle kitchen", "kitchen", "castle"),
-    ("a dog waits on a rocky coastline by the lighthouse", "coast", "lighthouse"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("prompt", "set_name", "mark"),
+    [
+        ("a volcano erupts near a small island village", "island", "village"),
+        ("a chef cooks in a medieval castle kitchen", "kitchen", "castle"),
+        ("a dog waits on a rocky coastline by the lighthouse", "coast", "lighthouse"),
+    ],
+)
 def test_what_the_place_names_beyond_the_set_is_drawn(prompt: str, set_name: str, mark: str) -> None:
     m = movie(prompt)
     d = design_scene(m, m.scenes[0])
@@ -191,11 +215,14 @@ def test_under_the_sky_is_not_the_place_and_the_weather_does_not_move_the_subjec
     assert design_scene(snow, snow.scenes[0]).motion != "falling"
 
 
-@pytest.mark.parametrize(("prompt", "set_name", "drawn"), [
-    ("un vieux chat noir explore une bibliothèque abandonnée pendant la nuit", "library", "animatic:cat"),
-    ("一只熊猫在竹林里吃竹子，然后在雨中睡着了", "bamboo-forest", "fluent-emoji-flat:panda"),
-    ("un perro persigue a un gato", "", "animatic:dog"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("prompt", "set_name", "drawn"),
+    [
+        ("un vieux chat noir explore une bibliothèque abandonnée pendant la nuit", "library", "animatic:cat"),
+        ("一只熊猫在竹林里吃竹子，然后在雨中睡着了", "bamboo-forest", "fluent-emoji-flat:panda"),
+        ("un perro persigue a un gato", "", "animatic:dog"),
+    ],
+)
 def test_another_language_is_drawn_from_its_emoji_names(prompt: str, set_name: str, drawn: str) -> None:
     m = movie(prompt)
     d = design_scene(m, m.scenes[0])
@@ -209,14 +236,19 @@ def test_a_black_cat_in_french_is_black() -> None:
     assert max(cat.color) < 80
 
 
-@pytest.mark.parametrize(("prompt", "doer", "thing"), [
-    ("a boy plays the guitar on the stage", "boy", "guitar"),
-    ("the dog carries a stick across the meadow", "dog", "stick"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("prompt", "doer", "thing"),
+    [
+        ("a boy plays the guitar on the stage", "boy", "guitar"),
+        ("the dog carries a stick across the meadow", "dog", "stick"),
+    ],
+)
 def test_what_is_carried_is_in_the_doers_hands(prompt: str, doer: str, thing: str) -> None:
     m = movie(prompt)
     d = design_scene(m, m.scenes[0])
     holder = next(f for f in d.figures if f.kind == doer)
     assert holder.held is not None and thing in holder.held[1]
     assert not any(f.icon == holder.held for f in d.figures)  # held, not also standing apart
-    assert any(e.drawn_as == f"{holder.held[0]}:{holder.held[1]}" for e in d.elements)  # and listed (credited)
+    assert any(
+        e.drawn_as == f"{holder.held[0]}:{holder.held[1]}" for e in d.elements
+    )  # and listed (credited)

@@ -124,8 +124,13 @@ def test_incomplete_or_missing_pipeline_folder(t2v: Path, tmp_path: Path) -> Non
 def test_family_rules_and_frame_conversion() -> None:
     wan, cog = family_of("WanPipeline"), family_of("CogVideoXPipeline")
     assert (wan.fps, wan.frame_a, wan.frame_b, wan.size_multiple, wan.native_size, wan.native_frames) == (
-        16, 4, 1, 16, (832, 480), 81,
-    )  # fmt: skip
+        16,
+        4,
+        1,
+        16,
+        (832, 480),
+        81,
+    )
     assert (cog.fps, cog.native_size, cog.native_frames) == (8, (720, 480), 49)
     assert family_of("LTXPipeline").native_size == (704, 512) and family_of("LTXPipeline").fps == 24
     assert family_of("AnimateDiffPipeline").native_size == (512, 512)
@@ -170,9 +175,12 @@ def sd_and_motion(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]
     sd = build_tiny_sd2(root / "sd", seed=0)
     torch.manual_seed(0)
     MotionAdapter(
-        block_out_channels=(32, 64), motion_layers_per_block=1, motion_num_attention_heads=2,
-        motion_norm_num_groups=8, motion_max_seq_length=8,
-    ).save_pretrained(root / "motion")  # fmt: skip
+        block_out_channels=(32, 64),
+        motion_layers_per_block=1,
+        motion_num_attention_heads=2,
+        motion_norm_num_groups=8,
+        motion_max_seq_length=8,
+    ).save_pretrained(root / "motion")
     return sd, root / "motion"
 
 
@@ -252,9 +260,12 @@ def i2v(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
         temporal_compression_ratio=4,
     )  # fmt: skip
     CogVideoXImageToVideoPipeline(
-        tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
+        tokenizer=tokenizer,
+        text_encoder=text_encoder,
+        vae=vae,
+        transformer=transformer,
         scheduler=CogVideoXDDIMScheduler(),
-    ).save_pretrained(root / "cog")  # fmt: skip
+    ).save_pretrained(root / "cog")
     return root / "cog", build_tiny_sd2(root / "sd", seed=0)
 
 
@@ -262,11 +273,15 @@ def _i2v_movie() -> Movie:
     from moviefactory.spec import Character
 
     return Movie(
-        request="a race", title="Race", style=Style(width=64, height=64),
+        request="a race",
+        title="Race",
+        style=Style(width=64, height=64),
         characters=[Character(id="ada", name="Ada", kind="car", description="a small red car")],
-        scenes=[Scene(id="s01", prompt="a red car on a road", duration_s=0.5, seed=1, subjects=["ada"]),
-                Scene(id="s02", prompt="the car reaches a bridge", duration_s=0.5, seed=2, transition_s=0.25)],
-    )  # fmt: skip
+        scenes=[
+            Scene(id="s01", prompt="a red car on a road", duration_s=0.5, seed=1, subjects=["ada"]),
+            Scene(id="s02", prompt="the car reaches a bridge", duration_s=0.5, seed=2, transition_s=0.25),
+        ],
+    )
 
 
 def test_image_to_video_scenes_continue_from_the_last_frame(

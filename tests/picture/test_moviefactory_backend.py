@@ -154,7 +154,9 @@ def test_backend_with_adapters_windows_and_continuity(sd2: Path, tmp_path: Path)
     outs = {}
     for tag, backend in (("plain", plain), ("cont", cont)):
         for scene in movie.scenes:
-            clip = backend.render(movie, scene, tmp_path / tag / "scenes" / scene.id / "clip.mp4")  # a movie folder
+            clip = backend.render(
+                movie, scene, tmp_path / tag / "scenes" / scene.id / "clip.mp4"
+            )  # a movie folder
             assert clip.num_frames == 4 and any("3 overlapping windows" in w for w in clip.warnings)
             assert not any("zero initialisation" in w for w in clip.warnings)
             outs[tag, scene.id] = read_frames(clip.path)
@@ -234,10 +236,15 @@ def test_one_frame_at_init_matches_diffusers_stable_diffusion(
         "a red car", num_frames=1, height=32, width=64, steps=3, seed=4, scheduler=scheduler, guidance=5.0
     )
     sd = StableDiffusionPipeline(
-        vae=pipe.vae, text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer, unet=pipe.unet.base,
-        scheduler=make_scheduler(scheduler, pipe.scheduler_config), safety_checker=None, feature_extractor=None,
+        vae=pipe.vae,
+        text_encoder=pipe.text_encoder,
+        tokenizer=pipe.tokenizer,
+        unet=pipe.unet.base,
+        scheduler=make_scheduler(scheduler, pipe.scheduler_config),
+        safety_checker=None,
+        feature_extractor=None,
         requires_safety_checker=False,
-    )  # fmt: skip
+    )
     sd.set_progress_bar_config(disable=True)
     noise = torch.randn((1, 4, 4, 8), generator=torch.Generator("cpu").manual_seed(4))
     ref = sd("a red car", height=32, width=64, num_inference_steps=3, guidance_scale=5.0, latents=noise,
@@ -251,15 +258,37 @@ def test_a_bad_model_fails_before_the_script_is_written(
     from moviefactory.cli import main
 
     out = tmp_path / "movies"
-    code = main(["make", "a race between a car and an airplane", "--picture", "moviefactory",
-                 "--model", str(tmp_path / "nowhere"), "--out", str(out)])  # fmt: skip
+    code = main(
+        [
+            "make",
+            "a race between a car and an airplane",
+            "--picture",
+            "moviefactory",
+            "--model",
+            str(tmp_path / "nowhere"),
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err
     assert (
         code != 0 and "model folder" in err and "does not exist" in err and len(err.strip().splitlines()) == 1
     )
     assert not out.exists() or not any(out.iterdir())  # no movie folder, no script
-    code = main(["make", "a race", "--picture", "moviefactory", "--model", str(sd2), "--adapters",
-                 str(tmp_path), "--out", str(out)])  # fmt: skip
+    code = main(
+        [
+            "make",
+            "a race",
+            "--picture",
+            "moviefactory",
+            "--model",
+            str(sd2),
+            "--adapters",
+            str(tmp_path),
+            "--out",
+            str(out),
+        ]
+    )
     assert code != 0 and "is missing config.json" in capsys.readouterr().err
     assert not out.exists() or not any(out.iterdir())
 

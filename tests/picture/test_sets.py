@@ -189,16 +189,34 @@ def test_arctic_night_has_an_aurora() -> None:
 # -- matching words to sets --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "name"),
-    [("open water", "sea"), ("Harbours at dusk", "sea"), ("a lighthouse keeper's dog", "sea"), ("the beaches", "beach"),
-     ("across rooftops in the rain", "rooftops"), ("a chef in a medieval castle kitchen", "kitchen"),
-     ("a snowy mountain village", "mountain-village"), ("libraries", "library"),
-     ("un vieux chat noir explore une bibliothèque", "library"), ("一只熊猫在竹林里吃竹子", "bamboo-forest"),
-     ("a penguin at the south pole", "arctic"), ("an amusement park", "fair"), ("a volcano near an island village", "volcano"),
-     ("pirates on a tropical island", "island"), ("an astronaut on a spacewalk", "orbit"), ("a packed stadium", "stadium"),
-     ("an empty stage under a spotlight", "stage"), ("a fox in a henhouse", "barn"), ("through a cornfield", "farm"),
-     ("the savannah", "savanna"), ("a haunted house", "room"), ("the bottom of the ocean", "underwater"),
-     ("an abandoned factory", "factory"), ("a calm lake at dawn", "lake"), ("deep in the dunes", "desert")],
-)  # fmt: skip
+    [
+        ("open water", "sea"),
+        ("Harbours at dusk", "sea"),
+        ("a lighthouse keeper's dog", "sea"),
+        ("the beaches", "beach"),
+        ("across rooftops in the rain", "rooftops"),
+        ("a chef in a medieval castle kitchen", "kitchen"),
+        ("a snowy mountain village", "mountain-village"),
+        ("libraries", "library"),
+        ("un vieux chat noir explore une bibliothèque", "library"),
+        ("一只熊猫在竹林里吃竹子", "bamboo-forest"),
+        ("a penguin at the south pole", "arctic"),
+        ("an amusement park", "fair"),
+        ("a volcano near an island village", "volcano"),
+        ("pirates on a tropical island", "island"),
+        ("an astronaut on a spacewalk", "orbit"),
+        ("a packed stadium", "stadium"),
+        ("an empty stage under a spotlight", "stage"),
+        ("a fox in a henhouse", "barn"),
+        ("through a cornfield", "farm"),
+        ("the savannah", "savanna"),
+        ("a haunted house", "room"),
+        ("the bottom of the ocean", "underwater"),
+        ("an abandoned factory", "factory"),
+        ("a calm lake at dawn", "lake"),
+        ("deep in the dunes", "desert"),
+    ],
+)
 def test_find_set_by_words(text: str, name: str) -> None:
     assert find_set_by_words(text) == name
     assert find_set(text) == (name, 1.0)
@@ -220,9 +238,15 @@ def test_find_set_falls_back_on_meaning_and_refuses_nonsense() -> None:
 # -- the old families, determinism ----------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("family", "kind"),
-    [("interior", "interior"), ("space", "orbit"), ("underwater", "underwater"), ("coast", "outdoor"),
-     ("snowfield", "outdoor"), ("field", "outdoor")],
-)  # fmt: skip
+    [
+        ("interior", "interior"),
+        ("space", "orbit"),
+        ("underwater", "underwater"),
+        ("coast", "outdoor"),
+        ("snowfield", "outdoor"),
+        ("field", "outdoor"),
+    ],
+)
 def test_old_family_names_still_build(family: str, kind: str) -> None:
     world = build_world(family, False, "day", "clear", W, H, np.random.default_rng(0))
     assert world.kind == kind and world.sky.shape == (H, W, 3)

@@ -113,7 +113,9 @@ def test_two_of_a_kind_keep_their_own_colours(w: BuiltinWriter) -> None:
     movie = w.write("a red car and a blue car", scenes=5, seed=0, style=Style())
     check_grammar(movie)
     assert [(c.id, c.name, c.color) for c in movie.characters] == [
-        ("car", "red car", "#c8102e"), ("car-2", "blue car", "#1f5fbf")]  # fmt: skip
+        ("car", "red car", "#c8102e"),
+        ("car-2", "blue car", "#1f5fbf"),
+    ]
 
 
 def test_two_alike_without_colours_are_told_apart(w: BuiltinWriter) -> None:
@@ -140,8 +142,12 @@ def test_the_requests_own_event_is_the_turning_point(w: BuiltinWriter) -> None:
 
 
 def test_clauses_become_beats_in_order(w: BuiltinWriter) -> None:
-    movie = w.write("a boy and his dog play fetch, then a storm comes and they hide in a barn", scenes=10, seed=0,
-                    style=Style())  # fmt: skip
+    movie = w.write(
+        "a boy and his dog play fetch, then a storm comes and they hide in a barn",
+        scenes=10,
+        seed=0,
+        style=Style(),
+    )
     check_grammar(movie)
     first = {
         v: min(i for i, s in enumerate(movie.scenes) if v in s.prompt) for v in ("play", "comes", "hide")
@@ -153,8 +159,12 @@ def test_clauses_become_beats_in_order(w: BuiltinWriter) -> None:
 def test_places_inferred_from_the_nouns_and_no_sky_indoors(w: BuiltinWriter) -> None:
     beach = w.write("a kid builds a sandcastle", scenes=4, seed=0, style=Style())
     assert all("beach" in s.prompt for s in beach.scenes)
-    kitchen = w.write("a chef cooks a feast for a king in a castle kitchen during a thunderstorm", scenes=6, seed=0,
-                      style=Style())  # fmt: skip
+    kitchen = w.write(
+        "a chef cooks a feast for a king in a castle kitchen during a thunderstorm",
+        scenes=6,
+        seed=0,
+        style=Style(),
+    )
     for s in kitchen.scenes:
         assert "kitchen" in s.prompt and "sky" not in s.prompt and "windows" in s.prompt
     space = w.write(
@@ -167,8 +177,10 @@ def test_seasons_walk_through_in_order(w: BuiltinWriter) -> None:
     movie = w.write(
         "a bee visits flowers in a garden through the four seasons", scenes=8, seed=0, style=Style()
     )
-    seen = [next((x for x in ("spring", "summer", "autumn", "winter") if f"in {x}" in s.prompt), "") for s in
-            movie.scenes]  # fmt: skip
+    seen = [
+        next((x for x in ("spring", "summer", "autumn", "winter") if f"in {x}" in s.prompt), "")
+        for s in movie.scenes
+    ]
     assert [x for x in dict.fromkeys(seen) if x] == ["spring", "summer", "autumn", "winter"]
     assert all(s.weather.value == "snow" for s, x in zip(movie.scenes, seen, strict=True) if x == "winter")
     assert all(s.weather.value != "snow" for s, x in zip(movie.scenes, seen, strict=True) if x == "spring")

@@ -25,9 +25,13 @@ REQUEST = "a race between a car and an airplane"
 def chat(content: str) -> tuple[int, Any]:
     """A 200 chat-completions reply carrying `content`."""
     return 200, {
-        "id": "chatcmpl-test", "object": "chat.completion", "model": "test-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-    }  # fmt: skip
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "model": "test-model",
+        "choices": [
+            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+        ],
+    }
 
 
 def good_script(n: int = 3) -> dict[str, Any]:
@@ -66,10 +70,14 @@ def stream(content: str, finish: str = "stop", *, reasoning: str = "", size: int
     """A 200 Server-Sent Events reply: `content` in chunks of `size` characters, as llama.cpp/vLLM/Ollama send
     it (role first, reasoning_content deltas, finish_reason on the last chunk, usage, then [DONE])."""
     events: list[Any] = [{"choices": [{"index": 0, "delta": {"role": "assistant"}, "finish_reason": None}]}]
-    events += [{"choices": [{"index": 0, "delta": {"reasoning_content": reasoning[i : i + size]}}]}
-               for i in range(0, len(reasoning), size)]  # fmt: skip
-    events += [{"choices": [{"index": 0, "delta": {"content": content[i : i + size]}, "finish_reason": None}]}
-               for i in range(0, len(content), size)]  # fmt: skip
+    events += [
+        {"choices": [{"index": 0, "delta": {"reasoning_content": reasoning[i : i + size]}}]}
+        for i in range(0, len(reasoning), size)
+    ]
+    events += [
+        {"choices": [{"index": 0, "delta": {"content": content[i : i + size]}, "finish_reason": None}]}
+        for i in range(0, len(content), size)
+    ]
     events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
     events.append({"choices": [], "usage": {"prompt_tokens": 3000, "completion_tokens": len(events) - 2}})
     return 200, ("sse", events)
@@ -139,8 +147,14 @@ def llm() -> Iterator[FakeLLM]:
 
 
 def writer(fake: FakeLLM, *, retries: int = 3, timeout_s: float = 10.0, key: str = "sk-test") -> LLMWriter:
-    return LLMWriter(base_url=fake.url, api_key=key, model="test-model", timeout_s=timeout_s, retries=retries,
-                     backoff_s=0.01)  # fmt: skip
+    return LLMWriter(
+        base_url=fake.url,
+        api_key=key,
+        model="test-model",
+        timeout_s=timeout_s,
+        retries=retries,
+        backoff_s=0.01,
+    )
 
 
 def test_valid_reply_and_what_the_server_received(llm: FakeLLM) -> None:
@@ -231,8 +245,10 @@ def test_401_fails_at_once_without_leaking_the_key(llm: FakeLLM) -> None:
 
 
 def test_json_schema_format_rejected_falls_back_to_json_object(llm: FakeLLM) -> None:
-    llm.replies = [(400, {"error": {"message": "response_format json_schema is not supported"}}),
-                   chat(json.dumps(good_script()))]  # fmt: skip
+    llm.replies = [
+        (400, {"error": {"message": "response_format json_schema is not supported"}}),
+        chat(json.dumps(good_script())),
+    ]
     writer(llm, retries=1).write(REQUEST, scenes=3, seed=1, style=Style())
     formats = [r["body"].get("response_format", {}).get("type") for r in llm.requests]
     assert formats == ["json_schema", "json_object"]
@@ -261,8 +277,17 @@ def test_harmless_deviations_are_normalised(llm: FakeLLM) -> None:
     messy["tone"]["mood"] = "Triumphant"
     messy["director_notes"] = "extra key"
     s1, s2, s3 = messy["scenes"]
-    s1.update(shot="Close Up", camera="Tracking Shot", time_of_day="Morning", weather="Sunny", subjects=["The Red Car"],
-              transition_in="swoosh", id="scene-1", seed=-5, mood="extra")  # fmt: skip
+    s1.update(
+        shot="Close Up",
+        camera="Tracking Shot",
+        time_of_day="Morning",
+        weather="Sunny",
+        subjects=["The Red Car"],
+        transition_in="swoosh",
+        id="scene-1",
+        seed=-5,
+        mood="extra",
+    )
     s2.update(shot="extreme_wide", camera="drone", time_of_day="golden hour", subjects=["airplane", "ghost"])
     s3.update(
         prompt="wide shot of a checkered flag waving", transition_in="Fade to Black", weather="overcast"

@@ -39,20 +39,34 @@ def crew(fake: FakeLLM, **kw: Any) -> CrewWriter:
 
 
 def outline(items: list[dict[str, Any]], n: int = 8) -> dict[str, Any]:
-    return {"title": "Debris Storm", "logline": "A repair against the clock.",
-            "tone": {"mood": "tense", "tempo": "fast", "music_query": "pulsing synth tension"},
-            "items": items, "beats": [f"beat {i + 1}" for i in range(n)]}  # fmt: skip
+    return {
+        "title": "Debris Storm",
+        "logline": "A repair against the clock.",
+        "tone": {"mood": "tense", "tempo": "fast", "music_query": "pulsing synth tension"},
+        "items": items,
+        "beats": [f"beat {i + 1}" for i in range(n)],
+    }
 
 
 def bank(items: list[dict[str, Any]]) -> dict[str, Any]:
     subjects = [it["words"][0] for it in items if it["role"] == "subject"] or ["hero"]
-    return {"characters": [{"id": re.sub(r"[^a-z0-9]+", "-", w), "name": f"the {w}", "kind": "person",
-                            "description": f"a {w} in a white suit with a red stripe", "color": "#ffffff"}
-                           for w in subjects]}  # fmt: skip
+    return {
+        "characters": [
+            {
+                "id": re.sub(r"[^a-z0-9]+", "-", w),
+                "name": f"the {w}",
+                "kind": "person",
+                "description": f"a {w} in a white suit with a red stripe",
+                "color": "#ffffff",
+            }
+            for w in subjects
+        ]
+    }
 
 
-def shots(items: list[dict[str, Any]], n: int = 8, *, omit: tuple[str, ...] = (), camera: bool = True
-          ) -> dict[str, Any]:  # fmt: skip
+def shots(
+    items: list[dict[str, Any]], n: int = 8, *, omit: tuple[str, ...] = (), camera: bool = True
+) -> dict[str, Any]:
     """A shot list whose prompts carry every item's first stem except those in `omit`; subjects by name."""
     words = [it["words"][0] for it in items if it["words"][0] not in omit]
     chars = bank(items)["characters"]
@@ -60,9 +74,18 @@ def shots(items: list[dict[str, Any]], n: int = 8, *, omit: tuple[str, ...] = ()
     for i in range(n):
         c = chars[i % len(chars)]
         move = "wide shot, slow pan right, " if camera else ""
-        scenes.append({"prompt": f"{move}{c['name']} among {', '.join(words)}, 4K, high resolution",
-                       "duration_s": 2.0, "shot": "wide", "camera": "pan-right", "subjects": [c["name"]],
-                       "time_of_day": "day", "sound": "low rumble", "subtitle": f"Scene {i + 1}."})  # fmt: skip
+        scenes.append(
+            {
+                "prompt": f"{move}{c['name']} among {', '.join(words)}, 4K, high resolution",
+                "duration_s": 2.0,
+                "shot": "wide",
+                "camera": "pan-right",
+                "subjects": [c["name"]],
+                "time_of_day": "day",
+                "sound": "low rumble",
+                "subtitle": f"Scene {i + 1}.",
+            }
+        )
     return {"title": "x", "scenes": scenes}
 
 
@@ -72,8 +95,12 @@ def approve() -> tuple[int, Any]:
 
 # -- the stages, saved and resumed ----------------------------------------------------------------------
 def test_stages_are_typed_saved_and_resumed(llm: FakeLLM, tmp_path: Path) -> None:
-    llm.replies = [chat(json.dumps(outline(ITEMS))), chat(json.dumps(bank(ITEMS))), chat(json.dumps(shots(ITEMS))),
-                   approve()]  # fmt: skip
+    llm.replies = [
+        chat(json.dumps(outline(ITEMS))),
+        chat(json.dumps(bank(ITEMS))),
+        chat(json.dumps(shots(ITEMS))),
+        approve(),
+    ]
     w = crew(llm)
     w.attach(tmp_path)
     movie = w.write(REQUEST, scenes=None, seed=3, style=Style())
@@ -85,7 +112,11 @@ def test_stages_are_typed_saved_and_resumed(llm: FakeLLM, tmp_path: Path) -> Non
     steps = sorted(p.name for p in (tmp_path / "crew").iterdir())
     assert steps == ["01-outline.json", "02-characters.json", "03-shots.json", "04-critique-1.json"]
     assert [json.loads((tmp_path / "llm" / f"00{i}.json").read_text())["purpose"] for i in range(1, 5)] == [
-        "01-outline", "02-characters", "03-shots", "04-critique-1"]  # fmt: skip
+        "01-outline",
+        "02-characters",
+        "03-shots",
+        "04-critique-1",
+    ]
     formats = [r["body"]["response_format"]["json_schema"]["name"] for r in llm.requests]
     assert formats == ["outline", "characters", "shots", "critique"]
     assert prompts.bank_text(bank(ITEMS)["characters"]) in llm.requests[2]["body"]["messages"][1]["content"]
@@ -118,8 +149,13 @@ def test_stages_are_typed_saved_and_resumed(llm: FakeLLM, tmp_path: Path) -> Non
 
 
 def test_outline_with_the_wrong_beat_count_goes_back(llm: FakeLLM) -> None:
-    llm.replies = [chat(json.dumps(outline(ITEMS, n=3))), chat(json.dumps(outline(ITEMS, n=5))),
-                   chat(json.dumps(bank(ITEMS))), chat(json.dumps(shots(ITEMS, n=5))), approve()]  # fmt: skip
+    llm.replies = [
+        chat(json.dumps(outline(ITEMS, n=3))),
+        chat(json.dumps(outline(ITEMS, n=5))),
+        chat(json.dumps(bank(ITEMS))),
+        chat(json.dumps(shots(ITEMS, n=5))),
+        approve(),
+    ]
     movie = crew(llm).write(REQUEST, scenes=5, seed=0, style=Style())
     assert len(movie.scenes) == 5
     assert "expected 5 beats, got 3" in llm.requests[1]["body"]["messages"][-1]["content"]
@@ -131,14 +167,24 @@ def test_local_checks() -> None:
     assert stem_found("space debris", "the Space-Debris field") and stem_found("fix", "fixing it")
     cast = [Character.model_validate(c) for c in bank(ITEMS)["characters"]]
     offline = CrewWriter(base_url="http://127.0.0.1:9", api_key="", model="m")
-    movie = offline.read_movie(json.dumps(shots(ITEMS, 3, omit=("satellite",), camera=False)), request=REQUEST,
-                               scenes=3, seed=0, style=Style(), bank=cast)  # fmt: skip
-    scenes = [movie.scenes[0],
-              movie.scenes[1].model_copy(update={"duration_s": 6.0, "time_of_day": TimeOfDay.night,
-                                                 "weather": Weather.snow}),
-              movie.scenes[2].model_copy(update={"time_of_day": TimeOfDay.dawn})]  # fmt: skip
-    problems = check_script(movie.model_copy(update={"scenes": scenes}),
-                            [RequestItem.model_validate(it) for it in ITEMS])  # fmt: skip
+    movie = offline.read_movie(
+        json.dumps(shots(ITEMS, 3, omit=("satellite",), camera=False)),
+        request=REQUEST,
+        scenes=3,
+        seed=0,
+        style=Style(),
+        bank=cast,
+    )
+    scenes = [
+        movie.scenes[0],
+        movie.scenes[1].model_copy(
+            update={"duration_s": 6.0, "time_of_day": TimeOfDay.night, "weather": Weather.snow}
+        ),
+        movie.scenes[2].model_copy(update={"time_of_day": TimeOfDay.dawn}),
+    ]
+    problems = check_script(
+        movie.model_copy(update={"scenes": scenes}), [RequestItem.model_validate(it) for it in ITEMS]
+    )
     text = " | ".join(problems)
     assert 'object "satellite" appears in no scene prompt' in text
     assert "scene s03 steps back from night to dawn" in text and "scene s02 lasts 6 s" in text
@@ -153,9 +199,14 @@ def test_the_models_own_critique_is_acted_on(llm: FakeLLM) -> None:
         "wide shot, slow pan right, the astronaut's visor cracks among "
         + fixed["scenes"][3]["prompt"].split(" among ")[1]
     )
-    llm.replies = [chat(json.dumps(outline(ITEMS))), chat(json.dumps(bank(ITEMS))), chat(json.dumps(shots(ITEMS))),
-                   chat(json.dumps({"problems": ["s04 should show the visor cracking"]})), chat(json.dumps(fixed)),
-                   approve()]  # fmt: skip
+    llm.replies = [
+        chat(json.dumps(outline(ITEMS))),
+        chat(json.dumps(bank(ITEMS))),
+        chat(json.dumps(shots(ITEMS))),
+        chat(json.dumps({"problems": ["s04 should show the visor cracking"]})),
+        chat(json.dumps(fixed)),
+        approve(),
+    ]
     movie = crew(llm).write(REQUEST, scenes=None, seed=0, style=Style())
     assert "visor cracks" in movie.scenes[3].prompt and len(llm.requests) == 6
     assert "- s04 should show the visor cracking" in llm.requests[4]["body"]["messages"][-1]["content"]
@@ -176,10 +227,16 @@ def test_critique_revises_until_every_request_item_is_held(llm: FakeLLM) -> None
         missing = items[-1]["words"][0]
         # another item to lose (subjects stay visible through the character bank); f06 has none
         other = next((it["words"][0] for it in items[:-1] if it["role"] != "subject"), missing)
-        llm.replies = [chat(json.dumps(outline(items))), chat(json.dumps(bank(items))),
-                       chat(json.dumps(shots(items, omit=(missing,)))), approve(),  # the model misses the gap
-                       chat(json.dumps(shots(items, omit=(missing, other)))), approve(),  # worse: not taken
-                       chat(json.dumps(shots(items))), approve()]  # fmt: skip
+        llm.replies = [
+            chat(json.dumps(outline(items))),
+            chat(json.dumps(bank(items))),
+            chat(json.dumps(shots(items, omit=(missing,)))),
+            approve(),  # the model misses the gap
+            chat(json.dumps(shots(items, omit=(missing, other)))),
+            approve(),  # worse: not taken
+            chat(json.dumps(shots(items))),
+            approve(),
+        ]
         llm.requests.clear()
         movie = crew(llm).write(row["request"], scenes=None, seed=0, style=Style())
         text = " ".join(sc.prompt for sc in movie.scenes)
@@ -197,8 +254,18 @@ def test_critique_revises_until_every_request_item_is_held(llm: FakeLLM) -> None
 # -- the user's character bank ------------------------------------------------------------------------------
 def test_user_character_bank_replaces_casting(llm: FakeLLM, tmp_path: Path) -> None:
     path = tmp_path / "cast.json"
-    path.write_text(json.dumps([{"id": "astronaut", "name": "Commander Vega", "kind": "person",
-                                 "description": "a woman astronaut in a gold-visored white suit"}]))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "id": "astronaut",
+                    "name": "Commander Vega",
+                    "kind": "person",
+                    "description": "a woman astronaut in a gold-visored white suit",
+                }
+            ]
+        )
+    )
     reply = shots(ITEMS)
     for sc in reply["scenes"]:
         sc["subjects"] = ["Commander Vega"]
@@ -236,8 +303,17 @@ def test_crew_through_the_pipeline_reports_what_stays_unresolved(llm: FakeLLM, t
             self.notes.append(message)
 
     miss = chat(json.dumps(shots(ITEMS, omit=("satellite",))))
-    llm.replies = [chat(json.dumps(outline(ITEMS))), chat(json.dumps(bank(ITEMS))), miss,
-                   approve(), miss, approve(), miss, approve(), miss]  # fmt: skip
+    llm.replies = [
+        chat(json.dumps(outline(ITEMS))),
+        chat(json.dumps(bank(ITEMS))),
+        miss,
+        approve(),
+        miss,
+        approve(),
+        miss,
+        approve(),
+        miss,
+    ]
     rec = Rec()
     settings = Settings(writer="crew", llm_base_url=llm.url, llm_api_key="", out=tmp_path)
     ws = pipeline.write_script(REQUEST, settings, seed=0, reporter=rec)

@@ -96,8 +96,11 @@ def test_fountain_screenplay(tmp_path: Path) -> None:
 
 
 def test_bad_files_fail_with_the_path(tmp_path: Path) -> None:
-    for text, why in (("", "no scenes found"), ("# only comments\n", "no scenes found"),
-                      ("\n".join(f"shot {i}" for i in range(61)), "61 shots")):  # fmt: skip
+    for text, why in (
+        ("", "no scenes found"),
+        ("# only comments\n", "no scenes found"),
+        ("\n".join(f"shot {i}" for i in range(61)), "61 shots"),
+    ):
         path = tmp_path / "s.txt"
         path.write_text(text)
         with pytest.raises(InputError, match=why) as info:
@@ -111,8 +114,9 @@ def test_bad_files_fail_with_the_path(tmp_path: Path) -> None:
     assert WRITERS.get("import") is ImportWriter
 
 
-def test_cli_script_flag_without_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                      capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+def test_cli_script_flag_without_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     src = tmp_path / "lighthouse.fountain"
     src.write_text(FOUNTAIN)

@@ -89,8 +89,11 @@ def test_max_tokens_is_sized_to_the_scene_count_and_a_cut_reply_is_continued(llm
 
 def test_a_cut_reply_that_cannot_be_continued_asks_for_a_shorter_one_with_more_room(llm: FakeLLM) -> None:
     cut = len(SCRIPT) // 2
-    llm.replies = [stream(SCRIPT[:cut], finish="length"), stream("I apologise, here is the whole thing again:"),
-                   chat(SCRIPT)]  # fmt: skip
+    llm.replies = [
+        stream(SCRIPT[:cut], finish="length"),
+        stream("I apologise, here is the whole thing again:"),
+        chat(SCRIPT),
+    ]
     movie = writer(llm).write(REQUEST, scenes=3, seed=1, style=Style())
     assert len(movie.scenes) == 3 and len(llm.requests) == 3
     third = llm.requests[2]["body"]
@@ -205,8 +208,14 @@ def test_streamed_reply_reports_tokens_as_they_come(llm: FakeLLM) -> None:
 def test_llm_options_pass_through_and_reserved_keys_are_refused(llm: FakeLLM) -> None:
     opts = parse_options(["top_k=20", "options.num_ctx=16384", "chat_template_kwargs.enable_thinking=false",
                           "max_tokens=9000", "stop=[\"END\"]", "note=plain text"])  # fmt: skip
-    assert opts == {"top_k": 20, "options": {"num_ctx": 16384}, "chat_template_kwargs": {"enable_thinking": False},
-                    "max_tokens": 9000, "stop": ["END"], "note": "plain text"}  # fmt: skip
+    assert opts == {
+        "top_k": 20,
+        "options": {"num_ctx": 16384},
+        "chat_template_kwargs": {"enable_thinking": False},
+        "max_tokens": 9000,
+        "stop": ["END"],
+        "note": "plain text",
+    }
     llm.replies = [chat(SCRIPT)]
     w = LLMWriter(base_url=llm.url, api_key="", model="m", options=opts, backoff_s=0.01)
     w.write(REQUEST, scenes=3, seed=1, style=Style())
@@ -247,8 +256,11 @@ def test_scene_count_outside_the_asked_range_goes_back(llm: FakeLLM) -> None:
 
 # -- transcript and secrets ------------------------------------------------------------------------------
 def test_every_exchange_is_saved_without_secrets(llm: FakeLLM, tmp_path: Path) -> None:
-    llm.replies = [(500, {"error": {"message": "busy, key sk-secret-123456 rejected"}}), chat("not json"),
-                   chat(SCRIPT)]  # fmt: skip
+    llm.replies = [
+        (500, {"error": {"message": "busy, key sk-secret-123456 rejected"}}),
+        chat("not json"),
+        chat(SCRIPT),
+    ]
     creds_url = llm.url.replace("http://", "http://alice:hunter2@")
     w = LLMWriter(base_url=creds_url, api_key="sk-secret-123456", model="m", backoff_s=0.01,
                   options={"extra_body": {"access_token": "tok-hidden-9"}})  # fmt: skip
@@ -321,9 +333,26 @@ def test_cli_another_writer_on_a_scripted_folder_says_so_and_rewrite_replaces_it
 
 def test_language_and_a_user_character_bank_reach_the_llm_writer(llm: FakeLLM, tmp_path: Path) -> None:
     cast = tmp_path / "cast.json"
-    cast.write_text(json.dumps({"characters": [
-        {"id": "car", "name": "the red car", "kind": "car", "description": "a dented red 1968 roadster"},
-        {"id": "airplane", "name": "the airplane", "kind": "airplane", "description": "a silver biplane"}]}))  # fmt: skip
+    cast.write_text(
+        json.dumps(
+            {
+                "characters": [
+                    {
+                        "id": "car",
+                        "name": "the red car",
+                        "kind": "car",
+                        "description": "a dented red 1968 roadster",
+                    },
+                    {
+                        "id": "airplane",
+                        "name": "the airplane",
+                        "kind": "airplane",
+                        "description": "a silver biplane",
+                    },
+                ]
+            }
+        )
+    )
     llm.replies = [chat(SCRIPT)]
     w = LLMWriter(base_url=llm.url, api_key="", model="m", characters=cast, language="German")
     movie = w.write(REQUEST, scenes=3, seed=1, style=Style())
@@ -394,8 +423,10 @@ def test_llama_cpp_context_error_and_timings_field(llm: FakeLLM) -> None:
 
 def test_lm_studio_string_error_and_ollama_stream_without_usage(llm: FakeLLM) -> None:
     events = stream(SCRIPT)[1][1][:-1]  # Ollama sends no usage chunk
-    llm.replies = [(400, {"error": "'response_format.type' must be 'json_schema' or 'text'"}),
-                   (200, ("sse", events))]  # fmt: skip
+    llm.replies = [
+        (400, {"error": "'response_format.type' must be 'json_schema' or 'text'"}),
+        (200, ("sse", events)),
+    ]
     w = writer(llm)
     w.client.formats_left = 2  # as if json_schema had already been refused: json_object is next
     w.write(REQUEST, scenes=3, seed=1, style=Style())

@@ -35,7 +35,9 @@ def test_streamed_features_equal_the_whole_clip_analysis(moving_clip: Path) -> N
     whole = analyze_frames(read_frames(moving_clip), float(FPS))
     streamed = clip_features(moving_clip, fallback_fps=1.0)
     assert streamed.fps == whole.fps == FPS
-    assert np.array_equal(streamed.motion, whole.motion) and np.array_equal(streamed.brightness, whole.brightness)
+    assert np.array_equal(streamed.motion, whole.motion) and np.array_equal(
+        streamed.brightness, whole.brightness
+    )
     assert streamed.events_s == whole.events_s and any(abs(t - 25 / FPS) < 0.05 for t in streamed.events_s)
     assert (streamed.dominant_rgb, streamed.dominant_hue) == (whole.dominant_rgb, whole.dominant_hue)
     assert len(streamed.motion) == N

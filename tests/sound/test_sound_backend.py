@@ -68,7 +68,9 @@ def _flash_clip(path: Path, flash_frame: int, frames: int = 48, fps: int = 24) -
 
 
 def test_effect_is_exact_length_level_and_aligned_to_the_flash(backend: LibrarySound, tmp_path: Path) -> None:
-    scene = Scene(id="s01", prompt="a door slams", duration_s=2.0, sound="a heavy thud of something hitting the ground")
+    scene = Scene(
+        id="s01", prompt="a door slams", duration_s=2.0, sound="a heavy thud of something hitting the ground"
+    )
     clip = _flash_clip(tmp_path / "clip.mp4", flash_frame=30)  # 1.25 s
     track = backend.effects(movie([scene]), scene, clip, tmp_path / "effects.wav")
     audio = read_audio(track.path)
@@ -95,8 +97,13 @@ def test_weak_match_falls_back_to_the_scenes_ambience(backend: LibrarySound, tmp
     """Nothing in the library sounds like breathing: rather than the nearest unrelated sound (an explosion
     won on motion fit before), the scene gets its setting's ambience, and the user is told."""
     assert backend.search("person breathing", kind="effect", k=1)[0].score < 0.40
-    scene = Scene(id="s03", prompt="a keeper walks through a forest", duration_s=2.0, sound="person breathing",
-                  setting="dense forest")  # fmt: skip
+    scene = Scene(
+        id="s03",
+        prompt="a keeper walks through a forest",
+        duration_s=2.0,
+        sound="person breathing",
+        setting="dense forest",
+    )
     clip = _flash_clip(tmp_path / "clip.mp4", flash_frame=20)
     track = backend.effects(movie([scene]), scene, clip, tmp_path / "fx.wav")
     assert track.description.startswith("Leaves rustling") and "Explosion" not in track.description
@@ -107,9 +114,14 @@ def test_weak_match_falls_back_to_the_scenes_ambience(backend: LibrarySound, tmp
 
 
 @pytest.mark.parametrize("seconds", [5.3, 41.7])
-def test_music_is_exact_length_chosen_by_tone_and_fades(backend: LibrarySound, tmp_path: Path, seconds: float) -> None:
+def test_music_is_exact_length_chosen_by_tone_and_fades(
+    backend: LibrarySound, tmp_path: Path, seconds: float
+) -> None:
     n_scenes = 2
-    scenes = [Scene(id=f"s{i}", prompt="x", duration_s=seconds / n_scenes, transition_in="cut") for i in range(n_scenes)]
+    scenes = [
+        Scene(id=f"s{i}", prompt="x", duration_s=seconds / n_scenes, transition_in="cut")
+        for i in range(n_scenes)
+    ]
     m = movie(scenes, Tone(mood="sad", tempo="slow", music_query="melancholic piano"))
     track = backend.music(m, tmp_path / "music.wav")
     audio = read_audio(track.path)

@@ -21,7 +21,7 @@ from moviefactory.sound.features import (
     onset_strength,
     resample,
     stft_mag,
-)  # fmt: skip
+)
 
 RATE = 48_000
 

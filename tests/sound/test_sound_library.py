@@ -34,10 +34,20 @@ def folder(tmp_path: Path) -> Path:
     sf.write(str(d / "sub" / "hiss.ogg"), tone(5000, noise=0.2, seed=1), RATE)
     sf.write(str(d / "beep.mp3"), tone(1000, 1.5), RATE, format="MP3")
     subprocess.run(
-        [ffmpeg_exe(), "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
-         "-c:a", "aac", str(d / "sub" / "aac_tone.m4a")],
+        [
+            ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=440:duration=1",
+            "-c:a",
+            "aac",
+            str(d / "sub" / "aac_tone.m4a"),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     (d / "bell_ding.txt").write_text("a small brass bell dinging once", encoding="utf-8")
     (d / "sub" / "descriptions.csv").write_text(
         "file_name,caption_1,caption_2,tags,license,username\n"

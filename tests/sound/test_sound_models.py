@@ -24,7 +24,9 @@ def _tokenizer(folder: Path) -> object:
     from transformers import RobertaTokenizerFast
 
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(CORPUS, vocab_size=300, min_frequency=1, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
+    bpe.train_from_iterator(
+        CORPUS, vocab_size=300, min_frequency=1, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    )
     bpe.save_model(str(folder))
     tok = RobertaTokenizerFast(vocab_file=str(folder / "vocab.json"), merges_file=str(folder / "merges.txt"))
     tok.save_pretrained(str(folder))
@@ -48,8 +50,12 @@ def tiny_clap(tmp_path_factory: pytest.TempPathFactory) -> Path:
         enable_fusion=False,
     )  # fmt: skip
     torch.manual_seed(0)
-    ClapModel(ClapConfig(text_config=text.to_dict(), audio_config=audio.to_dict(), projection_dim=16)).save_pretrained(str(folder))
-    ClapFeatureExtractor(feature_size=16, sampling_rate=48_000, hop_length=480, max_length_s=1, fft_window_size=1024).save_pretrained(str(folder))
+    ClapModel(
+        ClapConfig(text_config=text.to_dict(), audio_config=audio.to_dict(), projection_dim=16)
+    ).save_pretrained(str(folder))
+    ClapFeatureExtractor(
+        feature_size=16, sampling_rate=48_000, hop_length=480, max_length_s=1, fft_window_size=1024
+    ).save_pretrained(str(folder))
     return folder
 
 
@@ -57,7 +63,10 @@ def test_clap_encoder_loads_and_embeds_text_and_audio(tiny_clap: Path) -> None:
     enc = ClapEncoder.from_pretrained(tiny_clap)
     t = enc.encode_text(["glass shattering", "rain falling"])
     rng = np.random.default_rng(0)
-    clips = [rng.standard_normal(48_000 * 2).astype(np.float32) * 0.1, np.sin(np.arange(24_000) / 10.0).astype(np.float32)]
+    clips = [
+        rng.standard_normal(48_000 * 2).astype(np.float32) * 0.1,
+        np.sin(np.arange(24_000) / 10.0).astype(np.float32),
+    ]
     a = enc.encode_audio(clips)
     assert t.shape == (2, 16) and a.shape == (2, 16)
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
@@ -84,7 +93,9 @@ def test_backend_ranks_by_clap_and_caches_audio_embeddings(sound_home: Path, tin
     cached = list(lib.root.glob("audio-clap-*.npy"))
     assert len(cached) == 1 and np.load(cached[0]).shape == (len(lib), 16)
     # the same query ranks identically from the cache
-    assert [h.item.uid for h in b.search("glass shattering", kind="effect", k=5)] == [h.item.uid for h in hits]
+    assert [h.item.uid for h in b.search("glass shattering", kind="effect", k=5)] == [
+        h.item.uid for h in hits
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +114,15 @@ def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )  # fmt: skip
     torch.manual_seed(0)
     CLIPModel(cfg).save_pretrained(str(folder))
-    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(str(folder))
+    CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(
+        str(folder)
+    )
     return folder
 
 
-def test_clip_encoder_and_cross_modal_effect_choice(sound_home: Path, tiny_clip: Path, tmp_path: Path) -> None:
+def test_clip_encoder_and_cross_modal_effect_choice(
+    sound_home: Path, tiny_clip: Path, tmp_path: Path
+) -> None:
     enc = ClipEncoder.from_pretrained(tiny_clip)
     frames = np.random.default_rng(0).integers(0, 255, (3, 40, 56, 3), dtype=np.uint8)
     img = enc.encode_images(frames)

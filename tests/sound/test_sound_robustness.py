@@ -117,8 +117,10 @@ def test_two_library_adds_of_one_folder_at_once(tmp_path: Path) -> None:
         _sound(tmp_path / "s", f"tone{i}.wav", f"sound number {i}", 10 + i)
     ctx = mp.get_context("spawn")
     go, q = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=_ingest_in_child, args=(str(tmp_path / "lib"), str(tmp_path / "s"), go, q))
-             for _ in range(2)]  # fmt: skip
+    procs = [
+        ctx.Process(target=_ingest_in_child, args=(str(tmp_path / "lib"), str(tmp_path / "s"), go, q))
+        for _ in range(2)
+    ]
     for p in procs:
         p.start()
     go.set()

@@ -107,8 +107,12 @@ def test_bad_videos_are_skipped_and_counted(tmp_path: Path, make_clip: Callable[
     make_clip(tmp_path / "short.mp4", 3, caption="three frames only")  # 0.375 s < 8 frames at 8 fps
     make_clip(tmp_path / "nocaption.mp4", 24, caption=None)
     rng = np.random.default_rng(0)
-    for name, reasons in [("empty", {"unreadable", "no_video"}), ("truncated", {"unreadable", "too_short"}),
-                          ("notes", {"unreadable"}), ("short", {"too_short"})]:  # fmt: skip
+    for name, reasons in [
+        ("empty", {"unreadable", "no_video"}),
+        ("truncated", {"unreadable", "too_short"}),
+        ("notes", {"unreadable"}),
+        ("short", {"too_short"}),
+    ]:
         with pytest.raises(VideoSkip) as info:
             read_frames_at(str(tmp_path / f"{name}.mp4"), 8, 8.0, rng)
         assert info.value.reason in reasons, (name, info.value.reason)
@@ -128,8 +132,13 @@ def test_nothing_readable_is_an_input_error(tmp_path: Path, make_clip: Callable[
         VideoDataset([DataSource("folder", tmp_path)], domains=DOMAINS, size=(32, 16), num_frames=1, fps=8)
     with pytest.raises(InputError, match="not one of"):
         make_clip(tmp_path / "a.mp4", 4)
-        VideoDataset([DataSource("folder", tmp_path, domain="laion")], domains=DOMAINS, size=(32, 16),
-                     num_frames=1, fps=8)  # fmt: skip
+        VideoDataset(
+            [DataSource("folder", tmp_path, domain="laion")],
+            domains=DOMAINS,
+            size=(32, 16),
+            num_frames=1,
+            fps=8,
+        )
 
 
 def test_samples_are_deterministic_per_position(clip_folder: Path) -> None:

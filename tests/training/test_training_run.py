@@ -178,8 +178,19 @@ def test_two_processes_train_and_resume(tiny_sd2: Path, clip_folder: Path, tmp_p
               "--frames", "2", "--workers", "0", "--grad-accum", "2", "--checkpoint-every", "2", "--log-every", "0"]  # fmt: skip
 
     def launch(port: int, *extra: str) -> str:
-        cmd = [str(torchrun), "--nproc_per_node", "2", "--master_port", str(port), "-m", "moviefactory",
-               "train", "temporal", *common, *extra]  # fmt: skip
+        cmd = [
+            str(torchrun),
+            "--nproc_per_node",
+            "2",
+            "--master_port",
+            str(port),
+            "-m",
+            "moviefactory",
+            "train",
+            "temporal",
+            *common,
+            *extra,
+        ]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=240)
         assert proc.returncode == 0, proc.stderr[-2000:]
         return proc.stdout

@@ -152,8 +152,16 @@ def test_tiles_cover_and_tiled_matches_untiled() -> None:
 
 def test_upscale_clip_exact_target_size_and_keeps_content(tmp_path: Path, clip8: Path) -> None:
     torch.save({"params": nearest_like_rrdbnet().state_dict()}, tmp_path / "nearest.pth")
-    out = upscale_clip(clip8, tmp_path / "up.mp4", model_path=tmp_path / "nearest.pth", target=(170, 114),
-                       device="cpu", temporal="flow", tile=20, overlap=6)  # fmt: skip
+    out = upscale_clip(
+        clip8,
+        tmp_path / "up.mp4",
+        model_path=tmp_path / "nearest.pth",
+        target=(170, 114),
+        device="cpu",
+        temporal="flow",
+        tile=20,
+        overlap=6,
+    )
     info = media.probe(out)
     assert (info.width, info.height, info.num_frames, float(info.fps)) == (170, 114, 16, 8.0)
     src, up = media.read_frames(clip8), media.read_frames(out)

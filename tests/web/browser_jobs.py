@@ -43,8 +43,12 @@ def studio_job(job: Job, reporter: Reporter, config: dict[str, Any]) -> dict[str
     # 1. script
     if job.kind == "make":
         reporter.start("script", "writing the script", 1)
-        ws = Workspace.create(out / str(job.slug), request=job.params["text"], seed=job.params["seed"],
-                              settings={"scenes": job.params.get("scenes"), "aspect": job.params.get("aspect")})  # fmt: skip
+        ws = Workspace.create(
+            out / str(job.slug),
+            request=job.params["text"],
+            seed=job.params["seed"],
+            settings={"scenes": job.params.get("scenes"), "aspect": job.params.get("aspect")},
+        )
         if not ws.has_script():
             base = tiny_movie(job.params["text"])
             n = job.params.get("scenes") or 2
@@ -73,8 +77,13 @@ def studio_job(job: Job, reporter: Reporter, config: dict[str, Any]) -> dict[str
                 scene.duration_s * FPS
             )
         write_video(frames, ws.path("movie.mp4"), fps=FPS, size=SIZE)
-        ws.record(Slot.cut(), cache_key("cut", [s.prompt for s in movie.scenes]), duration_s=len(frames) / FPS,
-                  width=SIZE[0], height=SIZE[1])  # fmt: skip
+        ws.record(
+            Slot.cut(),
+            cache_key("cut", [s.prompt for s in movie.scenes]),
+            duration_s=len(frames) / FPS,
+            width=SIZE[0],
+            height=SIZE[1],
+        )
         srt, t = [], 0.0
         for i, scene in enumerate(movie.scenes):
             srt.append(f"{i + 1}\n{_ts(t)} --> {_ts(t + scene.duration_s)}\n{scene.subtitle or scene.id}\n")

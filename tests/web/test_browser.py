@@ -64,8 +64,11 @@ def page(browser: Any) -> Iterator[Any]:
 
 def studio(settings: Settings, target: str = "studio_job", **config: Any) -> LiveStudio:
     out = Path(settings.out)
-    runner = ProcessRunner(f"browser_jobs:{target}", {"out": str(out), "frame_s": 0.06, **config},
-                           log_dir=out / ".studio" / "logs")  # fmt: skip
+    runner = ProcessRunner(
+        f"browser_jobs:{target}",
+        {"out": str(out), "frame_s": 0.06, **config},
+        log_dir=out / ".studio" / "logs",
+    )
     return LiveStudio(create_app(settings, runner=runner))
 
 
@@ -244,8 +247,12 @@ def test_token_flow_on_a_non_loopback_bind(page: Any, tmp_path: Path) -> None:
 
     port = free_port()
     code = "import sys; from moviefactory.cli import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--host", "0.0.0.0", "--port", str(port),
-                             "--out", str(out)], env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--host", "0.0.0.0", "--port", str(port), "--out", str(out)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stderr is not None
         line = proc.stderr.readline()

@@ -39,8 +39,18 @@ def url(ws: Workspace, rest: str = "") -> str:
 def test_page_has_the_form_and_its_assets(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    for needle in ('id="make-form"', 'id="make-text"', 'id="make-seed"', 'id="make-scenes"', 'id="make-aspect"',
-                   'id="jobs"', 'id="movies"', 'id="storyboard"', "/static/app.js", "/static/style.css"):  # fmt: skip
+    for needle in (
+        'id="make-form"',
+        'id="make-text"',
+        'id="make-seed"',
+        'id="make-scenes"',
+        'id="make-aspect"',
+        'id="jobs"',
+        'id="movies"',
+        'id="storyboard"',
+        "/static/app.js",
+        "/static/style.css",
+    ):
         assert needle in page.text
     js = client.get("/static/app.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
@@ -351,8 +361,12 @@ def test_cross_origin_writes_and_foreign_hosts_are_refused(settings: Settings, f
         assert evil.status_code == 403 and c.get("/api/jobs").json()["jobs"] == []
         same = c.post("/api/movies", json={"text": "x"}, headers={"Origin": "http://testserver"})
         assert same.status_code == 202
-    local = create_app(settings, start_worker=False, trusted_hosts=("127.0.0.1", "localhost"),
-                       jobs_db=Path(settings.out) / "other.sqlite")  # fmt: skip
+    local = create_app(
+        settings,
+        start_worker=False,
+        trusted_hosts=("127.0.0.1", "localhost"),
+        jobs_db=Path(settings.out) / "other.sqlite",
+    )
     with TestClient(local, base_url="http://localhost:8000") as c:
         assert c.get("/api/movies").status_code == 200
         rebound = c.get("/api/movies", headers={"Host": "attacker.example:8000"})

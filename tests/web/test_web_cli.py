@@ -66,8 +66,12 @@ def test_serve_runs_the_studio_until_stopped(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     code = "import sys; from moviefactory.cli import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.Popen([sys.executable, "-c", code, "serve", "--port", str(port), "--out", str(out)],
-                            env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "serve", "--port", str(port), "--out", str(out)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         end = time.monotonic() + 30
@@ -112,7 +116,8 @@ def test_loopback_and_served_host_names() -> None:
 
 
 def test_off_loopback_a_short_token_is_refused(tmp_path: Path) -> None:
-    args = parser().parse_args(["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--out", str(tmp_path),
-                                "--token", "short"])  # fmt: skip
+    args = parser().parse_args(
+        ["serve", "--host", "0.0.0.0", "--port", str(free_port()), "--out", str(tmp_path), "--token", "short"]
+    )
     with pytest.raises(InputError, match="at least 16"):
         cmd_serve(args)

@@ -41,8 +41,13 @@ def test_upload_is_stored_and_queued_for_indexing(settings: Settings, tmp_path: 
         stored = Path(settings.out) / ".studio" / "uploads" / "music" / "My theme.wav"
         assert stored.read_bytes() == data
         [listed] = c.get("/api/library").json()["sounds"]
-        assert listed == {"kind": "music", "file": "My theme.wav", "bytes": len(data), "title": "My theme",
-                          "description": "calm piano"}  # fmt: skip
+        assert listed == {
+            "kind": "music",
+            "file": "My theme.wav",
+            "bytes": len(data),
+            "title": "My theme",
+            "description": "calm piano",
+        }
         # the sidecar the library's ingest reads (also when `moviefactory library add` indexes the folder)
         side = json.loads(stored.with_name("My theme.wav.json").read_text())
         assert side["description"] == "calm piano" and side["kind"] == "music"

@@ -162,8 +162,11 @@ def test_oversized_bodies_are_refused_before_they_are_read(settings: Settings, f
     with LiveStudio(create_app(settings, start_worker=False)) as live:
         path = f"/api/movies/{folder.root.name}/script"
         with socket.create_connection(("127.0.0.1", live.port), timeout=10) as s:
-            s.sendall(f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 300000000\r\n"
-                      "Content-Type: application/json\r\n\r\n".encode() + b" " * 1000)  # fmt: skip
+            s.sendall(
+                f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 300000000\r\n"
+                "Content-Type: application/json\r\n\r\n".encode()
+                + b" " * 1000
+            )
             head = s.recv(4096).decode()
             if "limit" not in head:
                 head += s.recv(4096).decode()  # the body may come in its own packet
@@ -224,8 +227,9 @@ def test_no_absolute_paths_reach_the_client(settings: Settings, folder: Any) -> 
         assert res.status_code == 404 and out not in res.text
 
 
-def test_only_regular_one_link_files_inside_the_folder_are_served(settings: Settings, folder: Any,
-                                                                  tmp_path: Path) -> None:  # fmt: skip
+def test_only_regular_one_link_files_inside_the_folder_are_served(
+    settings: Settings, folder: Any, tmp_path: Path
+) -> None:
     root = folder.root
     (root / "inner.json").symlink_to(root / "movie.json")  # a link to the hidden manifest
     os.link(root / "movie.json", root / "hard.json")  # a second name for the manifest
@@ -250,16 +254,16 @@ def test_make_with_other_settings_makes_a_new_version(settings: Settings, folder
     from moviefactory.web.app import make_settings
 
     Path(folder.root / "movie.json").write_text(
-        folder.manifest.model_copy(update={"settings": make_settings(settings, {"aspect": "16:9"}).fingerprint()}).to_json()
+        folder.manifest.model_copy(
+            update={"settings": make_settings(settings, {"aspect": "16:9"}).fingerprint()}
+        ).to_json()
     )
     with TestClient(create_app(settings, start_worker=False)) as c:
         same = c.post("/api/movies", json={"text": folder.manifest.request, "aspect": "16:9"}).json()
         assert same["slug"] == folder.root.name  # the same settings: resume the folder
         other = c.post("/api/movies", json={"text": folder.manifest.request, "aspect": "1:1"}).json()
         assert other["slug"] == f"{folder.root.name}-v2" and other["id"] != same["id"]
-        scenes = c.post(
-            "/api/movies", json={"text": folder.manifest.request, "aspect": "16:9", "scenes": 4}
-        )
+        scenes = c.post("/api/movies", json={"text": folder.manifest.request, "aspect": "16:9", "scenes": 4})
         assert scenes.json()["slug"] == f"{folder.root.name}-v2"  # the next free version for other settings
         bad = c.post("/api/movies", json={"text": "x", "picture": "nope"})
         assert bad.status_code == 422 and "picture" in bad.json()["error"]

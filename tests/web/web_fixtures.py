@@ -52,8 +52,9 @@ def write_tiny_mp4(path: Path, *, frames_per_colour: int = 4, size: tuple[int, i
     return write_video(frames, path, fps=8, size=size)
 
 
-def make_folder(out: Path, *, request: str = REQUEST, seed: int = 0, with_movie: bool = True,
-                settings: dict | None = None) -> Workspace:  # fmt: skip
+def make_folder(
+    out: Path, *, request: str = REQUEST, seed: int = 0, with_movie: bool = True, settings: dict | None = None
+) -> Workspace:
     """A movie folder as the pipeline leaves it: manifest, script.json and (optionally) movie.mp4 + subtitles."""
     ws = Workspace.create(out / slugify(request, seed), request=request, seed=seed, settings=settings or {})
     ws.save_script(tiny_movie(request))

@@ -50,7 +50,9 @@ class ComposeInputs:
     movie: Movie
     clips: list[Path]  # one per scene, in script order
     effects: list[Path | None]  # per scene, 48 kHz WAV of the scene's duration (or None)
-    narration: list[Path | None]  # per scene (or None), scene-aligned: t=0 is the scene's start (lead-in inside)
+    narration: list[
+        Path | None
+    ]  # per scene (or None), scene-aligned: t=0 is the scene's start (lead-in inside)
     music: Path | None = None  # the bed, movie length
 
 
@@ -135,7 +137,9 @@ def audio_graph(inp: ComposeInputs, first_audio_input: int) -> tuple[list[str], 
     bed = None
     if inp.music is not None:
         k = add(inp.music)
-        chains.append(f"[{k}:a]{fmt},apad=whole_dur={_fmt(total)},atrim=0:{_fmt(total)},asetpts=PTS-STARTPTS[music]")
+        chains.append(
+            f"[{k}:a]{fmt},apad=whole_dur={_fmt(total)},atrim=0:{_fmt(total)},asetpts=PTS-STARTPTS[music]"
+        )
         bed = "[music]"
         if fg:
             # Duck the music under the foreground. sidechaincompress needs its own copy of the key stream.
@@ -174,8 +178,20 @@ def _measure_loudness(inp: ComposeInputs) -> dict[str, str] | None:
     chains, files, label = audio_graph(inp, 0)
     if label is None:
         return None
-    graph = ";".join([*chains, f"{label}loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA={TARGET_LRA}:print_format=json"])
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *(_audio_args(files)), "-filter_complex", graph, "-f", "null", "-"]
+    graph = ";".join(
+        [*chains, f"{label}loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA={TARGET_LRA}:print_format=json"]
+    )
+    cmd = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        *(_audio_args(files)),
+        "-filter_complex",
+        graph,
+        "-f",
+        "null",
+        "-",
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, check=False, timeout=_timeout(inp.movie, 0.5))
     except subprocess.TimeoutExpired as exc:
@@ -242,7 +258,9 @@ def compose(
             chains.append(f"{acc}[v{k}]concat=n=2:v=1:a=0,settb=AVTB{label}")
         else:
             tr = XFADE[scene.transition_in]
-            chains.append(f"{acc}[v{k}]xfade=transition={tr}:duration={_fmt(x)}:offset={_fmt(length - x)}{label}")
+            chains.append(
+                f"{acc}[v{k}]xfade=transition={tr}:duration={_fmt(x)}:offset={_fmt(length - x)}{label}"
+            )
         acc, length = label, length + scene.duration_s - x
     total = movie.total_duration_s()
     assert abs(length - total) < 1e-6, (length, total)
@@ -292,13 +310,41 @@ def compose(
         frames = frame_count(total, fps)
         with atomic_output(out) as tmp:
             args += [
-                "-filter_complex", ";".join(chains), "-map", "[vout]", "-map", "[aout]",
-                "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p",
-                "-profile:v", "high", "-r", str(fps), "-frames:v", str(frames),
-                "-c:a", "aac", "-b:a", "192k", "-ar", str(AUDIO_RATE),
-                "-metadata", f"title={movie.title}", "-metadata", "comment=made with MovieFactory",
-                "-movflags", "+faststart", "-shortest", str(tmp),
-            ]  # fmt: skip
+                "-filter_complex",
+                ";".join(chains),
+                "-map",
+                "[vout]",
+                "-map",
+                "[aout]",
+                "-c:v",
+                "libx264",
+                "-preset",
+                preset,
+                "-crf",
+                str(crf),
+                "-pix_fmt",
+                "yuv420p",
+                "-profile:v",
+                "high",
+                "-r",
+                str(fps),
+                "-frames:v",
+                str(frames),
+                "-c:a",
+                "aac",
+                "-b:a",
+                "192k",
+                "-ar",
+                str(AUDIO_RATE),
+                "-metadata",
+                f"title={movie.title}",
+                "-metadata",
+                "comment=made with MovieFactory",
+                "-movflags",
+                "+faststart",
+                "-shortest",
+                str(tmp),
+            ]
             try:
                 proc = subprocess.run(args, capture_output=True, check=False, timeout=_timeout(movie, 30.0))
             except subprocess.TimeoutExpired as exc:

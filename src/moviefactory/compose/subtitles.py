@@ -91,9 +91,12 @@ def missing_fonts(texts: list[str], available: dict[str, Path] | None = None) ->
     """Warnings for scripts in `texts` that no installed font covers (they would burn in as boxes)."""
     have = fallback_files() if available is None else available
     need = {fam for t in texts for fam, _ in font_runs(t) if fam is not None}
-    return [f"subtitles use {fb.what} characters but no font for them is installed "
-            f"(apt-get install {fb.package}); they burn in as boxes"
-            for fb in FALLBACKS if fb.family in need and fb.family not in have]  # fmt: skip
+    return [
+        f"subtitles use {fb.what} characters but no font for them is installed "
+        f"(apt-get install {fb.package}); they burn in as boxes"
+        for fb in FALLBACKS
+        if fb.family in need and fb.family not in have
+    ]
 
 
 def ass_text(text: str, available: dict[str, Path] | None = None) -> str:

@@ -18,9 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         "model folder for transformers). Nothing is downloaded.",
     )
     p.add_argument(
-        "--generated", type=Path, action="append", required=True, metavar="DIR",
+        "--generated",
+        type=Path,
+        action="append",
+        required=True,
+        metavar="DIR",
         help="videos (+ sidecar .txt prompts), a movie folder, or a folder of movie folders; repeat to compare",
-    )  # fmt: skip
+    )
     p.add_argument("--name", action="append", default=[], metavar="NAME", help="method name per --generated")
     p.add_argument("--real", type=Path, metavar="DIR|CSV", help="reference videos: a folder or a CSV")
     p.add_argument("--fvd-model", type=Path, metavar="FILE", help="I3D TorchScript detector for FVD")
@@ -48,9 +52,13 @@ def evaluate_command(args: argparse.Namespace) -> int:
     ]
     real = collect_real(args.real) if args.real is not None else None
     result = evaluate(
-        sets, real=real, real_name=str(args.real) if args.real else None,
-        fvd_model=args.fvd_model, clip_model=args.clip, device=args.device,
-    )  # fmt: skip
+        sets,
+        real=real,
+        real_name=str(args.real) if args.real else None,
+        fvd_model=args.fvd_model,
+        clip_model=args.clip,
+        device=args.device,
+    )
     print(result.table())
     for m in result.methods:
         for w in m.warnings:

@@ -91,15 +91,18 @@ def _scene_facts(root: Path, movie: Movie, manifest: Manifest, scorer: Any) -> l
                 facts.clip_duration_s = n / fps if fps else None
                 facts.clip_size = f"{w}×{h}"
                 picks = sorted({0, n // 2, n - 1})
-                facts.frames = [jpeg_data_uri(frames[i if len(frames) == n else picks.index(i)]) for i in picks]
+                facts.frames = [
+                    jpeg_data_uri(frames[i if len(frames) == n else picks.index(i)]) for i in picks
+                ]
                 if scorer is not None:
                     facts.clipsim = scorer.clipsim(frames, scene.prompt)
         out.append(facts)
     return out
 
 
-def _clip_frames(clip: Path, rec: ClipRecord | None, *, every: bool
-                 ) -> tuple[np.ndarray, int, float, tuple[int, int]]:  # fmt: skip
+def _clip_frames(
+    clip: Path, rec: ClipRecord | None, *, every: bool
+) -> tuple[np.ndarray, int, float, tuple[int, int]]:
     """(frames, frame count, fps, (width, height)): every frame when `every`, else the first, middle and last
     only. The count and rate come from the clip's record when it describes this file (same size on disk)."""
     from moviefactory import media
@@ -237,8 +240,14 @@ def render_html(
         if f.clipsim is not None:
             rows.append(("CLIPSIM", f"{f.clipsim:.4f}"))
         if f.drawn:
-            rows.append(("Drawn", "<br>".join(f"{e(t)} → <code>{e(d)}</code> <span class=tags>{e(r)}</span>"
-                                                for t, d, r in f.drawn)))  # fmt: skip
+            rows.append(
+                (
+                    "Drawn",
+                    "<br>".join(
+                        f"{e(t)} → <code>{e(d)}</code> <span class=tags>{e(r)}</span>" for t, d, r in f.drawn
+                    ),
+                )
+            )
         if f.unmatched:
             rows.append(("Not drawn", '<span class="warn">' + e(", ".join(f.unmatched)) + "</span>"))
         parts.append("<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl></article>")
@@ -303,8 +312,13 @@ def render_html(
     return "\n".join(parts)
 
 
-def write_report(root: Path, *, clip_model: Path | None = None, movie: Movie | None = None,
-                 manifest: Manifest | None = None) -> Path:  # fmt: skip
+def write_report(
+    root: Path,
+    *,
+    clip_model: Path | None = None,
+    movie: Movie | None = None,
+    manifest: Manifest | None = None,
+) -> Path:
     """Render report.html for the movie folder `root` (script.json required; everything else optional).
     The pipeline hands over the script and manifest it holds (`movie`, `manifest`); else they are read."""
     from moviefactory.workspace import atomic_write_text
@@ -321,7 +335,9 @@ def write_report(root: Path, *, clip_model: Path | None = None, movie: Movie | N
         except WorkspaceError:
             if paths.manifest.exists():
                 raise  # a manifest that does not read is an error, not an empty page
-            manifest = Manifest(request=movie.request, seed=0)  # a folder with a script only: nothing recorded
+            manifest = Manifest(
+                request=movie.request, seed=0
+            )  # a folder with a script only: nothing recorded
     # credits.json as written by sound.credits.write_credits: {"kind", "version", "sounds": [...]}
     data = _read_json(root / "credits.json", {})
     sounds = data.get("sounds", []) if isinstance(data, dict) else data
@@ -337,8 +353,11 @@ def write_report(root: Path, *, clip_model: Path | None = None, movie: Movie | N
     scenes = _scene_facts(root, movie, manifest, scorer)
 
     ld = manifest.cut.loudness if manifest.cut is not None else None
-    loudness = (Loudness(ld.integrated_lufs, ld.range_lu, ld.true_peak_dbtp, "manifest") if ld is not None
-                else Loudness())  # fmt: skip
+    loudness = (
+        Loudness(ld.integrated_lufs, ld.range_lu, ld.true_peak_dbtp, "manifest")
+        if ld is not None
+        else Loudness()
+    )
     movie_file = Paths(root).cut
     if loudness.integrated_lufs is None and movie_file.is_file():
         from moviefactory.errors import ComposeError
@@ -353,9 +372,15 @@ def write_report(root: Path, *, clip_model: Path | None = None, movie: Movie | N
         loudness.source = ""
 
     page = render_html(
-        movie, manifest, scenes, loudness, credits,
-        clip_name=scorer.name if scorer is not None else None, has_movie=movie_file.is_file(), icons=icons,
-    )  # fmt: skip
+        movie,
+        manifest,
+        scenes,
+        loudness,
+        credits,
+        clip_name=scorer.name if scorer is not None else None,
+        has_movie=movie_file.is_file(),
+        icons=icons,
+    )
     out = paths.report
     atomic_write_text(out, page)
     return out

@@ -317,9 +317,14 @@ def _load_single_file(
             from diffusers import StableDiffusionPipeline
 
             pipe: Any = StableDiffusionPipeline.from_single_file(
-                str(file), config=str(config), torch_dtype=dtype, local_files_only=True,
-                safety_checker=None, feature_extractor=None, requires_safety_checker=False,
-            )  # fmt: skip
+                str(file),
+                config=str(config),
+                torch_dtype=dtype,
+                local_files_only=True,
+                safety_checker=None,
+                feature_extractor=None,
+                requires_safety_checker=False,
+            )
     except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:
         raise ModelLoadError(f"--model {file}: {str(exc).splitlines()[0]}") from exc
     with quiet_hf():  # casting warns "modules ... kept in float32: []" for SD 2's VAE, which has none

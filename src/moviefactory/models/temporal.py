@@ -147,9 +147,15 @@ class TemporalAttention(nn.Module):
         self.norm = nn.GroupNorm(num_groups, channels, eps=eps)
         self.proj_in = nn.Linear(channels, inner)
         self.block = BasicTransformerBlock(
-            inner, heads, head_dim, cross_attention_dim=None, activation_fn="geglu",
-            attention_bias=False, upcast_attention=upcast_attention, double_self_attention=double_self_attention,
-        )  # fmt: skip
+            inner,
+            heads,
+            head_dim,
+            cross_attention_dim=None,
+            activation_fn="geglu",
+            attention_bias=False,
+            upcast_attention=upcast_attention,
+            double_self_attention=double_self_attention,
+        )
         self.proj_out = nn.Linear(inner, channels)
         nn.init.zeros_(self.proj_out.weight)  # zero output: the layer starts as the identity
         nn.init.zeros_(self.proj_out.bias)

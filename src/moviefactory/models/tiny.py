@@ -68,10 +68,16 @@ def write_byte_level_clip_tokenizer(directory: Path, max_length: int = TINY_MAX_
 def tiny_vae_config() -> dict[str, object]:
     """AutoencoderKL with SD's 8x spatial factor (4 levels) and 4 latent channels, but 16-32 channels."""
     return dict(
-        in_channels=3, out_channels=3, latent_channels=4, layers_per_block=1, norm_num_groups=8, sample_size=64,
-        down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4,
+        in_channels=3,
+        out_channels=3,
+        latent_channels=4,
+        layers_per_block=1,
+        norm_num_groups=8,
+        sample_size=64,
+        down_block_types=["DownEncoderBlock2D"] * 4,
+        up_block_types=["UpDecoderBlock2D"] * 4,
         block_out_channels=[16, 16, 32, 32],
-    )  # fmt: skip
+    )
 
 
 def build_tiny_sd2(
@@ -216,9 +222,10 @@ def ldm_unet_state(unet: Any) -> dict[str, Any]:
         elif parts[0] == "mid_block":
             kind, j, rest = parts[1], int(parts[2]), ".".join(parts[3:])
             name = (
-                f"middle_block.{2 * j}.{_rename(rest, _LDM_RESNET)}" if kind == "resnets"
+                f"middle_block.{2 * j}.{_rename(rest, _LDM_RESNET)}"
+                if kind == "resnets"
                 else f"middle_block.{2 * j + 1}.{rest}"
-            )  # fmt: skip
+            )
         elif parts[0] == "up_blocks":
             b, kind, j, rest = int(parts[1]), parts[2], int(parts[3]), ".".join(parts[4:])
             block = unet.up_blocks[b]

@@ -224,10 +224,16 @@ class MovieFactoryUNet(nn.Module):
                 heads = max(1, channels // hd)
             attn.append(
                 TemporalAttention(
-                    channels, heads, hd, groups, self.config.eps, self._upcast,
-                    double_self_attention=modelscope, positions=not modelscope,
+                    channels,
+                    heads,
+                    hd,
+                    groups,
+                    self.config.eps,
+                    self._upcast,
+                    double_self_attention=modelscope,
+                    positions=not modelscope,
                 )
-            )  # fmt: skip
+            )
         return _TemporalStack(res, attn)
 
     # -- parameters and stages ------------------------------------------------------------------------

@@ -68,10 +68,14 @@ class PictureBackend(ABC):
 PICTURE: Registry[type[PictureBackend]] = Registry("picture")
 PICTURE.add("animatic", "moviefactory.picture.animatic:AnimaticBackend", summary="offline procedural previz")
 PICTURE.add(
-    "moviefactory", "moviefactory.picture.moviefactory:MovieFactoryBackend", extra="diffusion",
+    "moviefactory",
+    "moviefactory.picture.moviefactory:MovieFactoryBackend",
+    extra="diffusion",
     summary="the paper's SD2 + adapters + temporal layers",
-)  # fmt: skip
+)
 PICTURE.add(
-    "diffusers", "moviefactory.picture.diffusers_t2v:DiffusersBackend", extra="diffusion",
+    "diffusers",
+    "moviefactory.picture.diffusers_t2v:DiffusersBackend",
+    extra="diffusion",
     summary="any local diffusers text-to-video pipeline folder",
-)  # fmt: skip
+)

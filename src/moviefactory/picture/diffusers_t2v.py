@@ -191,10 +191,14 @@ def check_pipeline_folder(folder: str | Path) -> tuple[Path, dict[str, Any]]:
         )
     index = _read_index(index_path)
     missing = [
-        f"{name}/" for name, spec in index.items()
-        if not name.startswith("_") and isinstance(spec, list) and spec and spec[0] is not None
+        f"{name}/"
+        for name, spec in index.items()
+        if not name.startswith("_")
+        and isinstance(spec, list)
+        and spec
+        and spec[0] is not None
         and not (root / name).is_dir()
-    ]  # fmt: skip
+    ]
     if missing:
         raise ModelLoadError(f"model folder {root} is incomplete: missing {', '.join(missing)}")
     return root, index
@@ -233,10 +237,18 @@ class DiffusersBackend(PictureBackend):
     parallel: ClassVar[bool] = False
 
     def __init__(
-        self, model: Path, *, adapters: Path | None = None, steps: int = 30, guidance: float = 7.5,
-        device: str | None = None, negative_prompt: str = "", offload: Offload = "auto",
-        continuity: float = 0.0, image_model: Path | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        model: Path,
+        *,
+        adapters: Path | None = None,
+        steps: int = 30,
+        guidance: float = 7.5,
+        device: str | None = None,
+        negative_prompt: str = "",
+        offload: Offload = "auto",
+        continuity: float = 0.0,
+        image_model: Path | None = None,
+    ) -> None:
         self.model, index = check_pipeline_folder(model)
         self.class_name = str(index.get("_class_name", ""))
         self.motion_adapter: Path | None = None
@@ -299,10 +311,16 @@ class DiffusersBackend(PictureBackend):
                 "--picture diffusers needs --model PATH: a local diffusers text-to-video pipeline folder"
             )
         return cls(
-            settings.model, adapters=settings.adapters, steps=settings.steps, guidance=settings.guidance,
-            device=settings.device, negative_prompt=settings.negative_prompt,
-            offload=settings.offload, continuity=settings.continuity, image_model=settings.image_model,
-        )  # fmt: skip
+            settings.model,
+            adapters=settings.adapters,
+            steps=settings.steps,
+            guidance=settings.guidance,
+            device=settings.device,
+            negative_prompt=settings.negative_prompt,
+            offload=settings.offload,
+            continuity=settings.continuity,
+            image_model=settings.image_model,
+        )
 
     def prepare(self, movie: Movie) -> None:
         if self.pipe is not None:
@@ -362,15 +380,21 @@ class DiffusersBackend(PictureBackend):
         roots = [self.model] + ([self.motion_adapter] if self.motion_adapter is not None else [])
         weights = sorted(
             f"{p.relative_to(r)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-            for r in roots for p in r.rglob("*")
+            for r in roots
+            for p in r.rglob("*")
             if p.suffix in (".safetensors", ".bin", ".json") and p.is_file()
-        )  # fmt: skip
+        )
         ident = {
-            "backend": self.name, "version": self.version, "model": str(self.model.resolve()),
+            "backend": self.name,
+            "version": self.version,
+            "model": str(self.model.resolve()),
             "motion_adapter": None if self.motion_adapter is None else str(self.motion_adapter.resolve()),
-            "class": self.class_name, "files": weights, "steps": self.steps, "guidance": self.guidance,
+            "class": self.class_name,
+            "files": weights,
+            "steps": self.steps,
+            "guidance": self.guidance,
             "negative_prompt": self.negative_prompt,
-        }  # fmt: skip
+        }
         if self.image_to_video:  # only image-to-video families use these (absent: keys of others unchanged)
             assert self.image_model is not None
             image_files = sorted(
@@ -378,8 +402,13 @@ class DiffusersBackend(PictureBackend):
                 for p in self.image_model.rglob("*")
                 if p.suffix in (".safetensors", ".bin", ".json") and p.is_file()
             )
-            return {**ident, "continuity": self.continuity, "image_model": str(self.image_model.resolve()),
-                    "image_files": image_files, "keyframe_strength": KEYFRAME_STRENGTH}  # fmt: skip
+            return {
+                **ident,
+                "continuity": self.continuity,
+                "image_model": str(self.image_model.resolve()),
+                "image_files": image_files,
+                "keyframe_strength": KEYFRAME_STRENGTH,
+            }
         return ident
 
     def _start_image(
@@ -418,9 +447,12 @@ class DiffusersBackend(PictureBackend):
 
         w, h = (8 * max(1, round(v / 8)) for v in size)
         kwargs: dict[str, Any] = {
-            "prompt": prompt, "num_inference_steps": self.steps, "guidance_scale": self.guidance,
-            "generator": torch.Generator("cpu").manual_seed(seed), "output_type": "pil",
-        }  # fmt: skip
+            "prompt": prompt,
+            "num_inference_steps": self.steps,
+            "guidance_scale": self.guidance,
+            "generator": torch.Generator("cpu").manual_seed(seed),
+            "output_type": "pil",
+        }
         if self.negative_prompt:
             kwargs["negative_prompt"] = self.negative_prompt
         if reference is None:
@@ -537,10 +569,14 @@ class DiffusersBackend(PictureBackend):
         # map the scene onto whatever the pipeline's __call__ accepts
         params = inspect.signature(pipe.__call__).parameters
         kwargs: dict[str, Any] = {
-            "prompt": prompt, "height": gh, "width": gw, "num_inference_steps": self.steps,
-            "guidance_scale": self.guidance, "generator": torch.Generator("cpu").manual_seed(scene.seed),
+            "prompt": prompt,
+            "height": gh,
+            "width": gw,
+            "num_inference_steps": self.steps,
+            "guidance_scale": self.guidance,
+            "generator": torch.Generator("cpu").manual_seed(scene.seed),
             "output_type": "np",
-        }  # fmt: skip
+        }
         if "num_frames" in params:
             kwargs["num_frames"] = n_gen
         elif "video_length" in params:
@@ -553,7 +589,9 @@ class DiffusersBackend(PictureBackend):
             kwargs["negative_prompt"] = self.negative_prompt
         if self.image_to_video:
             if "image" not in params:
-                raise BackendError(f"{self.class_name} takes no image argument: not an image-to-video pipeline")
+                raise BackendError(
+                    f"{self.class_name} takes no image argument: not an image-to-video pipeline"
+                )
             kwargs["image"] = self._start_image(movie, scene, out, (gw, gh), prompt, warnings)
         steps = self.steps
         if progress is not None and "callback_on_step_end" in params:
@@ -588,9 +626,12 @@ class DiffusersBackend(PictureBackend):
                 f"diffusers: generated at {fw}x{fh}, centre-cropped to {box[2] - box[0]}x{box[3] - box[1]} "
                 f"({w}:{h}) and resized to {w}x{h}"
             )
-            frames = np.stack([
-                np.asarray(Image.fromarray(f).crop(box).resize((w, h), Image.Resampling.LANCZOS)) for f in frames
-            ])  # fmt: skip
+            frames = np.stack(
+                [
+                    np.asarray(Image.fromarray(f).crop(box).resize((w, h), Image.Resampling.LANCZOS))
+                    for f in frames
+                ]
+            )
         write_video(frames, out, fps=self.fps, size=(w, h))
         return Clip(
             path=out,

@@ -139,9 +139,12 @@ class MovieFactoryPipeline:
 
         texts = [negative_prompt, prompt] if guidance > 1.0 else [prompt]
         ids = self.tokenizer(
-            texts, padding="max_length", max_length=self.tokenizer.model_max_length, truncation=True,
+            texts,
+            padding="max_length",
+            max_length=self.tokenizer.model_max_length,
+            truncation=True,
             return_tensors="pt",
-        ).input_ids  # fmt: skip
+        ).input_ids
         with torch.inference_mode():
             embeds: torch.Tensor = self.text_encoder(ids.to(self.text_encoder.device))[0]
         return embeds.to(self.unet.dtype)
@@ -327,10 +330,17 @@ class MovieFactoryBackend(PictureBackend):
                 "(unet/, vae/, text_encoder/, tokenizer/, scheduler/)"
             )
         return cls(
-            settings.model, settings.adapters, steps=settings.steps, guidance=settings.guidance,
-            scheduler=settings.scheduler, domain=settings.domain, device=settings.device,
-            continuity=settings.continuity, negative_prompt=settings.negative_prompt, sd_config=settings.sd_config,
-        )  # fmt: skip
+            settings.model,
+            settings.adapters,
+            steps=settings.steps,
+            guidance=settings.guidance,
+            scheduler=settings.scheduler,
+            domain=settings.domain,
+            device=settings.device,
+            continuity=settings.continuity,
+            negative_prompt=settings.negative_prompt,
+            sd_config=settings.sd_config,
+        )
 
     def prepare(self, movie: Movie) -> None:
         if self.pipe is None:
@@ -346,17 +356,26 @@ class MovieFactoryBackend(PictureBackend):
             return f"{st.st_size}:{st.st_mtime_ns}"
 
         unet_w = (
-            self.model if self.model.is_file()
+            self.model
+            if self.model.is_file()
             else next(p for p in sorted((self.model / "unet").glob("diffusion_pytorch_model.*")))
-        )  # fmt: skip
+        )
         ident: dict[str, Any] = {
-            "backend": self.name, "version": self.version, "model": str(self.model.resolve()),
-            "model_weights": stamp(unet_w), "steps": self.steps, "guidance": self.guidance,
-            "scheduler": self.scheduler, "domain": self.domain, "continuity": self.continuity,
+            "backend": self.name,
+            "version": self.version,
+            "model": str(self.model.resolve()),
+            "model_weights": stamp(unet_w),
+            "steps": self.steps,
+            "guidance": self.guidance,
+            "scheduler": self.scheduler,
+            "domain": self.domain,
+            "continuity": self.continuity,
             "negative_prompt": self.negative_prompt,
             "adapters": None if self.adapters is None else str(self.adapters.resolve()),
-            "adapters_weights": None if self.adapters is None else stamp(self.adapters / "adapters.safetensors"),
-        }  # fmt: skip
+            "adapters_weights": None
+            if self.adapters is None
+            else stamp(self.adapters / "adapters.safetensors"),
+        }
         if self.model.is_file():  # a single file's configs (prediction type, tokenizer) come from elsewhere
             from moviefactory.models.loading import single_file_config
 
@@ -421,16 +440,28 @@ class MovieFactoryBackend(PictureBackend):
                 progress(done, total)
 
         res = pipe(
-            prompt, negative_prompt=self.negative_prompt, num_frames=n, window=window, height=h, width=w,
-            steps=self.steps, guidance=self.guidance, scheduler=self.scheduler, domain=domain,
-            seed=scene.seed % 2**63, init_latent=init,
-            strength=(1.0 - self.continuity) if init is not None else 1.0, progress=report,
-        )  # fmt: skip
+            prompt,
+            negative_prompt=self.negative_prompt,
+            num_frames=n,
+            window=window,
+            height=h,
+            width=w,
+            steps=self.steps,
+            guidance=self.guidance,
+            scheduler=self.scheduler,
+            domain=domain,
+            seed=scene.seed % 2**63,
+            init_latent=init,
+            strength=(1.0 - self.continuity) if init is not None else 1.0,
+            progress=report,
+        )
         frames = res.frames
         last = res.latents[:, :, -1].contiguous()  # (1, C, h, w)
         self._last_latents[scene.id] = last
         if self.continuity > 0:
-            paths, folder_id = Paths.of_clip(out)  # beside the clip (a Ray task's clip is in a temporary folder)
+            paths, folder_id = Paths.of_clip(
+                out
+            )  # beside the clip (a Ray task's clip is in a temporary folder)
             with atomic_output(paths.last_latent(folder_id)) as tmp, open(tmp, "wb") as fh:
                 np.save(fh, last.numpy())
         write_video(frames, out, fps=fps, size=(w, h))

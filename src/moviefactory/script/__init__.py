@@ -40,7 +40,13 @@ class Writer(ABC):
 WRITERS: Registry[type[Writer]] = Registry("script")
 WRITERS.add("builtin", "moviefactory.script.builtin:BuiltinWriter", summary="offline story writer (MiniLM)")
 WRITERS.add("llm", "moviefactory.script.llm:LLMWriter", summary="any OpenAI-compatible chat endpoint")
-WRITERS.add("import", "moviefactory.script.crew_import:ImportWriter",
-            summary="your own scene list or Fountain screenplay (--script FILE)")  # fmt: skip
-WRITERS.add("crew", "moviefactory.script.crew:CrewWriter",
-            summary="staged crew on an OpenAI-compatible model: outline, cast, shots, critique")  # fmt: skip
+WRITERS.add(
+    "import",
+    "moviefactory.script.crew_import:ImportWriter",
+    summary="your own scene list or Fountain screenplay (--script FILE)",
+)
+WRITERS.add(
+    "crew",
+    "moviefactory.script.crew:CrewWriter",
+    summary="staged crew on an OpenAI-compatible model: outline, cast, shots, critique",
+)

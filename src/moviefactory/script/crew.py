@@ -104,19 +104,21 @@ def check_script(movie: Movie, items: list[RequestItem]) -> list[str]:
             )
     for a, b, c in zip(movie.scenes, movie.scenes[1:], movie.scenes[2:], strict=False):
         if a.weather == c.weather != b.weather:  # one scene of rain between two clear ones
-            problems.append(f"scene {b.id}'s weather ({b.weather.value}) breaks continuity between "
-                            f"{a.weather.value} scenes")  # fmt: skip
+            problems.append(
+                f"scene {b.id}'s weather ({b.weather.value}) breaks continuity between "
+                f"{a.weather.value} scenes"
+            )
     for sc in movie.scenes:
         if not 1.5 <= sc.duration_s <= 3.0:
             problems.append(f"scene {sc.id} lasts {sc.duration_s:g} s; each scene lasts about 2 s (1.5-3)")
         p = sc.prompt.lower().replace("-", " ")
         shot_named = sc.shot.value.replace("-", " ") in p
-        camera_named = sc.camera.value == "static" or any(
-            w in p for w in _camera_words(sc.camera.value)
-        )  # fmt: skip
+        camera_named = sc.camera.value == "static" or any(w in p for w in _camera_words(sc.camera.value))
         if not (shot_named and camera_named):
-            problems.append(f'scene {sc.id}\'s prompt does not name its shot "{sc.shot.value}" and camera move '
-                            f'"{sc.camera.value}" in words')  # fmt: skip
+            problems.append(
+                f'scene {sc.id}\'s prompt does not name its shot "{sc.shot.value}" and camera move '
+                f'"{sc.camera.value}" in words'
+            )
     return problems
 
 
@@ -165,17 +167,30 @@ class CrewWriter(LLMWriter):
                 )
             return outline
 
-        outline = self._step("01-outline", key, Outline, prompts.outline_prompt(
-            request, scenes=scenes, schema=_schema(Outline)), read_outline, seed, 1500 + 60 * high)  # fmt: skip
+        outline = self._step(
+            "01-outline",
+            key,
+            Outline,
+            prompts.outline_prompt(request, scenes=scenes, schema=_schema(Outline)),
+            read_outline,
+            seed,
+            1500 + 60 * high,
+        )
         key = cache_key(key, outline)
         # 2. characters
         if self.user_bank is not None:
             bank = CharacterBank(characters=self.user_bank)
             self._save("02-characters", key, bank)
         else:
-            bank = self._step("02-characters", key, CharacterBank, prompts.casting_prompt(
-                request, outline.model_dump(mode="json"), _schema(CharacterBank)),
-                lambda text: _bank(_parse(text, CharacterBank)), seed, 1500)  # fmt: skip
+            bank = self._step(
+                "02-characters",
+                key,
+                CharacterBank,
+                prompts.casting_prompt(request, outline.model_dump(mode="json"), _schema(CharacterBank)),
+                lambda text: _bank(_parse(text, CharacterBank)),
+                seed,
+                1500,
+            )
         key = cache_key(key, bank)
         # 3. shots
         chars = bank.characters
@@ -188,39 +203,89 @@ class CrewWriter(LLMWriter):
                 update={"title": outline.title, "logline": outline.logline, "tone": outline.tone}
             )
 
-        messages = prompts.shots_prompt(request, outline.model_dump(mode="json"),
-                                        [c.model_dump(mode="json") for c in chars], scenes=n, style=style,
-                                        schema=schema, language=self.language)  # fmt: skip
-        movie = self._step("03-shots", key, Movie, messages, read_shots, seed, reply_budget(n), schema=schema,
-                           repair=lambda p: prompts.repair_prompt(p, scenes=n))  # fmt: skip
+        messages = prompts.shots_prompt(
+            request,
+            outline.model_dump(mode="json"),
+            [c.model_dump(mode="json") for c in chars],
+            scenes=n,
+            style=style,
+            schema=schema,
+            language=self.language,
+        )
+        movie = self._step(
+            "03-shots",
+            key,
+            Movie,
+            messages,
+            read_shots,
+            seed,
+            reply_budget(n),
+            schema=schema,
+            repair=lambda p: prompts.repair_prompt(p, scenes=n),
+        )
         # 4. critique and revision rounds
         for r in range(1, self.rounds + 1):
             key = cache_key(key, movie)
             local = check_script(movie, outline.items)
-            review = self._step(f"04-critique-{r}", key, Critique, prompts.critique_prompt(
-                request, [it.model_dump() for it in outline.items], movie.model_dump(mode="json"),
-                _schema(Critique)), lambda text: _parse(text, Critique), seed, 1200)  # fmt: skip
+            review = self._step(
+                f"04-critique-{r}",
+                key,
+                Critique,
+                prompts.critique_prompt(
+                    request,
+                    [it.model_dump() for it in outline.items],
+                    movie.model_dump(mode="json"),
+                    _schema(Critique),
+                ),
+                lambda text: _parse(text, Critique),
+                seed,
+                1200,
+            )
             problems = list(dict.fromkeys([*local, *review.problems]))
             if not problems:
                 self.unresolved = []
                 break
             self.unresolved = problems
-            revise = [*messages, {"role": "assistant", "content": movie.to_json()},
-                      {"role": "user", "content": prompts.revision_prompt(problems, scenes=n)}]  # fmt: skip
-            revised = self._step(f"05-revision-{r}", cache_key(key, review), Movie, revise, read_shots, seed,
-                                 reply_budget(n), schema=schema,
-                                 repair=lambda p: prompts.repair_prompt(p, scenes=n))  # fmt: skip
+            revise = [
+                *messages,
+                {"role": "assistant", "content": movie.to_json()},
+                {"role": "user", "content": prompts.revision_prompt(problems, scenes=n)},
+            ]
+            revised = self._step(
+                f"05-revision-{r}",
+                cache_key(key, review),
+                Movie,
+                revise,
+                read_shots,
+                seed,
+                reply_budget(n),
+                schema=schema,
+                repair=lambda p: prompts.repair_prompt(p, scenes=n),
+            )
             # a revision that loses request items is not taken (the model "fixed" one thing, broke another)
             if _missing(revised, outline.items) <= _missing(movie, outline.items):
                 movie = revised
         if self.unresolved and self.reporter is not None:
-            self.reporter.note(f"crew: {len(self.unresolved)} problem(s) left after {self.rounds} critique rounds "
-                               f"(see crew/): {one_line('; '.join(self.unresolved), 200)}")  # fmt: skip
+            self.reporter.note(
+                f"crew: {len(self.unresolved)} problem(s) left after {self.rounds} critique rounds "
+                f"(see crew/): {one_line('; '.join(self.unresolved), 200)}"
+            )
         return movie.model_copy(update={"writer": self.writer_name})
 
     # -- steps ------------------------------------------------------------------------------------------
-    def _step(self, name: str, key: str, model: type[M], messages: list[dict[str, str]], read: Any, seed: int,
-              max_tokens: int, *, schema: dict[str, Any] | None = None, repair: Any = None) -> M:  # fmt: skip
+    def _step(
+        self,
+        name: str,
+        key: str,
+        model: type[M],
+        messages: list[dict[str, str]],
+        read: Any,
+        seed: int,
+        max_tokens: int,
+        *,
+        schema: dict[str, Any] | None = None,
+        repair: Any = None,
+    ) -> M:
         """A saved step whose key matches, or a new one from the model (saved)."""
         kept = self._load(name, key, model)
         if kept is not None:
@@ -229,13 +294,20 @@ class CrewWriter(LLMWriter):
             self.reporter.start(self.task, f"script: {name.split('-', 1)[1]}", max_tokens)
         self.client.purpose = name
         got, problem = self.converse(
-            messages, max_tokens, seed=seed, schema=schema or _schema(model), read=read,
-            repair=repair or (lambda p: prompts.repair_prompt(p, scenes=None)), schema_name=name.split("-")[1],
-        )  # fmt: skip
+            messages,
+            max_tokens,
+            seed=seed,
+            schema=schema or _schema(model),
+            read=read,
+            repair=repair or (lambda p: prompts.repair_prompt(p, scenes=None)),
+            schema_name=name.split("-")[1],
+        )
         if got is None:
-            raise ScriptError(f"the crew's {name.split('-', 1)[1]} step got no valid answer from {self.model!r} at "
-                              f"{redact_url(self.base_url)} in {self.retries} attempts; last problem: "
-                              f"{one_line(problem, 200)}")  # fmt: skip
+            raise ScriptError(
+                f"the crew's {name.split('-', 1)[1]} step got no valid answer from {self.model!r} at "
+                f"{redact_url(self.base_url)} in {self.retries} attempts; last problem: "
+                f"{one_line(problem, 200)}"
+            )
         self._save(name, key, got)
         result: M = got
         return result
@@ -260,8 +332,10 @@ class CrewWriter(LLMWriter):
     def _save(self, name: str, key: str, value: BaseModel) -> None:
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(self.folder / f"{name}.json",
-                              {"step": name, "key": key, "data": value.model_dump(mode="json")})  # fmt: skip
+            atomic_write_json(
+                self.folder / f"{name}.json",
+                {"step": name, "key": key, "data": value.model_dump(mode="json")},
+            )
 
 
 @functools.cache

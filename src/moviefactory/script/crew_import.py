@@ -122,9 +122,14 @@ def _fountain(text: str) -> tuple[str, list[_Shot]]:
             speech = " ".join(ln for ln in lines[1:] if not (ln.startswith("(") and ln.endswith(")")))
             voice_over = bool(re.search(r"\((?:V\.?O\.?|O\.?S\.?|O\.?C\.?)\)", cue, re.IGNORECASE))
             if not shots or shots[-1].subtitle or shots[-1].narration:  # a line with no action before it
-                shots.append(_Shot(prompt=f"{name.title()} speaking" + (f", {setting}" if setting else ""),
-                                   setting=setting, time=time,
-                                   transition=pending))  # fmt: skip
+                shots.append(
+                    _Shot(
+                        prompt=f"{name.title()} speaking" + (f", {setting}" if setting else ""),
+                        setting=setting,
+                        time=time,
+                        transition=pending,
+                    )
+                )
                 pending = ""
             shot = shots[-1]
             shot.speakers.append(name)
@@ -210,18 +215,30 @@ class ImportWriter(Writer):
             named = [n for n in speakers if re.search(rf"\b{re.escape(n)}\b", shot.prompt, re.IGNORECASE)]
             subjects = [ids[n] for n in dict.fromkeys([*named, *shot.speakers]) if ids[n] in known][:8]
             scene: dict[str, Any] = {
-                "id": f"s{i + 1:02d}", "prompt": _cut(shot.prompt, 1000 - len(look)) + look, "duration_s": 2.0,
-                "subjects": subjects, "setting": _cut(shot.setting, 120), "time_of_day": time,
-                "action": _cut(shot.prompt.split(".")[0], 120), "sound": _cut(shot.prompt.split(".")[0], 200),
-                "subtitle": _cut(shot.subtitle, 300), "narration": _cut(shot.narration, 500),
+                "id": f"s{i + 1:02d}",
+                "prompt": _cut(shot.prompt, 1000 - len(look)) + look,
+                "duration_s": 2.0,
+                "subjects": subjects,
+                "setting": _cut(shot.setting, 120),
+                "time_of_day": time,
+                "action": _cut(shot.prompt.split(".")[0], 120),
+                "sound": _cut(shot.prompt.split(".")[0], 200),
+                "subtitle": _cut(shot.subtitle, 300),
+                "narration": _cut(shot.narration, 500),
                 "seed": scene_seed(seed, i),
-            }  # fmt: skip
+            }
             if shot.transition:
                 scene["transition_in"] = shot.transition
                 scene["transition_s"] = 0.0 if shot.transition == "cut" else 0.5
             out_scenes.append(scene)
-        data = {"request": request, "title": _cut(self.title, 120), "characters": characters, "scenes": out_scenes,
-                "style": style.model_dump(mode="json"), "writer": f"import:{_cut(self.path.name, 70)}"}  # fmt: skip
+        data = {
+            "request": request,
+            "title": _cut(self.title, 120),
+            "characters": characters,
+            "scenes": out_scenes,
+            "style": style.model_dump(mode="json"),
+            "writer": f"import:{_cut(self.path.name, 70)}",
+        }
         try:
             return Movie.model_validate(data)
         except ValidationError as exc:

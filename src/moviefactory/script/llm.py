@@ -105,14 +105,30 @@ class LLMWriter(Writer):
     temperature = 0.7  # varied scripts per seed; reproducible where the server honours `seed`
 
     def __init__(
-        self, *, base_url: str, api_key: str, model: str, timeout_s: float = 60.0, retries: int = 3,
-        backoff_s: float = 0.5, options: dict[str, Any] | None = None, stream: bool = True,
-        characters: Path | None = None, language: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        model: str,
+        timeout_s: float = 60.0,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        options: dict[str, Any] | None = None,
+        stream: bool = True,
+        characters: Path | None = None,
+        language: str | None = None,
+    ) -> None:
         self.client = ChatClient(
-            base_url=base_url, api_key=api_key, model=model, timeout_s=timeout_s, retries=retries,
-            backoff_s=backoff_s, options=options, stream=stream, temperature=self.temperature,
-        )  # fmt: skip
+            base_url=base_url,
+            api_key=api_key,
+            model=model,
+            timeout_s=timeout_s,
+            retries=retries,
+            backoff_s=backoff_s,
+            options=options,
+            stream=stream,
+            temperature=self.temperature,
+        )
         self.model = model
         self.retries = retries
         self.user_bank = load_bank(characters) if characters else None  # checked before any request
@@ -121,10 +137,16 @@ class LLMWriter(Writer):
     @classmethod
     def from_settings(cls, settings: Settings) -> LLMWriter:
         return cls(
-            base_url=settings.llm_base_url, api_key=settings.llm_api_key, model=settings.llm_model,
-            timeout_s=settings.llm_timeout_s, retries=settings.llm_retries, options=settings.llm_options,
-            stream=settings.llm_stream, characters=settings.characters, language=settings.language,
-        )  # fmt: skip
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            model=settings.llm_model,
+            timeout_s=settings.llm_timeout_s,
+            retries=settings.llm_retries,
+            options=settings.llm_options,
+            stream=settings.llm_stream,
+            characters=settings.characters,
+            language=settings.language,
+        )
 
     @property
     def base_url(self) -> str:
@@ -148,20 +170,26 @@ class LLMWriter(Writer):
         schema = movie_schema()
         messages: list[dict[str, str]] = [
             {"role": "system", "content": prompts.system_prompt(schema, scenes=scenes)},
-            {"role": "user", "content": prompts.user_prompt(request, scenes=scenes, style=style,
-                                                            language=self.language)},
-        ]  # fmt: skip
+            {
+                "role": "user",
+                "content": prompts.user_prompt(request, scenes=scenes, style=style, language=self.language),
+            },
+        ]
         bank = self.user_bank
         if bank:
             messages[1]["content"] += "\n\n" + prompts.bank_text([c.model_dump(mode="json") for c in bank])
         self.client.purpose = "script"
         try:
             movie, problem = self.converse(
-                messages, reply_budget(scenes), seed=seed, schema=schema,
-                read=lambda text: self.read_movie(text, request=request, scenes=scenes, seed=seed, style=style,
-                                                  bank=bank),
+                messages,
+                reply_budget(scenes),
+                seed=seed,
+                schema=schema,
+                read=lambda text: self.read_movie(
+                    text, request=request, scenes=scenes, seed=seed, style=style, bank=bank
+                ),
                 repair=lambda problem: prompts.repair_prompt(problem, scenes=scenes),
-            )  # fmt: skip
+            )
         finally:
             self.client.close()
         if movie is None:
@@ -172,9 +200,16 @@ class LLMWriter(Writer):
         return movie
 
     def converse(
-        self, messages: list[dict[str, str]], max_tokens: int, *, seed: int, schema: dict[str, Any] | None,
-        read: Callable[[str], T], repair: Callable[[str], str], schema_name: str = "movie",
-    ) -> tuple[T | None, str]:  # fmt: skip
+        self,
+        messages: list[dict[str, str]],
+        max_tokens: int,
+        *,
+        seed: int,
+        schema: dict[str, Any] | None,
+        read: Callable[[str], T],
+        repair: Callable[[str], str],
+        schema_name: str = "movie",
+    ) -> tuple[T | None, str]:
         """Ask until `read(text)` accepts a reply (steps 2-5): (its result or None, the last problem).
 
         `read` raises Invalid with a message for the model; `repair(problem)` words the follow-up."""
@@ -193,10 +228,15 @@ class LLMWriter(Writer):
             if reply.finish_reason == "length":
                 if content and asked < self.retries:
                     more = self.client.complete(
-                        [*messages, {"role": "assistant", "content": content},
-                         {"role": "user", "content": prompts.CONTINUE_PROMPT}],
-                        max_tokens=max_tokens, seed=seed, schema=None,
-                    )  # fmt: skip
+                        [
+                            *messages,
+                            {"role": "assistant", "content": content},
+                            {"role": "user", "content": prompts.CONTINUE_PROMPT},
+                        ],
+                        max_tokens=max_tokens,
+                        seed=seed,
+                        schema=None,
+                    )
                     asked += 1
                     try:
                         return read(_join(content, more.content)), ""
@@ -207,8 +247,11 @@ class LLMWriter(Writer):
                     + ("before the JSON ended" if content else "while the model was still thinking")
                 )
                 max_tokens = min(MAX_REPLY_TOKENS, max_tokens * 2)
-                messages = [*messages, {"role": "assistant", "content": content[:20000]},
-                            {"role": "user", "content": prompts.shorter_prompt(problem)}]  # fmt: skip
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": content[:20000]},
+                    {"role": "user", "content": prompts.shorter_prompt(problem)},
+                ]
                 continue
             # 4. read, normalise, validate
             try:
@@ -216,15 +259,24 @@ class LLMWriter(Writer):
             except Invalid as exc:
                 # 5. tell the model what was wrong and ask again
                 problem = str(exc)
-                messages = [*messages, {"role": "assistant", "content": content[:20000]},
-                            {"role": "user", "content": repair(problem)}]  # fmt: skip
+                messages = [
+                    *messages,
+                    {"role": "assistant", "content": content[:20000]},
+                    {"role": "user", "content": repair(problem)},
+                ]
         return None, problem
 
     # -- replies ----------------------------------------------------------------------------------------
     def read_movie(
-        self, content: str, *, request: str, scenes: int | None, seed: int, style: Style,
+        self,
+        content: str,
+        *,
+        request: str,
+        scenes: int | None,
+        seed: int,
+        style: Style,
         bank: list[Character] | None = None,
-    ) -> Movie:  # fmt: skip
+    ) -> Movie:
         """A reply's text -> a valid Movie, or Invalid with what to tell the model. With a character `bank`,
         the bank replaces the reply's characters and every scene prompt carries its subjects' descriptions."""
         data = normalise(extract_json(content), style=style, bank=bank)

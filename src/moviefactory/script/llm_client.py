@@ -40,8 +40,9 @@ RESERVED_OPTIONS = frozenset({"model", "messages", "stream", "stream_options"})
 _THINK = re.compile(r"<(think|thinking|reasoning)>(.*?)</\1>\s*", re.DOTALL | re.IGNORECASE)
 _THINK_CLOSE = re.compile(r"</(think|thinking|reasoning)>", re.IGNORECASE)
 _THINK_OPEN = re.compile(r"^\s*<(think|thinking|reasoning)>", re.IGNORECASE)
-_CONTEXT = re.compile(r"context (length|size|window)|context_length|maximum context|n_ctx|too many tokens",
-                      re.IGNORECASE)  # fmt: skip
+_CONTEXT = re.compile(
+    r"context (length|size|window)|context_length|maximum context|n_ctx|too many tokens", re.IGNORECASE
+)
 _SECRET = re.compile(r"\b(sk|pk|rk|key|gsk|hf)[-_][A-Za-z0-9_*.\-]{6,}")
 Progress = Callable[[int, int], None]  # (tokens so far, max_tokens)
 
@@ -96,10 +97,18 @@ def one_line(text: str, limit: int) -> str:
 
 class ChatClient:
     def __init__(
-        self, *, base_url: str, api_key: str, model: str, timeout_s: float = 60.0, retries: int = 3,
-        backoff_s: float = 0.5, options: dict[str, Any] | None = None, stream: bool = True,
+        self,
+        *,
+        base_url: str,
+        api_key: str,
+        model: str,
+        timeout_s: float = 60.0,
+        retries: int = 3,
+        backoff_s: float = 0.5,
+        options: dict[str, Any] | None = None,
+        stream: bool = True,
         temperature: float = 0.7,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.model = model
@@ -163,9 +172,12 @@ class ChatClient:
             attempt += 1
             # 1. the body
             body: dict[str, Any] = {
-                "model": self.model, "messages": messages, "temperature": self.temperature, "seed": seed,
+                "model": self.model,
+                "messages": messages,
+                "temperature": self.temperature,
+                "seed": seed,
                 "max_tokens": max_tokens,
-            }  # fmt: skip
+            }
             fmt = self._response_format(schema, schema_name)
             if fmt is not None:
                 body["response_format"] = fmt
@@ -200,30 +212,39 @@ class ChatClient:
                 continue
             server = _server_text(error, self.api_key)
             if status == 429 and _is_quota(error):
-                raise ScriptError(f"the LLM endpoint {self.safe_url} says the quota is used up (HTTP 429): "
-                                  f"{server}; retrying cannot help, check the account's plan and billing")  # fmt: skip
+                raise ScriptError(
+                    f"the LLM endpoint {self.safe_url} says the quota is used up (HTTP 429): "
+                    f"{server}; retrying cannot help, check the account's plan and billing"
+                )
             if status in (401, 403):
-                raise ScriptError(f"the LLM endpoint {self.safe_url} refused the request (HTTP {status}): "
-                                  f"{server}; check OPENAI_API_KEY (or MOVIEFACTORY_LLM_API_KEY)"
-                                  + (" and the model's access" if status == 403 else ""))  # fmt: skip
+                raise ScriptError(
+                    f"the LLM endpoint {self.safe_url} refused the request (HTTP {status}): "
+                    f"{server}; check OPENAI_API_KEY (or MOVIEFACTORY_LLM_API_KEY)"
+                    + (" and the model's access" if status == 403 else "")
+                )
             if status == 404:
-                raise ScriptError(f"the LLM endpoint {self.safe_url} answered HTTP 404 ({server}): "
-                                  f"{self._not_found_hint()}")  # fmt: skip
+                raise ScriptError(
+                    f"the LLM endpoint {self.safe_url} answered HTTP 404 ({server}): {self._not_found_hint()}"
+                )
             if status == 429 or status >= 500 or status < 0:
                 problem = f"HTTP {status}: {server}" if status > 0 else server
                 if attempt >= self.retries:
                     break
                 wait = _retry_after(headers)
                 if wait is not None and wait > MAX_WAIT_S:
-                    raise ScriptError(f"the LLM endpoint {self.safe_url} asks to wait {wait:g} s before "
-                                      f"trying again ({problem}); try again later")  # fmt: skip
+                    raise ScriptError(
+                        f"the LLM endpoint {self.safe_url} asks to wait {wait:g} s before "
+                        f"trying again ({problem}); try again later"
+                    )
                 time.sleep(wait if wait is not None else min(8.0, self.backoff_s * 2 ** (attempt - 1)))
                 continue
             raise ScriptError(
                 f"the LLM endpoint {self.safe_url} refused the request (HTTP {status}): {server}"
             )
-        raise ScriptError(f"the LLM endpoint {self.safe_url} gave no answer in {self.retries} attempts; "
-                          f"last problem: {problem}")  # fmt: skip
+        raise ScriptError(
+            f"the LLM endpoint {self.safe_url} gave no answer in {self.retries} attempts; "
+            f"last problem: {problem}"
+        )
 
     def _response_format(self, schema: dict[str, Any] | None, name: str) -> dict[str, Any] | None:
         if schema is None or self.formats_left <= 1:
@@ -251,8 +272,10 @@ class ChatClient:
     def _not_found_hint(self) -> str:
         path = urlsplit(self.base_url).path.rstrip("/")
         if not re.search(r"/v\d+(beta)?$", path):
-            return (f"the base URL has no /v1; try {redact_url(self.base_url)}/v1 (Ollama, llama.cpp, vLLM "
-                    "and LM Studio serve the OpenAI API under /v1)")  # fmt: skip
+            return (
+                f"the base URL has no /v1; try {redact_url(self.base_url)}/v1 (Ollama, llama.cpp, vLLM "
+                "and LM Studio serve the OpenAI API under /v1)"
+            )
         return f"check OPENAI_BASE_URL and the model name {self.model!r} (is it pulled/loaded on the server?)"
 
     # -- transport --------------------------------------------------------------------------------------
@@ -301,8 +324,12 @@ class ChatClient:
             usage = event.get("usage") or usage
             for choice in event.get("choices") or []:
                 delta = choice.get("delta") or {}
-                for key, sink in (("content", parts), ("reasoning_content", thoughts), ("reasoning", thoughts),
-                                  ("refusal", None)):  # fmt: skip
+                for key, sink in (
+                    ("content", parts),
+                    ("reasoning_content", thoughts),
+                    ("reasoning", thoughts),
+                    ("refusal", None),
+                ):
                     piece = delta.get(key)
                     if isinstance(piece, str) and piece:
                         if sink is None:
@@ -315,10 +342,14 @@ class ChatClient:
                 self.progress(chunks, max_tokens)  # one chunk is about one token on every server we know
         content, inline = strip_reasoning("".join(parts))
         return ChatReply(
-            content=content, finish_reason=finish, reasoning="\n\n".join(x for x in ("".join(thoughts), inline) if x),
-            refusal=refusal, prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens", chunks),
+            content=content,
+            finish_reason=finish,
+            reasoning="\n\n".join(x for x in ("".join(thoughts), inline) if x),
+            refusal=refusal,
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens", chunks),
             streamed=True,
-        ), ""  # fmt: skip
+        ), ""
 
     def _save(
         self, body: dict[str, Any], status: int, reply: ChatReply | None, error: str, seconds: float
@@ -326,12 +357,21 @@ class ChatClient:
         if self.transcript is None:
             return
         record: dict[str, Any] = {
-            "purpose": self.purpose, "url": self.safe_url, "time": time.time(), "seconds": round(seconds, 3),
-            "request": redact_options(body), "status": status,
-        }  # fmt: skip
+            "purpose": self.purpose,
+            "url": self.safe_url,
+            "time": time.time(),
+            "seconds": round(seconds, 3),
+            "request": redact_options(body),
+            "status": status,
+        }
         if reply is not None:
-            record["reply"] = {"content": reply.content, "reasoning": reply.reasoning, "refusal": reply.refusal,
-                               "finish_reason": reply.finish_reason, "streamed": reply.streamed}  # fmt: skip
+            record["reply"] = {
+                "content": reply.content,
+                "reasoning": reply.reasoning,
+                "refusal": reply.refusal,
+                "finish_reason": reply.finish_reason,
+                "streamed": reply.streamed,
+            }
             record["tokens"] = {"prompt": reply.prompt_tokens, "completion": reply.completion_tokens}
         else:
             record["error"] = _server_text(error, self.api_key, limit=4000)
@@ -393,10 +433,13 @@ def _parse_body(text: str) -> ChatReply | None:
     separate = message.get("reasoning_content") or message.get("reasoning") or ""
     usage = data.get("usage") or {}
     return ChatReply(
-        content=content, finish_reason=str(choice.get("finish_reason") or ""),
-        reasoning="\n\n".join(x for x in (str(separate), inline) if x), refusal=str(message.get("refusal") or ""),
-        prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
-    )  # fmt: skip
+        content=content,
+        finish_reason=str(choice.get("finish_reason") or ""),
+        reasoning="\n\n".join(x for x in (str(separate), inline) if x),
+        refusal=str(message.get("refusal") or ""),
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+    )
 
 
 def _server_text(payload: str, api_key: str, limit: int = 200) -> str:

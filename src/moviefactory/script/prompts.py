@@ -85,8 +85,10 @@ def language_rule(language: str | None) -> str:
     picture and sound models read English."""
     if not language:
         return ""
-    return (f'Write "subtitle" and "narration" in {language}. Keep "prompt", "sound", "setting" and "action" '
-            "in English.")  # fmt: skip
+    return (
+        f'Write "subtitle" and "narration" in {language}. Keep "prompt", "sound", "setting" and "action" '
+        "in English."
+    )
 
 
 def user_prompt(request: str, *, scenes: int | None, style: Style, language: str | None = None) -> str:
@@ -127,8 +129,10 @@ def shorter_prompt(problem: str) -> str:
 # -- the crew (crew.py): director -> casting -> screenwriter/storyboard -> script supervisor --------------
 def bank_text(characters: list[dict[str, Any]]) -> str:
     """The character bank as the screenwriter sees it: ids, names and the fixed descriptions."""
-    lines = [f'- id "{c["id"]}": {c["name"]} ({c.get("kind") or "subject"}): "{c.get("description", "")}"'
-             for c in characters]  # fmt: skip
+    lines = [
+        f'- id "{c["id"]}": {c["name"]} ({c.get("kind") or "subject"}): "{c.get("description", "")}"'
+        for c in characters
+    ]
     return (
         'Character bank (use these ids in "subjects"; copy each description word for word into every prompt '
         "that shows the character, so it looks the same in every scene):\n" + "\n".join(lines)
@@ -169,32 +173,46 @@ def casting_prompt(request: str, outline: dict[str, Any], schema: dict[str, Any]
 
 
 def shots_prompt(
-    request: str, outline: dict[str, Any], characters: list[dict[str, Any]], *, scenes: int | None, style: Style,
-    schema: dict[str, Any], language: str | None = None,
-) -> list[dict[str, str]]:  # fmt: skip
+    request: str,
+    outline: dict[str, Any],
+    characters: list[dict[str, Any]],
+    *,
+    scenes: int | None,
+    style: Style,
+    schema: dict[str, Any],
+    language: str | None = None,
+) -> list[dict[str, str]]:
     """Screenwriter + storyboard: one scene per beat, with shot size and camera move named in the prompt."""
     n = len(outline.get("beats", [])) or scenes
     beats = "\n".join(f"{i + 1}. {b}" for i, b in enumerate(outline.get("beats", [])))
-    user = "\n\n".join(part for part in [
-        PAPER_PROMPT.replace("[User Input]", request),
-        f'Title: {outline.get("title", "")}. Logline: {outline.get("logline", "")}',
-        f"The director's beats, one scene each ({n} scenes):\n{beats}",
-        bank_text(characters),
-        "Each prompt names its shot size and camera move in words (e.g. \"close-up, slow dolly in, of …\"); "
-        "keep time of day and weather continuous from scene to scene; every scene lasts about 2 seconds.",
-        f'End every prompt with the look: "{style.look}". Frame: {style.aspect}.',
-        language_rule(language),
-        "Answer with the JSON object only.",
-    ] if part)  # fmt: skip
+    user = "\n\n".join(
+        part
+        for part in [
+            PAPER_PROMPT.replace("[User Input]", request),
+            f"Title: {outline.get('title', '')}. Logline: {outline.get('logline', '')}",
+            f"The director's beats, one scene each ({n} scenes):\n{beats}",
+            bank_text(characters),
+            'Each prompt names its shot size and camera move in words (e.g. "close-up, slow dolly in, of …"); '
+            "keep time of day and weather continuous from scene to scene; every scene lasts about 2 seconds.",
+            f'End every prompt with the look: "{style.look}". Frame: {style.aspect}.',
+            language_rule(language),
+            "Answer with the JSON object only.",
+        ]
+        if part
+    )
     return [
-        {"role": "system", "content": "You are the screenwriter and storyboard artist of a film crew.\n\n"
-         + system_prompt(schema, scenes=n)},
+        {
+            "role": "system",
+            "content": "You are the screenwriter and storyboard artist of a film crew.\n\n"
+            + system_prompt(schema, scenes=n),
+        },
         {"role": "user", "content": user},
-    ]  # fmt: skip
+    ]
 
 
-def critique_prompt(request: str, items: list[dict[str, Any]], script: dict[str, Any],
-                    schema: dict[str, Any]) -> list[dict[str, str]]:  # fmt: skip
+def critique_prompt(
+    request: str, items: list[dict[str, Any]], script: dict[str, Any], schema: dict[str, Any]
+) -> list[dict[str, str]]:
     """Script supervisor: check the script against the request and list what must change (nothing = approve)."""
     checklist = "\n".join(f'- the {it["role"]} "{it["words"][0]}"' for it in items)
     system = (

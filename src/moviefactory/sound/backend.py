@@ -61,8 +61,20 @@ def open_libraries(user_dir: Path | None, *, home: Path | None = None) -> list[L
         with builtin.exclusive():  # first use: one process indexes, a second one waits and finds it done
             if len(builtin) == 0 or builtin.embedder != text.name:
                 rows = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
-                overrides = {Path(r["file"]).name: {k: r[k] for k in ("title", "description", "tags", "license", "attribution", "kind")} for r in rows}
-                ingest(builtin, [folder / "effect", folder / "music"], text.encode_text, embedder=text.name, source="builtin", overrides=overrides)
+                overrides = {
+                    Path(r["file"]).name: {
+                        k: r[k] for k in ("title", "description", "tags", "license", "attribution", "kind")
+                    }
+                    for r in rows
+                }
+                ingest(
+                    builtin,
+                    [folder / "effect", folder / "music"],
+                    text.encode_text,
+                    embedder=text.name,
+                    source="builtin",
+                    overrides=overrides,
+                )
     libs = [builtin]
     udir = user_dir or default_library_dir(home)
     if (udir / INDEX_FILE).exists():
@@ -96,7 +108,9 @@ class LibrarySound(SoundBackend):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LibrarySound:
-        return cls(settings.library, clap=settings.clap, clip_model=settings.clip_model, narration=settings.narration)
+        return cls(
+            settings.library, clap=settings.clap, clip_model=settings.clip_model, narration=settings.narration
+        )
 
     # -- identity (cache keys): cheap, loads no model --------------------------------------------------
     def identity(self) -> dict[str, Any]:
@@ -116,7 +130,9 @@ class LibrarySound(SoundBackend):
             "library_revision": user_rev,
             "embedder": f"clap:{_folder_id(Path(self.clap_path))}" if self.clap_path else MODEL_NAME,
             "clip": _folder_id(Path(self.clip_path)) if self.clip_path else None,
-            "narration": self.narrator.engine if self.narration_enabled and self.narrator.available() else None,
+            "narration": self.narrator.engine
+            if self.narration_enabled and self.narrator.available()
+            else None,
         }
 
     # -- retrieval -----------------------------------------------------------------------------------
@@ -181,8 +197,10 @@ class LibrarySound(SoundBackend):
             ambience = f"{scene.weather.value} weather ambience, {scene.setting}"
             alt = self.search(ambience, kind="effect", k=2 * MAX_CANDIDATES)
             if alt and alt[0].score > hits[0].score:
-                warnings.append(f"scene {scene.id}: nothing in the library sounds like {query!r} "
-                                f"(best {hits[0].score:.2f}); using the scene's ambience instead")  # fmt: skip
+                warnings.append(
+                    f"scene {scene.id}: nothing in the library sounds like {query!r} "
+                    f"(best {hits[0].score:.2f}); using the scene's ambience instead"
+                )
                 hits = alt
         cands = [h for h in hits if h.score >= hits[0].score - MARGIN][:MAX_CANDIDATES]
         clip_bonus = np.zeros(len(cands))
@@ -208,7 +226,13 @@ class LibrarySound(SoundBackend):
         write_wav(audio, out)
         it = hit.item
         desc = f"{it.title} ({it.source}), score {hit.score:.2f}, motion r={placed.motion_corr:.2f}"
-        return SoundTrack(path=Path(out), duration_s=len(audio) / AUDIO_RATE, description=desc, credits=[_credit(it)], warnings=warnings)
+        return SoundTrack(
+            path=Path(out),
+            duration_s=len(audio) / AUDIO_RATE,
+            description=desc,
+            credits=[_credit(it)],
+            warnings=warnings,
+        )
 
     def _clip_scores(self, pick: np.ndarray, texts: list[str]) -> np.ndarray:
         """CLIP cosine of the clip's first/middle/last frames (`pick`, mean) to each text, centred on its mean."""
@@ -243,8 +267,13 @@ class LibrarySound(SoundBackend):
         write_wav(audio, out)
         f = hit.item.features
         desc = f"{hit.item.title} ({hit.item.source}), {f.get('tempo_bpm', 0):.0f} BPM {f.get('key', '')} {f.get('mode', '')}, score {hit.score:.2f}"
-        return SoundTrack(path=Path(out), duration_s=n / AUDIO_RATE, description=desc, credits=[_credit(hit.item)],
-                          warnings=warnings + self._missing_notes())  # fmt: skip
+        return SoundTrack(
+            path=Path(out),
+            duration_s=n / AUDIO_RATE,
+            description=desc,
+            credits=[_credit(hit.item)],
+            warnings=warnings + self._missing_notes(),
+        )
 
     def _load(self, hit: Hit, warnings: list[str]) -> np.ndarray | None:
         """A candidate's audio, or None (with a warning) when its file was deleted or broke after indexing:
@@ -254,7 +283,9 @@ class LibrarySound(SoundBackend):
         try:
             return load_audio(hit.item.path)
         except (OSError, SoundError, ComposeError) as exc:
-            warnings.append(f"sound {hit.item.path} skipped: cannot read it ({str(exc).splitlines()[0][:100]})")
+            warnings.append(
+                f"sound {hit.item.path} skipped: cannot read it ({str(exc).splitlines()[0][:100]})"
+            )
             return None
 
     def _missing_notes(self) -> list[str]:
@@ -262,7 +293,9 @@ class LibrarySound(SoundBackend):
         notes = []
         for lib in self.libraries():
             for path in lib.missing:
-                notes.append(f"sound {path} is gone since `library add`; skipped (run `library add` again to drop it)")
+                notes.append(
+                    f"sound {path} is gone since `library add`; skipped (run `library add` again to drop it)"
+                )
             lib.missing.clear()
         return notes
 
@@ -283,14 +316,28 @@ class LibrarySound(SoundBackend):
         audio, wpm = self.narrator.speak(scene.narration, scene.duration_s)
         audio = normalize_loudness(audio, AUDIO_RATE, NARRATION_LUFS, PEAK_DB)
         write_wav(audio, out)
-        credit = Credit(title="Narration voice", source=self.narrator.engine, license="GPL-3.0-or-later (engine)", attribution="eSpeak NG")
-        return SoundTrack(path=Path(out), duration_s=len(audio) / AUDIO_RATE, description=f"{self.narrator.engine} at {wpm:.0f} wpm", credits=[credit])
+        credit = Credit(
+            title="Narration voice",
+            source=self.narrator.engine,
+            license="GPL-3.0-or-later (engine)",
+            attribution="eSpeak NG",
+        )
+        return SoundTrack(
+            path=Path(out),
+            duration_s=len(audio) / AUDIO_RATE,
+            description=f"{self.narrator.engine} at {wpm:.0f} wpm",
+            credits=[credit],
+        )
 
 
 def _credit(item: Any) -> Credit:
     source = f"builtin:{Path(item.path).stem}" if item.source == "builtin" else str(item.path)
-    return Credit(title=_one_line(item.title), source=_one_line(source), license=_one_line(item.license),
-                  attribution=_one_line(item.attribution))  # fmt: skip
+    return Credit(
+        title=_one_line(item.title),
+        source=_one_line(source),
+        license=_one_line(item.license),
+        attribution=_one_line(item.attribution),
+    )
 
 
 def _one_line(text: str) -> str:

@@ -14,7 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lsub = p.add_subparsers(dest="library_command", required=True)
     add = lsub.add_parser("add", help="index audio files or folders (incremental)")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    add.add_argument("--library", type=Path, default=None, help="index folder (default ~/.cache/moviefactory/library)")
+    add.add_argument(
+        "--library", type=Path, default=None, help="index folder (default ~/.cache/moviefactory/library)"
+    )
     add.set_defaults(func=cmd_add)
     se = lsub.add_parser("search", help="ranked sounds for a text query (built-in library included)")
     se.add_argument("query")
@@ -22,7 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     se.add_argument("-k", type=int, default=10)
     se.add_argument("--json", action="store_true", help="print JSON instead of a table")
     se.add_argument("--library", type=Path, default=None)
-    se.add_argument("--clap", type=Path, default=None, help="rank by a local CLAP model's text-audio similarity")
+    se.add_argument(
+        "--clap", type=Path, default=None, help="rank by a local CLAP model's text-audio similarity"
+    )
     se.set_defaults(func=cmd_search)
 
 
@@ -62,9 +66,15 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = backend.search(args.query, kind=args.kind, k=args.k)
     rows = [
         {
-            "rank": i + 1, "score": round(h.score, 4), "kind": h.item.kind, "title": h.item.title,
-            "description": h.item.description, "source": h.item.source, "path": str(h.item.path),
-            "license": h.item.license, "attribution": h.item.attribution,
+            "rank": i + 1,
+            "score": round(h.score, 4),
+            "kind": h.item.kind,
+            "title": h.item.title,
+            "description": h.item.description,
+            "source": h.item.source,
+            "path": str(h.item.path),
+            "license": h.item.license,
+            "attribution": h.item.attribution,
             "duration_s": h.item.features.get("duration_s"),
         }
         for i, h in enumerate(hits)
@@ -73,5 +83,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         for r in rows:
-            print(f"{r['rank']:>3}  {r['score']:.3f}  {r['kind']:<6} {r['title']} [{r['source']}] - {r['description']}")
+            print(
+                f"{r['rank']:>3}  {r['score']:.3f}  {r['kind']:<6} {r['title']} [{r['source']}] - {r['description']}"
+            )
     return 0

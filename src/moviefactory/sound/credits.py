@@ -23,7 +23,14 @@ def collect(uses: Iterable[tuple[str, Iterable[Credit]]]) -> list[dict[str, Any]
         for c in credits:
             key = (c.source, c.license, c.attribution)
             entry = merged.setdefault(
-                key, {"title": c.title, "source": c.source, "license": c.license, "attribution": c.attribution, "used_in": []}
+                key,
+                {
+                    "title": c.title,
+                    "source": c.source,
+                    "license": c.license,
+                    "attribution": c.attribution,
+                    "used_in": [],
+                },
             )
             if where not in entry["used_in"]:
                 entry["used_in"].append(where)

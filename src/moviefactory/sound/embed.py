@@ -73,7 +73,9 @@ class ClapEncoder:
         except (OSError, ValueError, KeyError) as exc:
             raise ModelLoadError(f"--clap {path}: cannot load ({str(exc).splitlines()[0][:120]})") from exc
         if extractor.sampling_rate != CLAP_RATE:
-            raise ModelLoadError(f"--clap {path}: feature extractor rate {extractor.sampling_rate}, expected {CLAP_RATE}")
+            raise ModelLoadError(
+                f"--clap {path}: feature extractor rate {extractor.sampling_rate}, expected {CLAP_RATE}"
+            )
         return cls(model, tokenizer, extractor, f"clap-{_folder_id(path)}")
 
     def encode_text(self, texts: list[str]) -> np.ndarray:
@@ -125,7 +127,9 @@ class ClipEncoder:
             tokenizer = AutoTokenizer.from_pretrained(str(path))
             processor = CLIPImageProcessor.from_pretrained(str(path))
         except (OSError, ValueError, KeyError) as exc:
-            raise ModelLoadError(f"--clip-model {path}: cannot load ({str(exc).splitlines()[0][:120]})") from exc
+            raise ModelLoadError(
+                f"--clip-model {path}: cannot load ({str(exc).splitlines()[0][:120]})"
+            ) from exc
         return cls(model, tokenizer, processor, f"clip-{_folder_id(path)}")
 
     def encode_text(self, texts: list[str]) -> np.ndarray:

@@ -226,8 +226,14 @@ def scan(paths: Iterable[Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
     return sorted(found.items()), warnings
 
 
-def _walk(folder: Path, root: Path, above: frozenset[Path], found: dict[Path, Path], reals: set[Path],
-          warnings: list[str]) -> None:  # fmt: skip
+def _walk(
+    folder: Path,
+    root: Path,
+    above: frozenset[Path],
+    found: dict[Path, Path],
+    reals: set[Path],
+    warnings: list[str],
+) -> None:
     """Depth-first over `folder`; `above` holds the real paths of the folders on the current path."""
     above = above | {folder.resolve()}
     try:
@@ -288,13 +294,21 @@ def ingest(
     unit vectors (N, D); `overrides` maps a file name to description fields that win over everything.
     Runs under the library's writer lock: what to change is read and applied by one writer at a time."""
     with library.exclusive():
-        return _ingest(library, paths, encode, embedder=embedder, source=source, overrides=overrides,
-                       progress=progress)  # fmt: skip
+        return _ingest(
+            library, paths, encode, embedder=embedder, source=source, overrides=overrides, progress=progress
+        )
 
 
-def _ingest(library: Library, paths: Iterable[Path], encode: Callable[[list[str]], np.ndarray], *, embedder: str,
-            source: str | None, overrides: dict[str, dict[str, str]] | None,
-            progress: Callable[[str], None] | None) -> IngestReport:  # fmt: skip
+def _ingest(
+    library: Library,
+    paths: Iterable[Path],
+    encode: Callable[[list[str]], np.ndarray],
+    *,
+    embedder: str,
+    source: str | None,
+    overrides: dict[str, dict[str, str]] | None,
+    progress: Callable[[str], None] | None,
+) -> IngestReport:
     from moviefactory.sound.features import analyze
 
     report = IngestReport()
@@ -346,11 +360,21 @@ def _ingest(library: Library, paths: Iterable[Path], encode: Callable[[list[str]
             meta.update(overrides[file.name])
         text = f"{meta['title']} {meta['description']} {meta['tags']}"
         item = Item(
-            uid="", row=-1, path=file, kind=guess_kind(meta["kind"], file, text, feats), title=meta["title"],
-            description=meta["description"], tags=meta["tags"], license=meta["license"],
-            attribution=meta["attribution"] or file.name, source=source or library.name, size=st.st_size,
-            mtime_ns=st.st_mtime_ns, digest=dg, features=feats,
-        )  # fmt: skip
+            uid="",
+            row=-1,
+            path=file,
+            kind=guess_kind(meta["kind"], file, text, feats),
+            title=meta["title"],
+            description=meta["description"],
+            tags=meta["tags"],
+            license=meta["license"],
+            attribution=meta["attribution"] or file.name,
+            source=source or library.name,
+            size=st.st_size,
+            mtime_ns=st.st_mtime_ns,
+            digest=dg,
+            features=feats,
+        )
         seen_digests[dg] = item
         fresh.append((item, old is not None))
         if progress:

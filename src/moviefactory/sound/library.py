@@ -375,11 +375,23 @@ class Library:
     def _values(item: Item) -> tuple[Any, ...]:
         f = item.features
         return (
-            str(item.path), item.kind, item.title, item.description, item.tags, item.license, item.attribution,
-            item.source, item.size, item.mtime_ns, item.digest, float(f.get("duration_s", 0.0)),
-            float(f.get("loudness_lufs", -70.0)), float(f.get("tempo_bpm", 0.0)), str(f.get("mode", "")),
+            str(item.path),
+            item.kind,
+            item.title,
+            item.description,
+            item.tags,
+            item.license,
+            item.attribution,
+            item.source,
+            item.size,
+            item.mtime_ns,
+            item.digest,
+            float(f.get("duration_s", 0.0)),
+            float(f.get("loudness_lufs", -70.0)),
+            float(f.get("tempo_bpm", 0.0)),
+            str(f.get("mode", "")),
             json.dumps(f, sort_keys=True),
-        )  # fmt: skip
+        )
 
     # -- cross-modal embeddings (CLAP audio), cached per revision ------------------------------------
     def audio_matrix(self, model_name: str, encode: Any, batch: int = 8) -> np.ndarray:

@@ -30,10 +30,16 @@ def feature_score(features: dict[str, float | str], mood: str, tempo: str) -> fl
     lo, hi = TEMPO_RANGES[tempo]
     bpm = float(features.get("tempo_bpm", 0.0) or 0.0)
     # a track at half or double the wanted tempo still feels right; distance in octaves outside the range
-    dists = [0.0 if lo <= b <= hi else min(abs(np.log2(b / lo)), abs(np.log2(b / hi))) for b in (bpm, bpm * 2, bpm / 2) if b > 0]
-    tempo_fit = float(np.exp(-((min(dists) if dists else 1.0) / 0.15) ** 2))
+    dists = [
+        0.0 if lo <= b <= hi else min(abs(np.log2(b / lo)), abs(np.log2(b / hi)))
+        for b in (bpm, bpm * 2, bpm / 2)
+        if b > 0
+    ]
+    tempo_fit = float(np.exp(-(((min(dists) if dists else 1.0) / 0.15) ** 2)))
     mode_fit = 1.0 if features.get("mode") == MOOD_MODE.get(mood) else 0.0
-    energy_fit = 1.0 - min(1.0, abs(float(features.get("energy", 0.5) or 0.5) - MOOD_ENERGY.get(mood, 0.5)) * 2)
+    energy_fit = 1.0 - min(
+        1.0, abs(float(features.get("energy", 0.5) or 0.5) - MOOD_ENERGY.get(mood, 0.5)) * 2
+    )
     return W_TEMPO * tempo_fit + W_MODE * mode_fit + W_ENERGY * energy_fit
 
 

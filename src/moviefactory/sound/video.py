@@ -103,7 +103,11 @@ def analyze_small(frames: np.ndarray, fps: float) -> VisualFeatures:
         hue_name = _HUES[top]
         rgb = colorful[:: max(1, len(colorful) // 2000)][bins == top].mean(axis=0)
     return VisualFeatures(
-        fps=float(fps), duration_s=len(frames) / float(fps), motion=motion, brightness=bright, events_s=events,
+        fps=float(fps),
+        duration_s=len(frames) / float(fps),
+        motion=motion,
+        brightness=bright,
+        events_s=events,
         dominant_rgb=tuple(round(c * 255) for c in rgb),  # type: ignore[arg-type]
         dominant_hue=hue_name,
-    )  # fmt: skip
+    )

@@ -111,19 +111,41 @@ def _add_stage_args(p: argparse.ArgumentParser, stage: str) -> None:
     p.add_argument("--keep-checkpoints", type=int, default=3, help="newest checkpoints kept (default 3)")
     p.add_argument("--gradient-checkpointing", action="store_true", help="recompute activations in backward")
     p.add_argument("--workers", type=int, default=2, help="data loader worker processes (default 2)")
-    p.add_argument("--log-every", type=int, default=10, help="print loss, it/s, ETA and peak memory every N steps (default 10)")  # fmt: skip
-    p.add_argument("--log-with", choices=["tensorboard", "wandb"], default=None,
-                   help="also log to this tracker through accelerate (logs in OUTPUT/logs)")  # fmt: skip
-    p.add_argument("--validate-every", type=int, default=0, metavar="N",
-                   help="every N steps write a short validation clip per domain to OUTPUT/samples/ (default 0: off)")  # fmt: skip
-    p.add_argument("--validate-prompt", default="a red car driving along a coastal road at sunset",
-                   help="the validation clips' prompt")  # fmt: skip
-    p.add_argument("--validate-steps", type=int, default=20, help="denoising steps per validation clip (default 20)")  # fmt: skip
+    p.add_argument(
+        "--log-every",
+        type=int,
+        default=10,
+        help="print loss, it/s, ETA and peak memory every N steps (default 10)",
+    )
+    p.add_argument(
+        "--log-with",
+        choices=["tensorboard", "wandb"],
+        default=None,
+        help="also log to this tracker through accelerate (logs in OUTPUT/logs)",
+    )
+    p.add_argument(
+        "--validate-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="every N steps write a short validation clip per domain to OUTPUT/samples/ (default 0: off)",
+    )
+    p.add_argument(
+        "--validate-prompt",
+        default="a red car driving along a coastal road at sunset",
+        help="the validation clips' prompt",
+    )
+    p.add_argument(
+        "--validate-steps", type=int, default=20, help="denoising steps per validation clip (default 20)"
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    train = sub.add_parser("train", help="train the video model (3 stages, accelerate)",
-                           description="Train MovieFactory's video model: spatial, then temporal, then movie.")  # fmt: skip
+    train = sub.add_parser(
+        "train",
+        help="train the video model (3 stages, accelerate)",
+        description="Train MovieFactory's video model: spatial, then temporal, then movie.",
+    )
     stages = train.add_subparsers(dest="train_stage", metavar="STAGE", required=True)
     for name, help_text in STAGES.items():
         p = stages.add_parser(name, help=help_text, description=help_text)
@@ -137,16 +159,36 @@ def config_from_args(args: argparse.Namespace) -> object:
     from moviefactory.training.loop import TrainConfig
 
     cfg = TrainConfig(
-        model=args.model, data=tuple(parse_data_spec(s) for s in args.data), output=args.output,
-        steps=args.steps, batch_size=args.batch_size, grad_accum=args.grad_accum, lr=args.lr,
-        mixed_precision=args.mixed_precision, ema=args.ema, ema_decay=args.ema_decay, size=args.size,
-        frames=args.frames, fps=args.fps, seed=args.seed, checkpoint_every=args.checkpoint_every,
-        keep_checkpoints=args.keep_checkpoints, gradient_checkpointing=args.gradient_checkpointing,
-        init_adapters=args.init_adapters, init_temporal=getattr(args, "init_temporal", None), resume=args.resume, caption_dropout=args.caption_dropout,
-        warmup_steps=args.warmup_steps, num_workers=args.workers, log_every=args.log_every,
-        log_with=args.log_with, validate_every=args.validate_every, validate_prompt=args.validate_prompt,
-        validate_steps=args.validate_steps, sd_config=args.sd_config,
-    )  # fmt: skip
+        model=args.model,
+        data=tuple(parse_data_spec(s) for s in args.data),
+        output=args.output,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        grad_accum=args.grad_accum,
+        lr=args.lr,
+        mixed_precision=args.mixed_precision,
+        ema=args.ema,
+        ema_decay=args.ema_decay,
+        size=args.size,
+        frames=args.frames,
+        fps=args.fps,
+        seed=args.seed,
+        checkpoint_every=args.checkpoint_every,
+        keep_checkpoints=args.keep_checkpoints,
+        gradient_checkpointing=args.gradient_checkpointing,
+        init_adapters=args.init_adapters,
+        init_temporal=getattr(args, "init_temporal", None),
+        resume=args.resume,
+        caption_dropout=args.caption_dropout,
+        warmup_steps=args.warmup_steps,
+        num_workers=args.workers,
+        log_every=args.log_every,
+        log_with=args.log_with,
+        validate_every=args.validate_every,
+        validate_prompt=args.validate_prompt,
+        validate_steps=args.validate_steps,
+        sd_config=args.sd_config,
+    )
     cfg.check()
     return cfg
 

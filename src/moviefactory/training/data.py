@@ -125,8 +125,11 @@ class SkipLog:
         return sum(self.counts.values())
 
     def state_dict(self) -> dict[str, Any]:
-        return {"counts": dict(self.counts), "examples": {k: list(v) for k, v in self.examples.items()},
-                "seen": sorted(self._seen)}  # fmt: skip
+        return {
+            "counts": dict(self.counts),
+            "examples": {k: list(v) for k, v in self.examples.items()},
+            "seen": sorted(self._seen),
+        }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.counts = dict(state["counts"])

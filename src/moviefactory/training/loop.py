@@ -96,8 +96,13 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise InputError naming the first bad value."""
-        positive = {"steps": self.steps, "batch_size": self.batch_size, "grad_accum": self.grad_accum,
-                    "checkpoint_every": self.checkpoint_every, "keep_checkpoints": self.keep_checkpoints}  # fmt: skip
+        positive = {
+            "steps": self.steps,
+            "batch_size": self.batch_size,
+            "grad_accum": self.grad_accum,
+            "checkpoint_every": self.checkpoint_every,
+            "keep_checkpoints": self.keep_checkpoints,
+        }
         for name, v in positive.items():
             if v < 1:
                 raise InputError(f"--{name.replace('_', '-')} must be >= 1, got {v}")
@@ -298,10 +303,16 @@ class Trainer:
 
         # 5. data: positions, not epochs, so a resumed run draws the same samples
         self.dataset = VideoDataset(
-            cfg.data, domains=self.domains, size=cfg.size, num_frames=self.frames, fps=cfg.fps,
-            independent_frames=stage.independent_frames, stage_domain=stage.default_domain,
-            caption_dropout=cfg.caption_dropout, seed=cfg.seed,
-        )  # fmt: skip
+            cfg.data,
+            domains=self.domains,
+            size=cfg.size,
+            num_frames=self.frames,
+            fps=cfg.fps,
+            independent_frames=stage.independent_frames,
+            stage_domain=stage.default_domain,
+            caption_dropout=cfg.caption_dropout,
+            seed=cfg.seed,
+        )
 
         # 6. optimizer, schedule, EMA; accelerate wraps model (DDP), optimizer (scaler), scheduler
         optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
@@ -352,9 +363,12 @@ class Trainer:
         import torch
 
         tok = self.tokenizer(
-            captions, padding="max_length", max_length=self.tokenizer.model_max_length, truncation=True,
+            captions,
+            padding="max_length",
+            max_length=self.tokenizer.model_max_length,
+            truncation=True,
             return_tensors="pt",
-        )  # fmt: skip
+        )
         with torch.no_grad():
             out: torch.Tensor = self.text_encoder(tok.input_ids.to(self.accelerator.device))[0]
         return out  # (B, L, D)
@@ -367,8 +381,10 @@ class Trainer:
         flat = pixels.reshape(b * f, *pixels.shape[2:]).to(self.accelerator.device, self.vae.dtype)
         cfg = self.vae.config
         with torch.no_grad():
-            chunks = [self.vae.encode(flat[i : i + VAE_CHUNK]).latent_dist.sample(generator=gen)
-                      for i in range(0, len(flat), VAE_CHUNK)]  # fmt: skip
+            chunks = [
+                self.vae.encode(flat[i : i + VAE_CHUNK]).latent_dist.sample(generator=gen)
+                for i in range(0, len(flat), VAE_CHUNK)
+            ]
         lat = torch.cat(chunks).float()
         if getattr(cfg, "shift_factor", None) is not None:
             lat = lat - cfg.shift_factor
@@ -441,9 +457,12 @@ class Trainer:
 
         acc, cfg = self.accelerator, self.cfg
         sampler = MicroBatches(
-            cfg.batch_size, start=self.start_step * cfg.grad_accum, stop=cfg.steps * cfg.grad_accum,
-            rank=acc.process_index, world=acc.num_processes,
-        )  # fmt: skip
+            cfg.batch_size,
+            start=self.start_step * cfg.grad_accum,
+            stop=cfg.steps * cfg.grad_accum,
+            rank=acc.process_index,
+            world=acc.num_processes,
+        )
         return DataLoader(
             self.dataset,  # type: ignore[arg-type]
             batch_sampler=sampler,
@@ -546,8 +565,14 @@ class Trainer:
                 losses.append(loss)
                 step = self.progress.step
                 it_s, eta_s = speed.tick(step)
-                record = {"step": step, "loss": loss, "lr": self.lr_scheduler.get_last_lr()[0],
-                          "it_s": it_s, "eta_s": eta_s, "peak_mem_mb": _peak_memory_mb(acc.device)}  # fmt: skip
+                record = {
+                    "step": step,
+                    "loss": loss,
+                    "lr": self.lr_scheduler.get_last_lr()[0],
+                    "it_s": it_s,
+                    "eta_s": eta_s,
+                    "peak_mem_mb": _peak_memory_mb(acc.device),
+                }
                 if log is not None:
                     log.write(json.dumps(record) + "\n")
                     log.flush()
@@ -605,8 +630,16 @@ class Trainer:
             frames = model.config.window() if self.stage.independent_frames else self.frames
             for domain in dict.fromkeys(self.domains[i] for i in self.dataset._domain_ids.tolist()):
                 with acc.autocast():
-                    res = pipe(cfg.validate_prompt, num_frames=frames, height=h, width=w, steps=cfg.validate_steps,
-                               scheduler="ddim", domain=domain, seed=cfg.seed)  # fmt: skip
+                    res = pipe(
+                        cfg.validate_prompt,
+                        num_frames=frames,
+                        height=h,
+                        width=w,
+                        steps=cfg.validate_steps,
+                        scheduler="ddim",
+                        domain=domain,
+                        seed=cfg.seed,
+                    )
                 out = folder / f"{domain}.mp4"
                 write_video(res.frames, out, fps=model.config.fps, size=(w, h))
                 written.append(out)

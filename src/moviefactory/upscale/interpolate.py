@@ -57,11 +57,30 @@ def interpolate_ffmpeg(src: Path, out: Path, *, fps: int, num_frames: int) -> Pa
     )  # our own numbers only: no user text enters the filter graph
     with atomic_output(out) as tmp:
         media.run_ffmpeg(
-            ["-i", str(src), "-an", "-vf", graph, "-frames:v", str(num_frames), "-r", str(fps),
-             "-c:v", "libx264", "-crf", "12", "-preset", "veryfast", "-threads", "1",
-             "-movflags", "+faststart", str(tmp)],
+            [
+                "-i",
+                str(src),
+                "-an",
+                "-vf",
+                graph,
+                "-frames:v",
+                str(num_frames),
+                "-r",
+                str(fps),
+                "-c:v",
+                "libx264",
+                "-crf",
+                "12",
+                "-preset",
+                "veryfast",
+                "-threads",
+                "1",
+                "-movflags",
+                "+faststart",
+                str(tmp),
+            ],
             what=f"interpolate {src.name} to {fps} fps",
-        )  # fmt: skip
+        )
     return out
 
 

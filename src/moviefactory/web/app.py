@@ -83,11 +83,15 @@ MEDIA_TYPES = {".mp4": "video/mp4", ".srt": "application/x-subrip", ".vtt": "tex
                ".wav": "audio/wav", ".json": "application/json"}  # fmt: skip
 HIDDEN = {MANIFEST}  # movie.json holds run settings; the studio has no use for it in the browser
 # The report is our own HTML with user text in it: no scripts, no outside requests.
-REPORT_CSP = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'; "
-              "frame-ancestors 'none'")  # fmt: skip
+REPORT_CSP = (
+    "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "frame-ancestors 'none'"
+)
 # The page: our own files only; no framing by any page (clickjacking), no plugins, no base-URI tricks.
-PAGE_CSP = ("default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
-            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
+PAGE_CSP = (
+    "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 TOKEN_COOKIE = "moviefactory_studio"  # + a digest of the token: cookies ignore ports, so two studios on one
 # host (ports 8000 and 8001) would otherwise overwrite each other's cookie
 
@@ -169,8 +173,12 @@ class BodyLimit:
         self.app = app
         self.limit = limit
 
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Callable[[], Awaitable[Any]],
-                       send: Callable[[Any], Awaitable[None]]) -> None:  # fmt: skip
+    async def __call__(
+        self,
+        scope: MutableMapping[str, Any],
+        receive: Callable[[], Awaitable[Any]],
+        send: Callable[[Any], Awaitable[None]],
+    ) -> None:
         if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
@@ -178,8 +186,11 @@ class BodyLimit:
         if str(scope.get("path", "")).startswith("/api/library/"):
             # an upload streams to disk in its route; the server delivers exactly Content-Length bytes
             if length is None or not length.isdigit() or int(length) > UPLOAD_BYTES:
-                code, msg = (411, "an upload needs a Content-Length") if length is None else (
-                    413, BodyTooLarge(UPLOAD_BYTES).detail)  # fmt: skip
+                code, msg = (
+                    (411, "an upload needs a Content-Length")
+                    if length is None
+                    else (413, BodyTooLarge(UPLOAD_BYTES).detail)
+                )
                 response = _secured(JSONResponse({"error": msg}, status_code=code))
                 response.headers["Connection"] = "close"
                 await response(scope, receive, send)
@@ -248,8 +259,13 @@ class PipelineRunner:
         else:
             raise InputError(f"unknown job kind {job.kind!r}")
         # names inside the folder only: the page never sees where the server keeps its files
-        return {"slug": result.root.name, "duration_s": round(result.duration_s, 3), "rendered": result.rendered,
-                "reused": result.reused, "warnings": result.warnings}  # fmt: skip
+        return {
+            "slug": result.root.name,
+            "duration_s": round(result.duration_s, 3),
+            "rendered": result.rendered,
+            "reused": result.reused,
+            "warnings": result.warnings,
+        }
 
     def index_upload(self, job: Job, reporter: Reporter) -> dict[str, Any]:
         """Index an uploaded sound into the user's library (the same index `moviefactory library add` fills)."""
@@ -293,8 +309,10 @@ def warm_up_builtin_writer(reporter: Reporter) -> None:
     from moviefactory import language
     from moviefactory.textembed import text_embedder
 
-    steps: list[tuple[str, Callable[[], object]]] = [("loading the English language model", language.nlp),
-             ("loading the MiniLM text embedding", lambda: text_embedder().encode(["warm up"]))]  # fmt: skip
+    steps: list[tuple[str, Callable[[], object]]] = [
+        ("loading the English language model", language.nlp),
+        ("loading the MiniLM text embedding", lambda: text_embedder().encode(["warm up"])),
+    ]
     for i, (label, load) in enumerate(steps):
         reporter.start("script", f"script ({i + 1}/3): {label}", 3)  # the bar never moves back (JobReporter)
         reporter.update("script", i)
@@ -335,8 +353,13 @@ def movie_dir(settings: Settings, slug: str) -> FsPath:
     (404 at the API). Refuses '..', separators, absolute paths and links that leave settings.out."""
     out = FsPath(settings.out).resolve()
     root = out / slug
-    if (not SLUG_RE.match(slug) or slug in (".", "..") or not root.is_dir() or root.resolve().parent != out
-            or not (root / MANIFEST).is_file()):  # fmt: skip
+    if (
+        not SLUG_RE.match(slug)
+        or slug in (".", "..")
+        or not root.is_dir()
+        or root.resolve().parent != out
+        or not (root / MANIFEST).is_file()
+    ):
         raise NotFound(f"no movie {quote(slug)}")
     return root
 
@@ -362,8 +385,14 @@ def make_folder_slug(settings: Settings, text: str, seed: int, fingerprint: dict
 def movie_info(root: FsPath, jobs: JobQueue) -> dict[str, Any]:
     ws = Workspace.open(root)
     man = ws.manifest
-    info: dict[str, Any] = {"slug": root.name, "request": man.request, "seed": man.seed,
-                            "title": man.request or root.name, "scenes": 0, "script_error": None}  # fmt: skip
+    info: dict[str, Any] = {
+        "slug": root.name,
+        "request": man.request,
+        "seed": man.seed,
+        "title": man.request or root.name,
+        "scenes": 0,
+        "script_error": None,
+    }
     script_s: float | None = None
     if ws.has_script():
         try:
@@ -392,7 +421,9 @@ def movie_info(root: FsPath, jobs: JobQueue) -> dict[str, Any]:
         state=state,
         has_movie=has_movie,
         duration_s=rec.duration_s if rec is not None and has_movie else script_s,
-        version=rec.sha256[:12] if rec is not None else "",  # changes with every new cut: cache-busts the player
+        version=rec.sha256[:12]
+        if rec is not None
+        else "",  # changes with every new cut: cache-busts the player
         files={
             name: (root / name).is_file() for name in ("movie.mp4", "movie.srt", "movie.vtt", "report.html")
         },
@@ -428,8 +459,23 @@ def still(video: FsPath, root: FsPath, cache: FsPath, *, at_s: float, width: int
         for old in cache.glob(f"{root.name}--{video.relative_to(root).as_posix().replace('/', '--')}--*.jpg"):
             old.unlink(missing_ok=True)  # earlier versions of this video
         with atomic_output(target) as tmp:
-            run_ffmpeg(["-ss", f"{at_s:.3f}", "-i", str(video), "-frames:v", "1", "-vf", f"scale={width}:-2",
-                        "-q:v", "4", str(tmp)], what="poster", timeout=30)  # fmt: skip
+            run_ffmpeg(
+                [
+                    "-ss",
+                    f"{at_s:.3f}",
+                    "-i",
+                    str(video),
+                    "-frames:v",
+                    "1",
+                    "-vf",
+                    f"scale={width}:-2",
+                    "-q:v",
+                    "4",
+                    str(tmp),
+                ],
+                what="poster",
+                timeout=30,
+            )
     return target
 
 
@@ -471,8 +517,11 @@ def create_app(
     out.mkdir(parents=True, exist_ok=True)
     studio = out / ".studio"
     if runner is None:
-        runner = ProcessRunner("moviefactory.web.app:run_pipeline_job",
-                               {"settings": settings.model_dump(mode="json")}, log_dir=studio / "logs")  # fmt: skip
+        runner = ProcessRunner(
+            "moviefactory.web.app:run_pipeline_job",
+            {"settings": settings.model_dump(mode="json")},
+            log_dir=studio / "logs",
+        )
     jobs = JobQueue(jobs_db or studio / "jobs.sqlite", runner, start_worker=False)
     access = Access(frozenset(h.lower() for h in trusted_hosts) if trusted_hosts is not None else None, token)
     cookie_name = token_cookie(token) if token else TOKEN_COOKIE
@@ -539,8 +588,12 @@ def create_app(
         if not (fresh or access.token_ok(request.cookies.get(cookie_name)) or access.token_ok(bearer)):
             if request.url.path == "/" and request.method in ("GET", "HEAD"):
                 return _secured(HTMLResponse(LOGIN_PAGE, status_code=401))
-            return _secured(JSONResponse({"error": "a token is required: open the link `moviefactory serve` "
-                                                   "printed"}, status_code=401))  # fmt: skip
+            return _secured(
+                JSONResponse(
+                    {"error": "a token is required: open the link `moviefactory serve` printed"},
+                    status_code=401,
+                )
+            )
         # c. writes only from our own page (CSRF)
         origin = request.headers.get("origin")
         if request.method not in ("GET", "HEAD", "OPTIONS") and (
@@ -721,9 +774,13 @@ def create_app(
         return _public_job(jobs.annotate([job])[0], scrub)
 
     @app.put("/api/library/{kind}/{name}", status_code=202)
-    async def upload_sound(kind: Literal["effect", "music"], name: str, request: Request,
-                           title: Annotated[str, StringConstraints(max_length=200)] = "",
-                           description: Annotated[str, StringConstraints(max_length=1000)] = "") -> dict[str, Any]:  # fmt: skip
+    async def upload_sound(
+        kind: Literal["effect", "music"],
+        name: str,
+        request: Request,
+        title: Annotated[str, StringConstraints(max_length=200)] = "",
+        description: Annotated[str, StringConstraints(max_length=1000)] = "",
+    ) -> dict[str, Any]:
         if not UPLOAD_RE.match(name):
             raise InputError(
                 f"{quote(name)}: a sound file name (letters, digits, ' _.-') with an audio suffix"
@@ -762,8 +819,15 @@ def create_app(
                         meta = json.loads(side.read_text(encoding="utf-8")) if side.is_file() else {}
                     except (OSError, ValueError):
                         meta = {}
-                    found.append({"kind": kind, "file": f.name, "bytes": f.stat().st_size,
-                                  "title": str(meta.get("title", "")), "description": str(meta.get("description", ""))})  # fmt: skip
+                    found.append(
+                        {
+                            "kind": kind,
+                            "file": f.name,
+                            "bytes": f.stat().st_size,
+                            "title": str(meta.get("title", "")),
+                            "description": str(meta.get("description", "")),
+                        }
+                    )
         return {"sounds": found}
 
     @app.api_route("/api/movies/{slug}/poster.jpg", methods=["GET", "HEAD"])

@@ -11,9 +11,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "serve", help="open the web studio: make, watch, edit and re-render movies in a browser"
     )
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1: this machine only, no token; any other "
-                        "address needs the access token printed on start)")  # fmt: skip
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1: this machine only, no token; any other "
+        "address needs the access token printed on start)",
+    )
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--out", type=Path, help="parent folder for movies (default: settings, else movies)")
     p.add_argument(
@@ -22,8 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument(
         "--token", help="access token off loopback (default: MOVIEFACTORY_TOKEN, else a new random one)"
     )
-    p.add_argument("--allow-host", dest="allow_host", action="append", default=[], metavar="NAME",
-                   help="another Host name the studio answers to (a DNS name or proxy in front of it); repeatable")  # fmt: skip
+    p.add_argument(
+        "--allow-host",
+        dest="allow_host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="another Host name the studio answers to (a DNS name or proxy in front of it); repeatable",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -114,7 +123,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = f"http://{shown}:{args.port}/" + (f"?token={token}" if token else "")
     print(f"MovieFactory studio: {url}  (movies in {Path(settings.out).resolve()})", file=sys.stderr)
     if not local:
-        print("the studio is reachable from other machines: open the link above (it holds the access token); "
-              f"it answers to the Host names {', '.join(hosts)} (add more with --allow-host)", file=sys.stderr)  # fmt: skip
+        print(
+            "the studio is reachable from other machines: open the link above (it holds the access token); "
+            f"it answers to the Host names {', '.join(hosts)} (add more with --allow-host)",
+            file=sys.stderr,
+        )
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0

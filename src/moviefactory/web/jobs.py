@@ -139,8 +139,13 @@ class JobReporter:
                                                     ("compose", 2.0))  # fmt: skip
     NOTES = 20
 
-    def __init__(self, save: Callable[[dict[str, Any]], None], *, min_interval_s: float = 0.25,
-                 cancelled: Callable[[], bool] = lambda: False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        save: Callable[[dict[str, Any]], None],
+        *,
+        min_interval_s: float = 0.25,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._save = save
         self._cancelled = cancelled
         self._min_interval_s = min_interval_s
@@ -248,8 +253,10 @@ class JobQueue:
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def _take_lock(self) -> int:
-        return try_flock(self.db.with_name(self.db.name + ".lock"),
-                         busy=f"{self.db} is in use by another `moviefactory serve`")  # fmt: skip
+        return try_flock(
+            self.db.with_name(self.db.name + ".lock"),
+            busy=f"{self.db} is in use by another `moviefactory serve`",
+        )
 
     def _requeue_interrupted(self) -> list[int]:
         """Jobs marked running belong to a dead server (we hold the lock): queue them again, or fail them
@@ -259,9 +266,15 @@ class JobQueue:
             again = [r["id"] for r in rows if r["attempts"] < MAX_ATTEMPTS]
             for r in rows:
                 if r["attempts"] >= MAX_ATTEMPTS:
-                    c.execute("UPDATE jobs SET state='failed', finished=?, error=? WHERE id=?",
-                              (time.time(), f"interrupted {r['attempts']} times (the server stopped while it ran); "
-                               "not retried", r["id"]))  # fmt: skip
+                    c.execute(
+                        "UPDATE jobs SET state='failed', finished=?, error=? WHERE id=?",
+                        (
+                            time.time(),
+                            f"interrupted {r['attempts']} times (the server stopped while it ran); "
+                            "not retried",
+                            r["id"],
+                        ),
+                    )
             c.executemany("UPDATE jobs SET state='queued' WHERE id=?", [(i,) for i in again])
         if again:
             log.info("re-queued jobs interrupted by a previous server: %s", again)
@@ -308,11 +321,16 @@ class JobQueue:
         instead of a duplicate, so a double click does not render twice."""
         blob = json.dumps(params, sort_keys=True)
         with self._tx() as c:
-            row = c.execute("SELECT * FROM jobs WHERE kind=? AND params=? AND slug IS ? AND state IN (?, ?) "
-                            "ORDER BY id LIMIT 1", (kind, blob, slug, *ACTIVE)).fetchone()  # fmt: skip
+            row = c.execute(
+                "SELECT * FROM jobs WHERE kind=? AND params=? AND slug IS ? AND state IN (?, ?) "
+                "ORDER BY id LIMIT 1",
+                (kind, blob, slug, *ACTIVE),
+            ).fetchone()
             if row is None:
-                cur = c.execute("INSERT INTO jobs (kind, params, slug, state, created) VALUES (?, ?, ?, 'queued', ?)",
-                                (kind, blob, slug, time.time()))  # fmt: skip
+                cur = c.execute(
+                    "INSERT INTO jobs (kind, params, slug, state, created) VALUES (?, ?, ?, 'queued', ?)",
+                    (kind, blob, slug, time.time()),
+                )
                 row = c.execute("SELECT * FROM jobs WHERE id=?", (cur.lastrowid,)).fetchone()
         self._wake.set()
         return Job.from_row(row)
@@ -330,8 +348,9 @@ class JobQueue:
 
     def active_for(self, slug: str) -> JobList:
         with self._mutex:
-            rows = self._conn.execute("SELECT * FROM jobs WHERE slug=? AND state IN (?, ?) ORDER BY id",
-                                      (slug, *ACTIVE)).fetchall()  # fmt: skip
+            rows = self._conn.execute(
+                "SELECT * FROM jobs WHERE slug=? AND state IN (?, ?) ORDER BY id", (slug, *ACTIVE)
+            ).fetchall()
         return [Job.from_row(r) for r in rows]
 
     def annotate(self, jobs: JobList) -> JobList:
@@ -341,8 +360,10 @@ class JobQueue:
                 r["id"] for r in self._conn.execute("SELECT id FROM jobs WHERE state='queued' ORDER BY id")
             ]
             running = self._conn.execute("SELECT * FROM jobs WHERE state='running' LIMIT 1").fetchone()
-            past = self._conn.execute("SELECT kind, finished - started AS secs FROM jobs WHERE state='done' "
-                                      "AND started IS NOT NULL ORDER BY id DESC LIMIT 40").fetchall()  # fmt: skip
+            past = self._conn.execute(
+                "SELECT kind, finished - started AS secs FROM jobs WHERE state='done' "
+                "AND started IS NOT NULL ORDER BY id DESC LIMIT 40"
+            ).fetchall()
         typical: dict[str, float] = {}
         for kind in ("make", "render"):
             secs = sorted(r["secs"] for r in past if r["kind"] == kind)
@@ -384,8 +405,10 @@ class JobQueue:
             if row is None:
                 return None
             if row["state"] == "queued":
-                c.execute("UPDATE jobs SET state='cancelled', finished=?, error=? WHERE id=?",
-                          (time.time(), "cancelled before it started", job_id))  # fmt: skip
+                c.execute(
+                    "UPDATE jobs SET state='cancelled', finished=?, error=? WHERE id=?",
+                    (time.time(), "cancelled before it started", job_id),
+                )
             elif row["state"] == "running":
                 self._cancel.add(job_id)
         if row["state"] == "running":
@@ -420,8 +443,11 @@ class JobQueue:
             row = c.execute("SELECT id FROM jobs WHERE state='queued' ORDER BY id LIMIT 1").fetchone()
             if row is None:
                 return None
-            c.execute("UPDATE jobs SET state='running', started=?, finished=NULL, error=NULL, progress='{}', "
-                      "attempts=attempts+1 WHERE id=?", (time.time(), row["id"]))  # fmt: skip
+            c.execute(
+                "UPDATE jobs SET state='running', started=?, finished=NULL, error=NULL, progress='{}', "
+                "attempts=attempts+1 WHERE id=?",
+                (time.time(), row["id"]),
+            )
             job = Job.from_row(c.execute("SELECT * FROM jobs WHERE id=?", (row["id"],)).fetchone())
         return job
 
@@ -431,8 +457,9 @@ class JobQueue:
         if job is None:
             return None
         self._running = job.id
-        reporter = JobReporter(lambda p: self._set(job.id, progress=json.dumps(p)),
-                               cancelled=lambda: job.id in self._cancel)  # fmt: skip
+        reporter = JobReporter(
+            lambda p: self._set(job.id, progress=json.dumps(p)), cancelled=lambda: job.id in self._cancel
+        )
         reporter.start("job", "starting", 1)  # the page shows movement from the first second
         try:
             result = self.runner(job, reporter)
@@ -468,11 +495,23 @@ class JobQueue:
         with self._mutex:
             self._conn.execute(f"UPDATE jobs SET {names} WHERE id=?", (*cols.values(), job_id))
 
-    def _end(self, job_id: int, state: JobState, progress: dict[str, Any], *, result: dict[str, Any] | None = None,
-             error: str | None = None) -> None:  # fmt: skip
-        self._set(job_id, state=state, progress=json.dumps(progress), finished=time.time(),
-                  result=json.dumps(result) if result is not None else None,
-                  error=error.splitlines()[0] if error else None)  # fmt: skip
+    def _end(
+        self,
+        job_id: int,
+        state: JobState,
+        progress: dict[str, Any],
+        *,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> None:
+        self._set(
+            job_id,
+            state=state,
+            progress=json.dumps(progress),
+            finished=time.time(),
+            result=json.dumps(result) if result is not None else None,
+            error=error.splitlines()[0] if error else None,
+        )
 
     def _work(self) -> None:
         while not self._stop.is_set():

@@ -56,9 +56,13 @@ class ProcessRunner:
         with open(self.log_dir / f"job-{job.id}.log", "a", encoding="utf-8") as log:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "moviefactory.web.worker"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True, env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                env=env,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         with self._lock:
             self._procs[job.id] = proc
         try:

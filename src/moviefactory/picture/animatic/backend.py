@@ -41,7 +41,9 @@ class AnimaticBackend(PictureBackend):
         self.kinds: dict[str, str] = {}  # character id -> silhouette kind
         self.terrains: dict[str, tuple[str, bool]] = {}  # scene id -> (terrain family, has road)
         self.notes: dict[str, list[str]] = {}  # scene id -> how its free text was understood
-        self.designs: dict[str, Design] = {}  # scene id -> what its prompt asks to draw (the prompt is the source)
+        self.designs: dict[
+            str, Design
+        ] = {}  # scene id -> what its prompt asks to draw (the prompt is the source)
         self.drawn: dict[str, dict[str, Any]] = {}  # scene id -> drawn.json
         self.icons_used: list[str] = []  # every icon the movie draws, first use first (credits)
 
@@ -64,7 +66,9 @@ class AnimaticBackend(PictureBackend):
             self.designs[sc.id] = d
             self.drawn[sc.id] = d.drawn()  # the design's notes reach the clip through its plan
         used = [e.drawn_as for d in self.designs.values() for e in d.elements]
-        self.icons_used = [u for u in dict.fromkeys(used) if u.split(":", 1)[0] in ("game-icons", "fluent-emoji-flat")]
+        self.icons_used = [
+            u for u in dict.fromkeys(used) if u.split(":", 1)[0] in ("game-icons", "fluent-emoji-flat")
+        ]
 
     def prepare_legacy(self, movie: Movie) -> None:
         """Resolve every character to a kind and every scene setting to a terrain (keywords, then meaning)."""
@@ -106,8 +110,15 @@ class AnimaticBackend(PictureBackend):
             if kind is not None and kind not in KINDS:
                 raise SceneError(scene.id, f"character {cid!r} resolved to unknown kind {kind!r}")
         design = self.designs.get(scene.id)
-        plan = plan_scene(movie, scene, kinds=self.kinds or None, terrains=self.terrains or None,
-                          grain=self.grain, vignette=self.vignette, design=design)  # fmt: skip
+        plan = plan_scene(
+            movie,
+            scene,
+            kinds=self.kinds or None,
+            terrains=self.terrains or None,
+            grain=self.grain,
+            vignette=self.vignette,
+            design=design,
+        )
         total = plan.num_frames
         step = max(1, total // 20)
 
@@ -128,8 +139,15 @@ class AnimaticBackend(PictureBackend):
             atomic_write_json(paths.drawn(folder_id), self.drawn[scene.id])
             write_credits(self.icons_used, paths.root)
         warnings = list(self.notes.get(scene.id, [])) + list(plan.notes)
-        return Clip(path=Path(out), width=plan.width, height=plan.height, fps=float(plan.fps),
-                    num_frames=total, backend=self.name, warnings=warnings)  # fmt: skip
+        return Clip(
+            path=Path(out),
+            width=plan.width,
+            height=plan.height,
+            fps=float(plan.fps),
+            num_frames=total,
+            backend=self.name,
+            warnings=warnings,
+        )
 
     def contact_sheet(self, movie: Movie, path: Path, *, width: int = 384) -> Path:
         """One frame (the middle) of each scene, in a grid, as a PNG: to look at what the words became."""

@@ -189,10 +189,18 @@ def design_scene(movie: Movie, scene: Scene, lib: IconLibrary | None = None) -> 
         d.hands(movie, scene, reading)
     elif text.strip():
         d.foreign(text)
-    return Design(set_name=set_name, time_of_day=tod, weather=weather, motion=_staging(reading, d.elements, scene,
-                  text), figures=tuple(d.figures), elements=tuple(d.elements),
-                  unmatched=tuple(dict.fromkeys(d.unmatched)), notes=tuple(d.notes),
-                  extra_words=f"{text} {scene.action}", landmarks=marks)  # fmt: skip
+    return Design(
+        set_name=set_name,
+        time_of_day=tod,
+        weather=weather,
+        motion=_staging(reading, d.elements, scene, text),
+        figures=tuple(d.figures),
+        elements=tuple(d.elements),
+        unmatched=tuple(dict.fromkeys(d.unmatched)),
+        notes=tuple(d.notes),
+        extra_words=f"{text} {scene.action}",
+        landmarks=marks,
+    )
 
 
 @dataclass
@@ -210,27 +218,41 @@ class _Draft:
         """The prompt's words, else the fields; a disagreement is a note."""
         tod, weather = scene.time_of_day.value, scene.weather.value
         if reading is not None and reading.times and reading.times[0] != tod:
-            self.notes.append(f"time: the prompt says {reading.time_words[0]!r}, the field {tod!r}; drawn as the "
-                              "prompt says")  # fmt: skip
+            self.notes.append(
+                f"time: the prompt says {reading.time_words[0]!r}, the field {tod!r}; drawn as the "
+                "prompt says"
+            )
             tod = reading.times[0]
         if reading is not None and reading.weathers and reading.weathers[0] != weather:
-            self.notes.append(f"weather: the prompt says {reading.weather_words[0]!r}, the field {weather!r}; "
-                              "drawn as the prompt says")  # fmt: skip
+            self.notes.append(
+                f"weather: the prompt says {reading.weather_words[0]!r}, the field {weather!r}; "
+                "drawn as the prompt says"
+            )
             weather = reading.weathers[0]
         return tod, weather
 
-    def place(self, scene: Scene, hit: tuple[str, float] | None, places: list[L.Entity], tod: str, weather: str,
-              text: str) -> tuple[str, tuple[tuple[str, str], ...]]:  # fmt: skip
+    def place(
+        self,
+        scene: Scene,
+        hit: tuple[str, float] | None,
+        places: list[L.Entity],
+        tod: str,
+        weather: str,
+        text: str,
+    ) -> tuple[str, tuple[tuple[str, str], ...]]:
         """The set (open fields when no set matches, said), its pieces, effects and landmarks."""
         if hit is None:
             set_name, set_score = "meadow", 0.0
             self.unmatched.append(scene.setting or (places[0].text if places else "the place"))
-            self.notes.append(f"place {scene.setting or 'of the prompt'!r}: no set matches; drawn as open fields")
+            self.notes.append(
+                f"place {scene.setting or 'of the prompt'!r}: no set matches; drawn as open fields"
+            )
         else:
             set_name, set_score = hit
         self.set_kind = SETS[set_name].kind
-        self.elements.append(Element(scene.setting or set_name.replace("-", " "), f"set:{set_name}", "set",
-                                     set_score))  # fmt: skip
+        self.elements.append(
+            Element(scene.setting or set_name.replace("-", " "), f"set:{set_name}", "set", set_score)
+        )
         marks = landmarks(self.lib, set_name, places)
         pieces, effects = set_pieces(set_name, tod, weather, text, marks)
         self.elements += [Element(t, d, "set", 1.0) for t, d in pieces if d != f"set:{set_name}"]
@@ -252,17 +274,24 @@ class _Draft:
         for cid in scene.subjects:
             ch = movie.character(cid)
             if not _mentions(text, ch):
-                self.notes.append(f"character {cid!r} ({ch.name}) is in the scene's subjects but not in its "
-                                  "prompt; drawn as the prompt says (left out)")  # fmt: skip
+                self.notes.append(
+                    f"character {cid!r} ({ch.name}) is in the scene's subjects but not in its "
+                    "prompt; drawn as the prompt says (left out)"
+                )
                 continue
             kind = ch.kind or ch.name
-            self.add(_figure(self.lib, cid, kind, ch.name, ch.color, self.set_kind, "subject", _count(ch.name)),
-                     ch.name)  # fmt: skip
+            self.add(
+                _figure(self.lib, cid, kind, ch.name, ch.color, self.set_kind, "subject", _count(ch.name)),
+                ch.name,
+            )
 
-    def things(self, movie: Movie, scene: Scene, reading: L.Reading, places: list[L.Entity],
-               set_name: str | None) -> None:  # fmt: skip
+    def things(
+        self, movie: Movie, scene: Scene, reading: L.Reading, places: list[L.Entity], set_name: str | None
+    ) -> None:
         """The prompt's other nouns: props, unless the set, the sky or a character already draws them."""
-        covered = {movie.character(c).kind for c in scene.subjects} | {movie.character(c).name for c in scene.subjects}
+        covered = {movie.character(c).kind for c in scene.subjects} | {
+            movie.character(c).name for c in scene.subjects
+        }
         for e in reading.entities:
             if e.noun in covered or e.text in covered or len(self.figures) >= 8:
                 continue
@@ -275,8 +304,19 @@ class _Draft:
             drawn_texts = {x.text for x in self.elements if x.role == "set"}
             if e.noun == e.head and (e.head in drawn_texts or e.head == set_name):
                 continue  # the set already draws it ("the sea" in a sea set, its lighthouse piece)
-            self.add(_figure(self.lib, f"prop:{e.noun}", e.noun, e.text, _colour_hex(e.colour), self.set_kind,
-                             "prop", e.count), e.text)  # fmt: skip
+            self.add(
+                _figure(
+                    self.lib,
+                    f"prop:{e.noun}",
+                    e.noun,
+                    e.text,
+                    _colour_hex(e.colour),
+                    self.set_kind,
+                    "prop",
+                    e.count,
+                ),
+                e.text,
+            )
 
     def hands(self, movie: Movie, scene: Scene, reading: L.Reading) -> None:
         """Staging of what is carried: for a verb of holding ("delivers a letter", "plays the guitar", "carries
@@ -289,10 +329,24 @@ class _Draft:
         for ev in reading.events:
             if ev.core not in HOLD_VERBS and ev.verb not in HOLD_VERBS:
                 continue
-            doer = next((i for i, f in enumerate(self.figures) for a in ev.agents
-                         if a.split()[-1] in names[f.key].split() and _can_hold(f)), None)  # fmt: skip
-            thing = next((i for i, f in enumerate(self.figures) for p in ev.patients
-                          if f.key == f"prop:{p}" and f.icon is not None and f.count == 1), None)  # fmt: skip
+            doer = next(
+                (
+                    i
+                    for i, f in enumerate(self.figures)
+                    for a in ev.agents
+                    if a.split()[-1] in names[f.key].split() and _can_hold(f)
+                ),
+                None,
+            )
+            thing = next(
+                (
+                    i
+                    for i, f in enumerate(self.figures)
+                    for p in ev.patients
+                    if f.key == f"prop:{p}" and f.icon is not None and f.count == 1
+                ),
+                None,
+            )
             if doer is None or thing is None or doer == thing:
                 continue
             self.figures[doer] = replace(self.figures[doer], held=self.figures[thing].icon)
@@ -302,13 +356,18 @@ class _Draft:
         """Another language: its words that name an emoji (the place was matched by the set's aliases)."""
         named = self.lib.foreign_words(text)[:4]
         for term, english in named:
-            fig = _figure(self.lib, f"prop:{english}", english, term, _colour_hex(english), self.set_kind, "prop", 1)
+            fig = _figure(
+                self.lib, f"prop:{english}", english, term, _colour_hex(english), self.set_kind, "prop", 1
+            )
             if len(self.figures) < 8:
                 self.add(fig, None)
         self.unmatched.append(text.strip())
         said = ", ".join(f"{t} = {en}" for t, en in named)
-        self.notes.append("the prompt is not English: drawn are its place and the words that name an emoji"
-                          + (f" ({said})" if said else " (none)") + "; the rest is not read")  # fmt: skip
+        self.notes.append(
+            "the prompt is not English: drawn are its place and the words that name an emoji"
+            + (f" ({said})" if said else " (none)")
+            + "; the rest is not read"
+        )
 
 
 def _staging(reading: L.Reading | None, elements: list[Element], scene: Scene, text: str) -> str | None:
@@ -317,17 +376,22 @@ def _staging(reading: L.Reading | None, elements: list[Element], scene: Scene, t
     elsewhere = False
     for ev in reading.events if reading else ():
         verb_motion = VERB_MOTION.get(ev.core) or VERB_MOTION.get(ev.verb)
-        if verb_motion and ev.agents and not any(a in t or t.endswith(a.split()[-1]) for a in ev.agents
-                                                 for t in drawn):  # fmt: skip
+        if (
+            verb_motion
+            and ev.agents
+            and not any(a in t or t.endswith(a.split()[-1]) for a in ev.agents for t in drawn)
+        ):
             elsewhere = True  # "as snow falls past the windows": the snow falls, not the boy
             continue
         if verb_motion:
             return verb_motion
-    return resolve.motion_by_keywords(scene.action) or (None if elsewhere else resolve.motion_by_keywords(text))
+    return resolve.motion_by_keywords(scene.action) or (
+        None if elsewhere else resolve.motion_by_keywords(text)
+    )
 
 
 def _colour_hex(words: str) -> str:
-    """"#rrggbb" of the colour word in `words` ("red balloon", "black cat"), else ""."""
+    """ "#rrggbb" of the colour word in `words` ("red balloon", "black cat"), else ""."""
     rgb = resolve.color_word(words) if words else None
     return "#{:02x}{:02x}{:02x}".format(*rgb) if rgb else ""
 
@@ -391,8 +455,9 @@ def _count(name: str) -> int:
     return L.NUMBER_WORDS.get(first, 1)
 
 
-def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_kind: str, role: str,
-            count: int) -> tuple[Figure | None, Element | None]:  # fmt: skip
+def _figure(
+    lib: IconLibrary, key: str, noun: str, words: str, color: str, set_kind: str, role: str, count: int
+) -> tuple[Figure | None, Element | None]:
     """The drawable for one noun, in this order:
     1. the hand-drawn figure of this very noun (it walks, flies, rolls: "dog", "car");
     2. an icon named for the noun (score >= SURE: "lighthouse", "farmer", "sand castle");
@@ -416,8 +481,13 @@ def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_k
         if match is not None and match.score >= SURE:
             return _icon_figure(key, match, head, words, color, set_kind, role, count)
         kind = _articulated(head) or ("person" if L.is_agent_noun(head) else None) or person_build(noun)
-        if (kind is None and match is not None and match.score < LIKELY
-                and lib.is_person(match.set, match.name) and lib.accessory(head) is not None):  # fmt: skip
+        if (
+            kind is None
+            and match is not None
+            and match.score < LIKELY
+            and lib.is_person(match.set, match.name)
+            and lib.accessory(head) is not None
+        ):
             kind = "person"  # a samurai (nearest icon: ninja, 0.61): a figure with a samurai helmet
         score = 0.8
     named = match is not None and (head in match.name.split("-") or match.score >= LIKELY)
@@ -432,15 +502,29 @@ def _figure(lib: IconLibrary, key: str, noun: str, words: str, color: str, set_k
     if kind is None:
         return None, None
     if kind in ("person", *BUILDS):
-        return _people(key, noun, head, words, color, set_kind, role, lib, count, in_water=in_water, kind=kind)
+        return _people(
+            key, noun, head, words, color, set_kind, role, lib, count, in_water=in_water, kind=kind
+        )
     rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, kind)
     place = "water" if in_water and KINDS[kind].place == "ground" else _place_for(kind, head, set_kind)
     return Figure(key, kind, None, place, rgb, min(count, 3)), Element(words, f"animatic:{kind}", role, score)
 
 
-def _people(key: str, noun: str, head: str, words: str, color: str, set_kind: str, role: str, lib: IconLibrary,
-            count: int, *, group: bool = False, in_water: bool = False,
-            kind: str = "person") -> tuple[Figure, Element]:  # fmt: skip
+def _people(
+    key: str,
+    noun: str,
+    head: str,
+    words: str,
+    color: str,
+    set_kind: str,
+    role: str,
+    lib: IconLibrary,
+    count: int,
+    *,
+    group: bool = False,
+    in_water: bool = False,
+    kind: str = "person",
+) -> tuple[Figure, Element]:
     """A walking figure for someone: the build their words say (an old woman, a boy), holding what marks their
     role ("samurai" -> samurai-helmet) or, for a group, what the group is named for ("basketball team" ->
     basketball). drawn_as names the build, then the role or group only when something on screen shows it:
@@ -482,8 +566,11 @@ def person_build(words: str) -> str | None:
     words_ = set(text.split())
     if words_ & _OLD and not words_ & set(BUILDS):  # "an old fisherman": old, sex by meaning or not at all
         lean = person_build(text.split()[-1])
-        return lean if lean in ("old-man", "old-woman", "man", "woman") and lean.startswith("old") else (
-            {"man": "old-man", "woman": "old-woman"}.get(lean or "", "old-person"))
+        return (
+            lean
+            if lean in ("old-man", "old-woman", "man", "woman") and lean.startswith("old")
+            else ({"man": "old-man", "woman": "old-woman"}.get(lean or "", "old-person"))
+        )
     emb = text_embedder()
     names = list(BUILD_PROTOTYPES)
     sims = emb.encode(list(BUILD_PROTOTYPES.values())) @ emb.encode([f"a {text}"])[0]  # (7,) cosines
@@ -492,7 +579,9 @@ def person_build(words: str) -> str | None:
     other_age = max((score[n] for n in names if _AGE[n] != _AGE[best]), default=0.0)
     if score[best] < BUILD_MIN or score[best] - other_age < BUILD_MARGIN:
         return None
-    male, female = {"young": ("boy", "girl"), "adult": ("man", "woman"), "old": ("old-man", "old-woman")}[_AGE[best]]
+    male, female = {"young": ("boy", "girl"), "adult": ("man", "woman"), "old": ("old-man", "old-woman")}[
+        _AGE[best]
+    ]
     if abs(score[male] - score[female]) < SEX_MARGIN:
         return "child" if _AGE[best] == "young" else None
     return male if score[male] > score[female] else female
@@ -502,12 +591,15 @@ def _elements(fig: Figure, el: Element) -> list[Element]:
     """A figure's drawn.json elements: itself, and what it carries."""
     if fig.held is None:
         return [el]
-    held = Element(f"{el.text}: {fig.held[1].replace('-', ' ')}", f"{fig.held[0]}:{fig.held[1]}", "prop", el.score)
+    held = Element(
+        f"{el.text}: {fig.held[1].replace('-', ' ')}", f"{fig.held[0]}:{fig.held[1]}", "prop", el.score
+    )
     return [el, held]
 
 
-def _icon_figure(key: str, match: IconMatch, head: str, words: str, color: str, set_kind: str, role: str,
-                 count: int) -> tuple[Figure, Element]:  # fmt: skip
+def _icon_figure(
+    key: str, match: IconMatch, head: str, words: str, color: str, set_kind: str, role: str, count: int
+) -> tuple[Figure, Element]:
     rgb = resolve.parse_hex(color) if color else resolve.color_from_id(key, head)
     fig = Figure(key, "", (match.set, match.name), _place_for("", head, set_kind), rgb, min(count, 3))
     return fig, Element(words, match.drawn_as, role, float(match.score))
@@ -533,5 +625,7 @@ def set_pieces(
 
     from moviefactory.picture.animatic.world import build_set
 
-    world = build_set(set_name, tod, weather, 192, 80, np.random.default_rng(0), extra_words=words, landmarks=marks)
+    world = build_set(
+        set_name, tod, weather, 192, 80, np.random.default_rng(0), extra_words=words, landmarks=marks
+    )
     return tuple(world.pieces), tuple(world.effect_names)

@@ -497,8 +497,10 @@ class IconLibrary:
             alias = data["aliases"][name]
             name = alias["parent"]
         icon = data["icons"][name]
-        box = tuple(float(icon.get(k, alias.get(k, d))) for k, d in
-                    (("left", 0), ("top", 0), ("width", data["width"]), ("height", data["height"])))  # fmt: skip
+        box = tuple(
+            float(icon.get(k, alias.get(k, d)))
+            for k, d in (("left", 0), ("top", 0), ("width", data["width"]), ("height", data["height"]))
+        )
         return icon["body"], box, alias  # type: ignore[return-value]
 
     def _render(self, set: str, name: str, height_px: int) -> np.ndarray:

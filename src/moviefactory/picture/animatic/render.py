@@ -73,8 +73,9 @@ def _kind(sp: SubjectPlan) -> Kind:
 
 
 @lru_cache(maxsize=256)
-def _icon_sprite(icon: tuple[str, str], color: RGB, height_px: int, phase_q: int, flip: bool,
-                 air: bool) -> Sprite:  # fmt: skip
+def _icon_sprite(
+    icon: tuple[str, str], color: RGB, height_px: int, phase_q: int, flip: bool, air: bool
+) -> Sprite:
     """An icon as a premultiplied sprite; phase_q/8 of a slow squash-and-stretch cycle so it breathes."""
     import cv2
 
@@ -83,7 +84,9 @@ def _icon_sprite(icon: tuple[str, str], color: RGB, height_px: int, phase_q: int
     rgba = IconLibrary.load().raster(icon[0], icon[1], max(4, height_px), tint=color)
     squash = 1.0 + 0.04 * math.sin(2 * math.pi * phase_q / 8)
     h, w = rgba.shape[:2]
-    rgba = cv2.resize(rgba, (max(1, round(w / squash)), max(1, round(h * squash))), interpolation=cv2.INTER_AREA)
+    rgba = cv2.resize(
+        rgba, (max(1, round(w / squash)), max(1, round(h * squash))), interpolation=cv2.INTER_AREA
+    )
     if flip:
         rgba = np.ascontiguousarray(rgba[:, ::-1])
     a = rgba[..., 3:4].astype(np.float32) / 255.0
@@ -160,17 +163,32 @@ def plan_scene(
         terrain = ("field", False)
         if scene.setting:
             notes.append(f"setting {scene.setting!r}: no known terrain; drawn as open fields")
-    motion = _settle_motion(resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(scene.prompt), subs)
+    motion = _settle_motion(
+        resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(scene.prompt), subs
+    )
     fps = movie.style.fps
     seed = _plan_seed(scene)
     return ScenePlan(
-        scene_id=scene.id, width=movie.style.width, height=movie.style.height, fps=fps,
-        num_frames=frame_count(scene.duration_s, fps), family=terrain[0], road=terrain[1],
-        time_of_day=scene.time_of_day.value, weather=scene.weather.value, shot=scene.shot.value,
-        camera=scene.camera.value, motion=motion, leftward=resolve.is_leftward(scene.action),
-        mood=movie.tone.mood.value, seed=seed, subjects=tuple(subs), grain=grain, vignette=vignette,
+        scene_id=scene.id,
+        width=movie.style.width,
+        height=movie.style.height,
+        fps=fps,
+        num_frames=frame_count(scene.duration_s, fps),
+        family=terrain[0],
+        road=terrain[1],
+        time_of_day=scene.time_of_day.value,
+        weather=scene.weather.value,
+        shot=scene.shot.value,
+        camera=scene.camera.value,
+        motion=motion,
+        leftward=resolve.is_leftward(scene.action),
+        mood=movie.tone.mood.value,
+        seed=seed,
+        subjects=tuple(subs),
+        grain=grain,
+        vignette=vignette,
         notes=tuple(notes),
-    )  # fmt: skip
+    )
 
 
 def _settle_motion(motion: str | None, subs: list[SubjectPlan]) -> str:
@@ -195,20 +213,37 @@ def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vi
     for f in d.figures:
         for k in range(f.count):
             kind = f.kind or "icon"
-            subs.append(SubjectPlan(f.key if k == 0 else f"{f.key}#{k}", kind, f.color, f.icon, f.place, f.held))
+            subs.append(
+                SubjectPlan(f.key if k == 0 else f"{f.key}#{k}", kind, f.color, f.icon, f.place, f.held)
+            )
     subs = subs[:8]
     motion = _settle_motion(d.motion, subs)
     fps = movie.style.fps
     seed = _plan_seed(scene)
     return ScenePlan(
-        scene_id=scene.id, width=movie.style.width, height=movie.style.height, fps=fps,
-        num_frames=frame_count(scene.duration_s, fps), family=d.set_name, road=False,
-        time_of_day=d.time_of_day, weather=d.weather, shot=scene.shot.value, camera=scene.camera.value,
-        motion=motion, leftward=resolve.is_leftward(scene.action), mood=movie.tone.mood.value, seed=seed,
-        subjects=tuple(subs), set_name=d.set_name, extra_words=d.extra_words, landmarks=d.landmarks, grain=grain,
+        scene_id=scene.id,
+        width=movie.style.width,
+        height=movie.style.height,
+        fps=fps,
+        num_frames=frame_count(scene.duration_s, fps),
+        family=d.set_name,
+        road=False,
+        time_of_day=d.time_of_day,
+        weather=d.weather,
+        shot=scene.shot.value,
+        camera=scene.camera.value,
+        motion=motion,
+        leftward=resolve.is_leftward(scene.action),
+        mood=movie.tone.mood.value,
+        seed=seed,
+        subjects=tuple(subs),
+        set_name=d.set_name,
+        extra_words=d.extra_words,
+        landmarks=d.landmarks,
+        grain=grain,
         vignette=vignette,
         notes=tuple(d.notes) + tuple(f"could not draw {u!r}" for u in d.unmatched),
-    )  # fmt: skip
+    )
 
 
 # -- easing and motion -------------------------------------------------------------------------------
@@ -283,8 +318,10 @@ def _plan_motion(plan: ScenePlan, world: World, heights: list[int]) -> _Motion:
     scroll = d * scroll_total * u
     explode_at = 0.45 * D if plan.motion == "exploding" else None
     b = _Blocking(plan, world, D, d, travel, rate, explode_at)
-    poses = [[_pose(b, i, heights[i], float(u[fi]), fi / fps, rng) for i in range(len(plan.subjects))]
-             for fi in range(F)]  # fmt: skip
+    poses = [
+        [_pose(b, i, heights[i], float(u[fi]), fi / fps, rng) for i in range(len(plan.subjects))]
+        for fi in range(F)
+    ]
     return _Motion(poses=poses, scroll=scroll, explode_at=explode_at)
 
 
@@ -333,7 +370,9 @@ def _pose(b: _Blocking, i: int, h: int, uf: float, t: float, rng: np.random.Gene
         angle = 2.5 * math.sin(2 * math.pi * t / 2.0)
     if m in ("running", "speeding", "racing", "chasing") and not flying and k.name not in ("train",):
         y -= H * 0.006 * abs(math.sin(2 * math.pi * t * 2.5))
-    cx, y, angle, scale, alpha, flip = _action(b, i, h, k, uf, t, rng, (cx, y, angle, scale, alpha, flip), base_y)
+    cx, y, angle, scale, alpha, flip = _action(
+        b, i, h, k, uf, t, rng, (cx, y, angle, scale, alpha, flip), base_y
+    )
     if plan.camera.startswith("dolly"):
         g = ease(uf) if plan.camera == "dolly-in" else 1 - ease(uf)
         scale *= 1.0 + 0.15 * g
@@ -343,8 +382,17 @@ def _pose(b: _Blocking, i: int, h: int, uf: float, t: float, rng: np.random.Gene
 _PoseParts = tuple[float, float, float, float, float, bool]  # cx, y, angle, scale, alpha, flip
 
 
-def _action(b: _Blocking, i: int, h: int, k: Kind, uf: float, t: float, rng: np.random.Generator,
-            pose: _PoseParts, base_y: float) -> _PoseParts:  # fmt: skip
+def _action(
+    b: _Blocking,
+    i: int,
+    h: int,
+    k: Kind,
+    uf: float,
+    t: float,
+    rng: np.random.Generator,
+    pose: _PoseParts,
+    base_y: float,
+) -> _PoseParts:
     """The motion's own path on top of the travel: falling, rising, floating, jumping, circling, approaching,
     receding, exploding (a shake, then gone)."""
     cx, y, angle, scale, alpha, flip = pose
@@ -481,8 +529,9 @@ def _dots(
         v = int(value * rng.uniform(0.6, 1.0))
         for dx in (-W, 0, W):
             for dy in (-H, 0, H):
-                cv2.circle(t, (int(x + dx), int(y + dy)), max(1, int(rad)), (v, v, v), 1 if ring else -1,
-                           cv2.LINE_AA)  # fmt: skip
+                cv2.circle(
+                    t, (int(x + dx), int(y + dy)), max(1, int(rad)), (v, v, v), 1 if ring else -1, cv2.LINE_AA
+                )
     if not ring:
         t = np.asarray(cv2.GaussianBlur(t, (0, 0), 0.7), np.uint8)
     return np.ascontiguousarray(np.tile(t, (2, 2, 1)))
@@ -585,8 +634,15 @@ HELD_SIZE = 0.4  # a carried thing's height, as a share of its carrier's
 HELD_COLOR: RGB = (236, 206, 120)  # silhouettes are tinted one warm light colour: it reads on any set
 
 
-def _paste_held(base: np.ndarray, icon: tuple[str, str], carrier_px: int, ps: _Pose, px_shift: float,
-                place: str, mask: np.ndarray | None) -> None:  # fmt: skip
+def _paste_held(
+    base: np.ndarray,
+    icon: tuple[str, str],
+    carrier_px: int,
+    ps: _Pose,
+    px_shift: float,
+    place: str,
+    mask: np.ndarray | None,
+) -> None:
     """A thing the subject carries, at its leading hand: in front of the body at ~55% of its height (ground
     figures stand on their anchor; others are anchored at the centre), facing the way the subject faces."""
     h = max(4, round(carrier_px * HELD_SIZE))
@@ -608,8 +664,9 @@ def render_frames(plan: ScenePlan, *, with_mask: Literal[False] = ...) -> Iterat
 def render_frames(
     plan: ScenePlan, *, with_mask: Literal[True]
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]: ...
-def render_frames(plan: ScenePlan, *, with_mask: bool = False) -> Iterator[np.ndarray] | Iterator[
-        tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+def render_frames(
+    plan: ScenePlan, *, with_mask: bool = False
+) -> Iterator[np.ndarray] | Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield plan.num_frames RGB uint8 frames (H, W, 3); with_mask also yields the subjects' alpha (H, W)
     uint8 after the camera transform. Everything that does not change per frame is made once (_Stage), then
     each frame is composited: set, subjects, explosion, front effects, camera, screen effects, grade."""
@@ -697,12 +754,22 @@ class _Stage:
         close = plan.shot in ("close-up", "extreme-close-up", "medium-close-up")
         blur = (H / 320.0) * (2.5 if plan.shot != "medium-close-up" else 1.2) if close else 0.0
         if plan.set_name:
-            world = build_set(plan.set_name, plan.time_of_day, plan.weather, W, H, rng,
-                              extra_words=plan.extra_words, road=plan.road, blur_background=blur,
-                              landmarks=plan.landmarks)  # fmt: skip
+            world = build_set(
+                plan.set_name,
+                plan.time_of_day,
+                plan.weather,
+                W,
+                H,
+                rng,
+                extra_words=plan.extra_words,
+                road=plan.road,
+                blur_background=blur,
+                landmarks=plan.landmarks,
+            )
         else:
-            world = build_world(plan.family, plan.road, plan.time_of_day, plan.weather, W, H, rng,
-                                blur_background=blur)  # fmt: skip
+            world = build_world(
+                plan.family, plan.road, plan.time_of_day, plan.weather, W, H, rng, blur_background=blur
+            )
         heights = _subject_heights(plan) if plan.subjects else []
         if plan.subjects:
             motion = _plan_motion(plan, world, heights)
@@ -710,8 +777,9 @@ class _Stage:
             motion = _Motion([[] for _ in range(F)], np.zeros(F), None)
             if plan.camera in ("tracking", "aerial"):
                 motion.scroll = np.linspace(0, 0.25 * W * F / fps, F)
-        cam_noise = np.stack([np.stack([rng.uniform(0.15, 0.9, 4), rng.uniform(0, 2 * np.pi, 4)], axis=1)
-                              for _ in range(3)])  # fmt: skip
+        cam_noise = np.stack(
+            [np.stack([rng.uniform(0.15, 0.9, 4), rng.uniform(0, 2 * np.pi, 4)], axis=1) for _ in range(3)]
+        )
         _, amp, _ = MOTION_SPEED.get(plan.motion, MOTION_SPEED["idle"])
         screen = _Screen.build(plan, rng)
         particles = None
@@ -719,12 +787,27 @@ class _Stage:
             n_p = EXPLOSION_PARTICLES
             ang = rng.uniform(0, 2 * np.pi, n_p)
             spd = rng.uniform(0.1, 0.45, n_p) * H
-            particles = (np.cos(ang) * spd, np.sin(ang) * spd * 0.8, rng.uniform(0.02, 0.06, n_p) * H,
-                         rng.uniform(0.5, 1.3, n_p))  # fmt: skip
+            particles = (
+                np.cos(ang) * spd,
+                np.sin(ang) * spd * 0.8,
+                rng.uniform(0.02, 0.06, n_p) * H,
+                rng.uniform(0.5, 1.3, n_p),
+            )
         mag = 1.0 + 0.3 * float(np.mean(world.light))  # subjects keep their colour better than the set
         sub_tint = np.clip(np.asarray(world.light, np.float32) * 0.6 + 0.4 * mag, 0.55, 1.1)
-        return cls(plan, world, heights, motion, cam_noise, amp, screen, particles, sub_tint,
-                   np.empty((H, W, 3), np.uint8), np.zeros((H, W), np.uint8))  # fmt: skip
+        return cls(
+            plan,
+            world,
+            heights,
+            motion,
+            cam_noise,
+            amp,
+            screen,
+            particles,
+            sub_tint,
+            np.empty((H, W, 3), np.uint8),
+            np.zeros((H, W), np.uint8),
+        )
 
     def frame(self, fi: int, with_mask: bool) -> tuple[np.ndarray, np.ndarray | None]:
         """Frame `fi`: (RGB (H, W, 3) uint8, the subjects' alpha (H, W) uint8 or None)."""
@@ -761,8 +844,9 @@ class _Stage:
             kind = _kind(sp_plan)
             col = tuple(int(min(255, c * m)) for c, m in zip(sp_plan.color, self.sub_tint, strict=True))
             if sp_plan.icon is not None:
-                sprite = _icon_sprite(sp_plan.icon, col, heights[j], int(ps.phase * 8) % 8, ps.flip,
-                                      kind.place != "ground")  # type: ignore[arg-type]  # fmt: skip
+                sprite = _icon_sprite(
+                    sp_plan.icon, col, heights[j], int(ps.phase * 8) % 8, ps.flip, kind.place != "ground"
+                )  # type: ignore[arg-type]
             else:
                 phase = int(ps.phase * 8) % 8 if kind.cycles_per_s else 0
                 sprite = rasterise(sp_plan.kind, col, heights[j], phase, self.amp, ps.flip)  # type: ignore[arg-type]
@@ -783,7 +867,9 @@ class _Stage:
         base, H = self.base, self.plan.height
         vx, vy, rad, life = self.particles
         for j, ps in enumerate(poses):
-            cy = ps.y - (self.heights[j] * 0.5 if _kind(self.plan.subjects[j]).place in ("ground", "prop") else 0)
+            cy = ps.y - (
+                self.heights[j] * 0.5 if _kind(self.plan.subjects[j]).place in ("ground", "prop") else 0
+            )
             ages = te / life
             spread = te * (1.6 - np.minimum(ages, 1.0))
             xs, ys = ps.x + vx * spread, cy + vy * spread - H * 0.12 * te * ages

@@ -340,8 +340,15 @@ def _human(p: Pen, t: float, a: float, b: Build = Build()) -> None:
     p.line([hip, sh], 0.16, "body")
     _leg(p, hip, 0.44, sw, 0.9 * a * max(0.0, _sw(t + 0.75)) + 0.05, 0.1, "dark", "black")
     if b.skirt:  # a flared skirt from the waist to the knees
-        p.poly([(hip[0] - 0.07, hip[1] - 0.1), (hip[0] + 0.07, hip[1] - 0.1), (hip[0] + 0.15, hip[1] + 0.2),
-                (hip[0] - 0.15, hip[1] + 0.2)], "body")  # fmt: skip
+        p.poly(
+            [
+                (hip[0] - 0.07, hip[1] - 0.1),
+                (hip[0] + 0.07, hip[1] - 0.1),
+                (hip[0] + 0.15, hip[1] + 0.2),
+                (hip[0] - 0.15, hip[1] + 0.2),
+            ],
+            "body",
+        )
     p.circle(hx, hy, b.head, "skin")
     p.ellipse(hx - 0.02, hy - 0.05, b.head + 0.005, 0.05 * b.head / 0.085, hair)
     arm = -sw if not b.grey else 0.35  # the front arm holds the stick still
@@ -803,8 +810,17 @@ def rasterise(
     if k.place in ("ground", "prop"):
         anchor = (cx, (pad + 1.0) * s / ss)
         sh = np.zeros(rgba.shape[:2], np.float32)
-        cv2.ellipse(sh, (round(cx), round(anchor[1])), (max(1, round(k.aspect * s / ss * 0.45)),
-                    max(1, round(0.05 * s / ss))), 0, 0, 360, 1.0, -1, cv2.LINE_AA)  # fmt: skip
+        cv2.ellipse(
+            sh,
+            (round(cx), round(anchor[1])),
+            (max(1, round(k.aspect * s / ss * 0.45)), max(1, round(0.05 * s / ss))),
+            0,
+            0,
+            360,
+            1.0,
+            -1,
+            cv2.LINE_AA,
+        )
         sh = cv2.GaussianBlur(sh, (0, 0), max(0.8, 0.025 * s / ss))
         shadow = (sh * 110).astype(np.uint8)
     else:

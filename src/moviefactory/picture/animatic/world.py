@@ -150,7 +150,7 @@ class World:
         self, out: np.ndarray, t: float, scroll: float = 0.0, pan: float = 0.0, focus_depth: float = 0.0
     ) -> None:
         """Draw the set into `out` (H, W, 3) uint8 at time t (s): the backdrop, then each layer sliced at its
-        parallax offset ((scroll + pan) * depth, plus its own drift), then the "set" effects."""  # fmt: skip
+        parallax offset ((scroll + pan) * depth, plus its own drift), then the "set" effects."""
         H, W = out.shape[:2]
         out[:] = self.sky
         for layer in self.layers:
@@ -237,8 +237,12 @@ def _tile(rgb: np.ndarray, alpha: np.ndarray | None, y0: int, depth: float, **kw
     return Layer(
         prem=np.ascontiguousarray(np.concatenate([prem8, prem8], axis=1)),
         inva=None if inva is None else np.ascontiguousarray(np.concatenate([inva, inva], axis=1)),
-        y0=y0, period=P, depth=depth, opaque_from=opaque, **kw,  # type: ignore[arg-type]
-    )  # fmt: skip
+        y0=y0,
+        period=P,
+        depth=depth,
+        opaque_from=opaque,
+        **kw,  # type: ignore[arg-type]
+    )
 
 
 class _Painter:
@@ -307,8 +311,17 @@ class _Painter:
             rgb[cap] = self.lit((236, 240, 246), haze * 0.7)
         return Sheet(self, y0, rgb, alpha)
 
-    def ridge_layer(self, y_mean: float, amp: float, octaves: list[tuple[int, float]], top_c: Colour, bot_c: Colour,
-                    haze: float, depth: float, **kw: object) -> Layer:  # fmt: skip
+    def ridge_layer(
+        self,
+        y_mean: float,
+        amp: float,
+        octaves: list[tuple[int, float]],
+        top_c: Colour,
+        bot_c: Colour,
+        haze: float,
+        depth: float,
+        **kw: object,
+    ) -> Layer:
         return self.ridge(y_mean, amp, octaves, top_c, bot_c, haze, **kw).layer(depth)  # type: ignore[arg-type]
 
     def sky(self) -> np.ndarray:
@@ -370,8 +383,17 @@ class _Painter:
                 for dx in (-P, 0, P):  # wrap so the layer tiles
                     c = (int(cx + ox + dx), int(cy + oy))
                     cv2.ellipse(alpha, c, (int(r), int(r * 0.55)), 0, 0, 360, 1.0, -1, cv2.LINE_AA)
-                    cv2.ellipse(shade, (c[0], c[1] - int(r * 0.25)), (int(r * 0.8), int(r * 0.35)), 0, 0, 360,
-                                1.0, -1, cv2.LINE_AA)  # fmt: skip
+                    cv2.ellipse(
+                        shade,
+                        (c[0], c[1] - int(r * 0.25)),
+                        (int(r * 0.8), int(r * 0.35)),
+                        0,
+                        0,
+                        360,
+                        1.0,
+                        -1,
+                        cv2.LINE_AA,
+                    )
         k = max(1.0, W * 0.006 * scale)
         alpha = np.asarray(cv2.GaussianBlur(alpha, (0, 0), k), np.float32)
         shade = np.asarray(cv2.GaussianBlur(shade, (0, 0), k * 2), np.float32)
@@ -410,8 +432,11 @@ def _road(p: _Painter, y_top: int) -> Layer:
     rgb = _ground(p, y_top, (92, 132, 70), (70, 110, 55), texture=0.05)
     h = H - y_top
     r0, r1 = int(h * 0.22), int(h * 0.9)
-    rgb[r0:r1] = _mix(p.lit((74, 74, 80), 0.05), p.lit((52, 52, 58), 0.0),
-                      np.linspace(0, 1, r1 - r0, dtype=np.float32)[:, None, None])  # fmt: skip
+    rgb[r0:r1] = _mix(
+        p.lit((74, 74, 80), 0.05),
+        p.lit((52, 52, 58), 0.0),
+        np.linspace(0, 1, r1 - r0, dtype=np.float32)[:, None, None],
+    )
     rgb[r0 : r0 + max(1, h // 40)] = p.lit((200, 200, 196), 0.05)
     rgb[r1 - max(1, h // 40) : r1] = p.lit((200, 200, 196), 0.0)
     lane = int((r0 + r1) * 0.5)
@@ -462,8 +487,17 @@ class Sheet:
     def circle(self, cx: float, cy: float, r: float, c: np.ndarray | RGBf, thick: int = -1) -> None:
         self.ellipse(cx, cy, r, r, c, thick)
 
-    def ellipse(self, cx: float, cy: float, rx: float, ry: float, c: np.ndarray | RGBf, thick: int = -1,
-                a0: float = 0, a1: float = 360) -> None:  # fmt: skip
+    def ellipse(
+        self,
+        cx: float,
+        cy: float,
+        rx: float,
+        ry: float,
+        c: np.ndarray | RGBf,
+        thick: int = -1,
+        a0: float = 0,
+        a1: float = 360,
+    ) -> None:
         import cv2
 
         for x in self._xs(cx):
@@ -519,8 +553,14 @@ def _prem(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.clip(np.concatenate([rgb * a, a * 255], axis=2) + 0.5, 0, 255).astype(np.uint8)
 
 
-def _piece(p: _Painter, text: str, height: int, colour: np.ndarray | RGBf, icon: str | None = None,
-           shape: str | None = None) -> np.ndarray | None:  # fmt: skip
+def _piece(
+    p: _Painter,
+    text: str,
+    height: int,
+    colour: np.ndarray | RGBf,
+    icon: str | None = None,
+    shape: str | None = None,
+) -> np.ndarray | None:
     """A set piece as a premultiplied RGBA sprite, recorded in p.pieces: the icon library's silhouette
     (`icon` = "set:name", tinted `colour`) when it is installed, else the animatic's own coloured shape."""
     if icon is not None:
@@ -549,8 +589,16 @@ def _piece(p: _Painter, text: str, height: int, colour: np.ndarray | RGBf, icon:
     return None
 
 
-def _props(p: _Painter, sh: Sheet, kind: str, n: int, hmin: float, hmax: float, c: np.ndarray | RGBf,
-           regular: bool = False) -> None:  # fmt: skip
+def _props(
+    p: _Painter,
+    sh: Sheet,
+    kind: str,
+    n: int,
+    hmin: float,
+    hmax: float,
+    c: np.ndarray | RGBf,
+    regular: bool = False,
+) -> None:
     """Trees and other flat props standing on a sheet's ridge line: kind pine | round | cactus | palm |
     acacia | bamboo | reed | corn | hedge | flower | post."""
     rng, H = p.rng, p.H
@@ -573,8 +621,14 @@ def _props(p: _Painter, sh: Sheet, kind: str, n: int, hmin: float, hmax: float, 
             sh.line(x, b, x + lean, b - h, max(2, h * 0.06), _mix(c, (90, 60, 30), 0.6))
             for k in range(7):
                 ang = math.pi * (0.1 + 0.8 * k / 6)
-                sh.line(x + lean, b - h, x + lean - math.cos(ang) * h * 0.45, b - h + h * 0.22 - math.sin(ang) * h * 0.05
-                        * (1 if k % 2 else -1), max(2, h * 0.05), c)  # fmt: skip
+                sh.line(
+                    x + lean,
+                    b - h,
+                    x + lean - math.cos(ang) * h * 0.45,
+                    b - h + h * 0.22 - math.sin(ang) * h * 0.05 * (1 if k % 2 else -1),
+                    max(2, h * 0.05),
+                    c,
+                )
         elif kind == "acacia":
             sh.line(x, b, x + h * 0.08, b - h * 0.7, max(2, h * 0.05), _mix(c, (70, 50, 30), 0.6))
             sh.line(
@@ -647,15 +701,34 @@ def _aurora(p: _Painter) -> Layer:
     return _tile(np.broadcast_to(rgb, (*a.shape, 3)).copy(), a, 0, 0.03, drift=4.0)
 
 
-def _land(p: _Painter, far: tuple[RGBf, float] | None, mid: tuple[RGBf, str, int] | None, ground: tuple[RGBf, RGBf],
-          sharp: bool = False, snow: float | None = None, mid_haze: float = 0.15, sky: bool = True) -> list[Layer]:  # fmt: skip
+def _land(
+    p: _Painter,
+    far: tuple[RGBf, float] | None,
+    mid: tuple[RGBf, str, int] | None,
+    ground: tuple[RGBf, RGBf],
+    sharp: bool = False,
+    snow: float | None = None,
+    mid_haze: float = 0.15,
+    sky: bool = True,
+) -> list[Layer]:
     """The common countryside: far ridge (colour, amplitude as a fraction of H), a mid ridge with props
     (colour, prop kind, count) and an opaque ground strip from 0.74 H."""
     H = p.H
     out = _sky_layers(p) if sky else []
     if far is not None:
-        out.append(p.ridge_layer(H * (0.4 if sharp else 0.55), H * far[1], [(3, 1), (7, 0.5), (17, 0.25)], far[0],
-                                 _mix(far[0], (0, 0, 0), 0.15), 0.45, 0.1, sharp=sharp, snowcap=snow))  # fmt: skip
+        out.append(
+            p.ridge_layer(
+                H * (0.4 if sharp else 0.55),
+                H * far[1],
+                [(3, 1), (7, 0.5), (17, 0.25)],
+                far[0],
+                _mix(far[0], (0, 0, 0), 0.15),
+                0.45,
+                0.1,
+                sharp=sharp,
+                snowcap=snow,
+            )
+        )
     if mid is not None:
         col, kind, n = mid
         sh = p.ridge(
@@ -701,8 +774,15 @@ def _bamboo(p: _Painter) -> list[Layer]:
     H = p.H
     out = _sky_layers(p)
     for depth, col, n, haze in ((0.15, (120, 160, 110), 60, 0.5), (0.4, (70, 130, 60), 34, 0.2)):
-        sh = p.ridge(H * (0.62 if depth < 0.3 else 0.7), H * 0.02, [(3, 1)], _mix(col, (60, 50, 30), 0.5),
-                     _mix(col, (40, 30, 20), 0.5), haze, headroom=H * 0.7)  # fmt: skip
+        sh = p.ridge(
+            H * (0.62 if depth < 0.3 else 0.7),
+            H * 0.02,
+            [(3, 1)],
+            _mix(col, (60, 50, 30), 0.5),
+            _mix(col, (40, 30, 20), 0.5),
+            haze,
+            headroom=H * 0.7,
+        )
         for i in range(n):
             x = (i + p.rng.uniform(0, 0.8)) / n * p.P
             b = sh.top_row(x) + 3
@@ -764,8 +844,19 @@ def _dune_ground(p: _Painter) -> Layer:
 def _mountain(p: _Painter, snowy: bool = False) -> list[Layer]:
     H = p.H
     out = _sky_layers(p)
-    out.append(p.ridge_layer(H * 0.36, H * 0.2, [(3, 1), (7, 0.5), (17, 0.25), (37, 0.1)], (140, 140, 160),
-                             (110, 115, 135), 0.5, 0.1, sharp=True, snowcap=0.55 if snowy else 0.3))  # fmt: skip
+    out.append(
+        p.ridge_layer(
+            H * 0.36,
+            H * 0.2,
+            [(3, 1), (7, 0.5), (17, 0.25), (37, 0.1)],
+            (140, 140, 160),
+            (110, 115, 135),
+            0.5,
+            0.1,
+            sharp=True,
+            snowcap=0.55 if snowy else 0.3,
+        )
+    )
     mid = p.ridge(H * 0.55, H * 0.1, [(4, 1), (11, 0.4), (29, 0.15)], (210, 216, 230) if snowy else (95, 100, 90),
                   (180, 188, 204) if snowy else (70, 80, 66), 0.25, sharp=True, headroom=H * 0.12)  # fmt: skip
     if snowy:
@@ -810,8 +901,19 @@ def _village(p: _Painter, snowy: bool = False) -> list[Layer]:
 def _arctic(p: _Painter) -> list[Layer]:
     H = p.H
     out = _sky_layers(p)
-    out.append(p.ridge_layer(H * 0.5, H * 0.1, [(3, 1), (8, 0.5), (19, 0.2)], (200, 210, 228), (180, 190, 210),
-                             0.5, 0.1, sharp=True, snowcap=0.6))  # fmt: skip
+    out.append(
+        p.ridge_layer(
+            H * 0.5,
+            H * 0.1,
+            [(3, 1), (8, 0.5), (19, 0.2)],
+            (200, 210, 228),
+            (180, 190, 210),
+            0.5,
+            0.1,
+            sharp=True,
+            snowcap=0.6,
+        )
+    )
     mid = p.ridge(H * 0.64, H * 0.01, [(3, 1)], (150, 190, 215), (130, 170, 200), 0.2, headroom=H * 0.2)
     for i in range(5):  # icebergs: faceted blue-white blocks on a dark strip of open water
         x, w, h = (
@@ -820,18 +922,29 @@ def _arctic(p: _Painter) -> list[Layer]:
             H * p.rng.uniform(0.06, 0.15),
         )
         b = mid.top_row(x) + 2
-        mid.poly([(x - w / 2, b), (x - w * 0.3, b - h * 0.7), (x - w * 0.05, b - h), (x + w * 0.25, b - h * 0.8),
-                  (x + w / 2, b)], p.lit((230, 240, 250), 0.15))  # fmt: skip
-        mid.poly([(x - w * 0.05, b - h), (x + w * 0.25, b - h * 0.8), (x + w / 2, b), (x + w * 0.05, b)],
-                 p.lit((170, 200, 230), 0.15))  # fmt: skip
+        mid.poly(
+            [
+                (x - w / 2, b),
+                (x - w * 0.3, b - h * 0.7),
+                (x - w * 0.05, b - h),
+                (x + w * 0.25, b - h * 0.8),
+                (x + w / 2, b),
+            ],
+            p.lit((230, 240, 250), 0.15),
+        )
+        mid.poly(
+            [(x - w * 0.05, b - h), (x + w * 0.25, b - h * 0.8), (x + w / 2, b), (x + w * 0.05, b)],
+            p.lit((170, 200, 230), 0.15),
+        )
     p.pieces.append(("iceberg", "set:iceberg"))
     out.append(mid.layer(0.35))
     return [*out, _ground_layer(p, int(H * 0.74), (244, 248, 254), (214, 226, 242), texture=0.03, stripes=0)]
 
 
 # -- water -------------------------------------------------------------------------------------------------
-def _rock_piece(p: _Painter, cx: float, base: float, w: float, h: float, depth: float,
-                lighthouse: bool) -> Layer:  # fmt: skip
+def _rock_piece(
+    p: _Painter, cx: float, base: float, w: float, h: float, depth: float, lighthouse: bool
+) -> Layer:
     """Dark rocks standing in the water, optionally with a lighthouse on top (and its lamp's glow)."""
     sh = Sheet(p, 0)
     rock = p.lit((70, 66, 62), 0.2)
@@ -845,8 +958,10 @@ def _rock_piece(p: _Painter, cx: float, base: float, w: float, h: float, depth: 
         )
     pts.append((cx + w / 2, base))
     sh.poly(pts, rock)
-    sh.poly([(cx - w * 0.2, base - h * 0.9), (cx + w * 0.05, base - h), (cx + w * 0.1, base - h * 0.4)],
-            _mix(rock, (255, 255, 255), 0.12))  # fmt: skip
+    sh.poly(
+        [(cx - w * 0.2, base - h * 0.9), (cx + w * 0.05, base - h), (cx + w * 0.1, base - h * 0.4)],
+        _mix(rock, (255, 255, 255), 0.12),
+    )
     if lighthouse:
         lh = int(p.H * 0.36)
         spr = _piece(p, "lighthouse", lh, p.lit((200, 40, 40), 0.1), shape="lighthouse")
@@ -929,21 +1044,39 @@ def _sea_layer(p: _Painter, y_top: int, y_bot: int, storm: bool = False) -> Laye
     nb = 8  # bands: nearer rows drift faster (perspective)
     edges = np.linspace(0, h, nb + 1).astype(int)
     sp = 2.0 if storm else 1.0
-    layer.bands = [(int(edges[i]), int(edges[i + 1]), (1 if i % 2 else -1) * (6 + 30 * i / nb) * sp)
-                   for i in range(nb)]  # fmt: skip
+    layer.bands = [
+        (int(edges[i]), int(edges[i + 1]), (1 if i % 2 else -1) * (6 + 30 * i / nb) * sp) for i in range(nb)
+    ]
     return layer
 
 
-def _mound(p: _Painter, cx: float, half_w: float, top: float, base: float, c: RGBf, haze: float,
-           sheet_top: float | None = None) -> Sheet:  # fmt: skip
+def _mound(
+    p: _Painter,
+    cx: float,
+    half_w: float,
+    top: float,
+    base: float,
+    c: RGBf,
+    haze: float,
+    sheet_top: float | None = None,
+) -> Sheet:
     """An island: a smooth bump from `base` (the waterline row) up to `top`, `half_w` wide each side, on a
     sheet starting at row `sheet_top` (default: just above the bump)."""
     sh = Sheet(p, max(0, int(top if sheet_top is None else sheet_top) - 2))
-    pts = [(cx + half_w * u, base - (base - top) * (1 - u * u) ** 0.6 * (1 + 0.04 * math.sin(u * 17)))
-           for u in np.linspace(-1, 1, 40)]  # fmt: skip
+    pts = [
+        (cx + half_w * u, base - (base - top) * (1 - u * u) ** 0.6 * (1 + 0.04 * math.sin(u * 17)))
+        for u in np.linspace(-1, 1, 40)
+    ]
     sh.poly([*pts, (cx + half_w, base + 2), (cx - half_w, base + 2)], p.lit(c, haze))
-    sh.poly([(cx - half_w, base - 1), (cx + half_w, base - 1), (cx + half_w * 1.04, base + 2),
-             (cx - half_w * 1.04, base + 2)], p.lit((226, 206, 160), haze))  # fmt: skip
+    sh.poly(
+        [
+            (cx - half_w, base - 1),
+            (cx + half_w, base - 1),
+            (cx + half_w * 1.04, base + 2),
+            (cx - half_w * 1.04, base + 2),
+        ],
+        p.lit((226, 206, 160), haze),
+    )
     return sh
 
 
@@ -1025,8 +1158,10 @@ def _underwater(p: _Painter) -> list[Layer]:
     H, W = p.H, p.W
     y = np.linspace(0, 1, H, dtype=np.float32)[:, None, None]
     dim = float(np.clip(p.tint.mean(), 0.25, 1.0))
-    bd = np.broadcast_to(_mix(np.array([70, 170, 200], np.float32) * dim, np.array([8, 40, 80], np.float32) * dim,
-                              y**0.8), (H, W, 3)).copy()  # fmt: skip
+    bd = np.broadcast_to(
+        _mix(np.array([70, 170, 200], np.float32) * dim, np.array([8, 40, 80], np.float32) * dim, y**0.8),
+        (H, W, 3),
+    ).copy()
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     rays = np.zeros((H, W), np.float32)
     for _ in range(7):  # god rays: slanted soft bands fading with depth
@@ -1042,8 +1177,11 @@ def _underwater(p: _Painter) -> list[Layer]:
         c = ((230, 110, 100), (240, 160, 80), (200, 90, 160))[int(p.rng.integers(0, 3))]
         kelp.circle(x, kelp.top_row(x), H * p.rng.uniform(0.02, 0.05), np.asarray(c, np.float32) * dim)
     p.pieces.append(("coral", "set:coral"))
-    return [*out, kelp.layer(0.5), _tile(_ground(p, int(H * 0.88), (190, 170, 120), (140, 125, 90), 0.08), None,
-                                            int(H * 0.88), 1.0)]  # fmt: skip
+    return [
+        *out,
+        kelp.layer(0.5),
+        _tile(_ground(p, int(H * 0.88), (190, 170, 120), (140, 125, 90), 0.08), None, int(H * 0.88), 1.0),
+    ]
 
 
 # -- off the ground ------------------------------------------------------------------------------------------
@@ -1137,8 +1275,9 @@ def _sky_set(p: _Painter) -> list[Layer]:
 
 
 # -- built places outdoors -----------------------------------------------------------------------------------
-def _skyline(p: _Painter, depth: float, hmin: float, hmax: float, col: RGBf, haze: float, n: int,
-             ground: float = 0.74) -> Layer:  # fmt: skip
+def _skyline(
+    p: _Painter, depth: float, hmin: float, hmax: float, col: RGBf, haze: float, n: int, ground: float = 0.74
+) -> Layer:
     """Buildings with window grids (lit at random, more at night), standing on row `ground` * H."""
     H, W, P = p.H, p.W, p.P
     top = np.full(P, H * ground + 1, np.float32)
@@ -1274,8 +1413,9 @@ def _stadium(p: _Painter) -> list[Layer]:
     out = _sky_layers(p)
     y0, y1 = int(H * 0.2), int(H * 0.64)
     rows = np.arange(y1 - y0, dtype=np.float32)[:, None, None]
-    stand = np.broadcast_to(_mix(p.lit((70, 70, 80), 0.1), p.lit((110, 110, 120), 0.0), rows / (y1 - y0)),
-                            (y1 - y0, P, 3)).copy()  # fmt: skip
+    stand = np.broadcast_to(
+        _mix(p.lit((70, 70, 80), 0.1), p.lit((110, 110, 120), 0.0), rows / (y1 - y0)), (y1 - y0, P, 3)
+    ).copy()
     # rows of spectators, one per tier: a head (skin/hair tones) over a shirt (any colour), seat by seat
     tier = max(4, int(H * 0.045))  # rows per tier
     seat = max(3, int(tier * 0.8))  # columns per spectator
@@ -1324,8 +1464,18 @@ def _farm(p: _Painter) -> list[Layer]:
         x = p.P * (0.2 + 0.5 * k)
         b, w, h = mid.top_row(x) + 2, W * 0.16, H * 0.18
         red, white = p.lit((170, 40, 35), 0.12), p.lit((240, 236, 226), 0.12)
-        mid.poly([(x - w / 2, b), (x - w / 2, b - h * 0.6), (x - w * 0.35, b - h * 0.9), (x, b - h),
-                  (x + w * 0.35, b - h * 0.9), (x + w / 2, b - h * 0.6), (x + w / 2, b)], red)  # fmt: skip
+        mid.poly(
+            [
+                (x - w / 2, b),
+                (x - w / 2, b - h * 0.6),
+                (x - w * 0.35, b - h * 0.9),
+                (x, b - h),
+                (x + w * 0.35, b - h * 0.9),
+                (x + w / 2, b - h * 0.6),
+                (x + w / 2, b),
+            ],
+            red,
+        )
         mid.rect(x - w * 0.15, b - h * 0.45, x + w * 0.15, b, white)
         mid.line(x - w * 0.15, b - h * 0.45, x + w * 0.15, b, 2, red)
         mid.line(x + w * 0.15, b - h * 0.45, x - w * 0.15, b, 2, red)
@@ -1429,8 +1579,12 @@ def _wall(p: _Painter, kind: str, c: RGBf) -> Sheet:
     rgb[:top] *= np.linspace(0.55, 0.85, top, dtype=np.float32)[:, None, None]  # ceiling shadow
     if kind not in ("rock", "curtain"):
         rgb[fl - max(2, int(H * 0.03)) :] = p.lit(_mix(c, (60, 40, 30), 0.6), 0.0)  # skirting
-    return Sheet(p, 0, np.concatenate([rgb, np.zeros((H - fl, P, 3), np.float32)]),
-                 np.concatenate([np.ones((fl, P), np.float32), np.zeros((H - fl, P), np.float32)]))  # fmt: skip
+    return Sheet(
+        p,
+        0,
+        np.concatenate([rgb, np.zeros((H - fl, P, 3), np.float32)]),
+        np.concatenate([np.ones((fl, P), np.float32), np.zeros((H - fl, P), np.float32)]),
+    )
 
 
 def _floor(p: _Painter, kind: str, c: RGBf) -> Layer:
@@ -1476,8 +1630,12 @@ def _window(
     p.anchors.setdefault("window", (x + w / 2, y0 + h / 2))
 
 
-def _interior(p: _Painter, wall: tuple[str, RGBf], floor: tuple[str, RGBf],
-              furnish: Callable[[_Painter, Sheet, Sheet], None]) -> list[Layer]:  # fmt: skip
+def _interior(
+    p: _Painter,
+    wall: tuple[str, RGBf],
+    floor: tuple[str, RGBf],
+    furnish: Callable[[_Painter, Sheet, Sheet], None],
+) -> list[Layer]:
     """Wall (depth 0.35), furniture against it (depth 0.5), floor (depth 1): the set of every room."""
     H, W = p.H, p.W
     wl = _wall(p, *wall)
@@ -1510,8 +1668,15 @@ def _furnish_room(p: _Painter, wl: Sheet, fr: Sheet) -> None:
         fr.rect(sx, H * 0.56, sx + W * 0.24, H * 0.74, p.lit((110, 80, 140), 0.0))
         fr.rect(sx - W * 0.02, H * 0.6, sx + W * 0.26, H * 0.66, p.lit((90, 60, 120), 0.0))
         fr.line(sx + W * 0.3, H * 0.74, sx + W * 0.3, H * 0.42, 2, p.lit((60, 50, 40), 0.0))
-        fr.poly([(sx + W * 0.27, H * 0.42), (sx + W * 0.33, H * 0.42), (sx + W * 0.32, H * 0.34),
-                 (sx + W * 0.28, H * 0.34)], (250, 220, 150) if p.night else p.lit((240, 220, 170), 0.0))  # fmt: skip
+        fr.poly(
+            [
+                (sx + W * 0.27, H * 0.42),
+                (sx + W * 0.33, H * 0.42),
+                (sx + W * 0.32, H * 0.34),
+                (sx + W * 0.28, H * 0.34),
+            ],
+            (250, 220, 150) if p.night else p.lit((240, 220, 170), 0.0),
+        )
     p.pieces.extend([("window", "set:window"), ("sofa", "set:sofa"), ("lamp", "set:lamp")])
 
 
@@ -1599,8 +1764,15 @@ def _furnish_lab(p: _Painter, wl: Sheet, fr: Sheet) -> None:
             fx = x0 + W * (0.12 + 0.12 * j)
             liquid = p.lit(((80, 220, 120), (230, 80, 160), (90, 160, 240))[j % 3], 0.0)
             if j % 2:
-                fr.poly([(fx - H * 0.04, H * 0.5), (fx - H * 0.01, H * 0.4), (fx + H * 0.01, H * 0.4),
-                         (fx + H * 0.04, H * 0.5)], liquid)  # fmt: skip
+                fr.poly(
+                    [
+                        (fx - H * 0.04, H * 0.5),
+                        (fx - H * 0.01, H * 0.4),
+                        (fx + H * 0.01, H * 0.4),
+                        (fx + H * 0.04, H * 0.5),
+                    ],
+                    liquid,
+                )
             else:
                 fr.circle(fx, H * 0.465, H * 0.035, liquid)
                 fr.rect(fx - H * 0.008, H * 0.38, fx + H * 0.008, H * 0.44, p.lit((200, 220, 230), 0.0))
@@ -1615,8 +1787,14 @@ def _gear(sh: Sheet, cx: float, cy: float, r: float, c: np.ndarray | RGBf) -> No
     sh.circle(cx, cy, r * 0.82, c)
     for k in range(12):
         a = 2 * math.pi * k / 12
-        sh.line(cx + r * 0.7 * math.cos(a), cy + r * 0.7 * math.sin(a), cx + r * math.cos(a), cy + r * math.sin(a),
-                max(2, r * 0.25), c)  # fmt: skip
+        sh.line(
+            cx + r * 0.7 * math.cos(a),
+            cy + r * 0.7 * math.sin(a),
+            cx + r * math.cos(a),
+            cy + r * math.sin(a),
+            max(2, r * 0.25),
+            c,
+        )
     sh.circle(cx, cy, r * 0.25, _mix(c, (0, 0, 0), 0.5))
 
 
@@ -1659,8 +1837,16 @@ def _furnish_hall(p: _Painter, wl: Sheet, fr: Sheet) -> None:
         wl.rect(x0 + W * 0.01, H * 0.62, x0 + W * 0.1, H * 0.7, p.lit((150, 140, 126), 0.0))
         bx = x0 + W * 0.32  # a banner with an emblem
         red = p.lit((160, 30, 40), 0.0)
-        wl.poly([(bx, H * 0.08), (bx + W * 0.07, H * 0.08), (bx + W * 0.07, H * 0.46), (bx + W * 0.035, H * 0.4),
-                 (bx, H * 0.46)], red)  # fmt: skip
+        wl.poly(
+            [
+                (bx, H * 0.08),
+                (bx + W * 0.07, H * 0.08),
+                (bx + W * 0.07, H * 0.46),
+                (bx + W * 0.035, H * 0.4),
+                (bx, H * 0.46),
+            ],
+            red,
+        )
         wl.circle(bx + W * 0.035, H * 0.2, H * 0.035, p.lit((230, 190, 70), 0.0))
         tx = x0 + W * 0.45  # a torch
         wl.rect(tx - 1.5, H * 0.3, tx + 1.5, H * 0.4, p.lit((80, 60, 40), 0.0))
@@ -1671,8 +1857,9 @@ def _furnish_hall(p: _Painter, wl: Sheet, fr: Sheet) -> None:
     fr.rect(W * 0.2, H * 0.56, W * 0.8, H * 0.6, p.lit((110, 70, 40), 0.0))  # a long table
     for x in (W * 0.22, W * 0.77):
         fr.rect(x, H * 0.6, x + W * 0.02, H * 0.74, p.lit((90, 56, 32), 0.0))
-    p.pieces.extend([("pillar", "set:pillar"), ("banner", "set:banner"), ("torch", "set:torch"),
-                     ("table", "set:table")])  # fmt: skip
+    p.pieces.extend(
+        [("pillar", "set:pillar"), ("banner", "set:banner"), ("torch", "set:torch"), ("table", "set:table")]
+    )
 
 
 def _furnish_cave(p: _Painter, wl: Sheet, fr: Sheet) -> None:
@@ -1717,34 +1904,74 @@ def _furnish_barn(p: _Painter, wl: Sheet, fr: Sheet) -> None:
         for j in range(int(p.rng.integers(1, 3))):
             y = H * 0.74 - (j + 1) * H * 0.1
             fr.rect(x + j * W * 0.03, y, x + W * 0.16 + j * W * 0.03, y + H * 0.1, p.lit((214, 180, 90), 0.0))
-            fr.line(x + j * W * 0.03, y + H * 0.05, x + W * 0.16 + j * W * 0.03, y + H * 0.05, 1,
-                    p.lit((170, 140, 60), 0.0))  # fmt: skip
+            fr.line(
+                x + j * W * 0.03,
+                y + H * 0.05,
+                x + W * 0.16 + j * W * 0.03,
+                y + H * 0.05,
+                1,
+                p.lit((170, 140, 60), 0.0),
+            )
     p.pieces.append(("hay", "set:hay"))
 
 
 PAINTERS: dict[str, Callable[[_Painter], list[Layer]]] = {
-    "sea": _sea, "coast": _coast, "beach": _beach, "island": _island, "volcano": _volcano, "lake": _lake,
-    "underwater": _underwater, "orbit": _orbit, "space": _space, "sky": _sky_set, "city": _city,
-    "rooftops": _rooftops, "fair": _fair, "stadium": _stadium, "village": _village,
-    "mountain-village": lambda p: _village(p, snowy=True), "castle": _castle, "road": _road_set, "zoo": _zoo,
-    "farm": _farm, "garden": _garden, "meadow": _meadow, "forest": _forest, "bamboo-forest": _bamboo,
-    "mountain": _mountain, "snowy-mountain": lambda p: _mountain(p, snowy=True), "desert": _desert,
-    "savanna": _savanna, "arctic": _arctic,
+    "sea": _sea,
+    "coast": _coast,
+    "beach": _beach,
+    "island": _island,
+    "volcano": _volcano,
+    "lake": _lake,
+    "underwater": _underwater,
+    "orbit": _orbit,
+    "space": _space,
+    "sky": _sky_set,
+    "city": _city,
+    "rooftops": _rooftops,
+    "fair": _fair,
+    "stadium": _stadium,
+    "village": _village,
+    "mountain-village": lambda p: _village(p, snowy=True),
+    "castle": _castle,
+    "road": _road_set,
+    "zoo": _zoo,
+    "farm": _farm,
+    "garden": _garden,
+    "meadow": _meadow,
+    "forest": _forest,
+    "bamboo-forest": _bamboo,
+    "mountain": _mountain,
+    "snowy-mountain": lambda p: _mountain(p, snowy=True),
+    "desert": _desert,
+    "savanna": _savanna,
+    "arctic": _arctic,
     "room": lambda p: _interior(p, ("paper", (196, 176, 150)), ("planks", (150, 100, 62)), _furnish_room),
     "kitchen": lambda p: _interior(p, ("tile", (226, 222, 206)), ("tile", (170, 150, 130)), _furnish_kitchen),
     "library": lambda p: _interior(p, ("planks", (120, 80, 50)), ("planks", (120, 76, 44)), _furnish_library),
     "laboratory": lambda p: _interior(p, ("tile", (200, 214, 210)), ("tile", (180, 186, 190)), _furnish_lab),
-    "factory": lambda p: _interior(p, ("brick", (150, 84, 64)), ("concrete", (130, 130, 126)), _furnish_factory),
-    "castle-hall": lambda p: _interior(p, ("stone", (150, 140, 126)), ("stone", (120, 112, 100)), _furnish_hall),
+    "factory": lambda p: _interior(
+        p, ("brick", (150, 84, 64)), ("concrete", (130, 130, 126)), _furnish_factory
+    ),
+    "castle-hall": lambda p: _interior(
+        p, ("stone", (150, 140, 126)), ("stone", (120, 112, 100)), _furnish_hall
+    ),
     "cave": lambda p: _interior(p, ("rock", (96, 84, 76)), ("rock", (90, 80, 70)), _furnish_cave),
     "stage": lambda p: _interior(p, ("curtain", (40, 30, 40)), ("planks", (150, 104, 64)), _furnish_stage),
     "barn": lambda p: _interior(p, ("planks", (140, 80, 50)), ("hay", (190, 160, 90)), _furnish_barn),
-}  # fmt: skip
+}
 
 
 # -- effects: textures built once, applied per frame ------------------------------------------------------------
-def _streaks(W: int, H: int, n: int, length: float, slant: float, value: tuple[int, int, int],
-             rng: np.random.Generator, thick: int = 1) -> np.ndarray:  # fmt: skip
+def _streaks(
+    W: int,
+    H: int,
+    n: int,
+    length: float,
+    slant: float,
+    value: tuple[int, int, int],
+    rng: np.random.Generator,
+    thick: int = 1,
+) -> np.ndarray:
     """A (2H, 2W, 3) uint8 additive texture of slanted streaks, periodic in both axes, tiled twice."""
     import cv2
 
@@ -1761,8 +1988,17 @@ def _streaks(W: int, H: int, n: int, length: float, slant: float, value: tuple[i
     return np.ascontiguousarray(np.tile(t, (2, 2, 1)))
 
 
-def _dots(W: int, H: int, n: int, r: tuple[float, float], value: tuple[int, int, int], rng: np.random.Generator,
-          ring: bool = False, blur: float = 0.7, poly: bool = False) -> np.ndarray:  # fmt: skip
+def _dots(
+    W: int,
+    H: int,
+    n: int,
+    r: tuple[float, float],
+    value: tuple[int, int, int],
+    rng: np.random.Generator,
+    ring: bool = False,
+    blur: float = 0.7,
+    poly: bool = False,
+) -> np.ndarray:
     """A (2H, 2W, 3) uint8 additive texture of soft dots (or rings, or jagged rocks), periodic, tiled twice."""
     import cv2
 
@@ -1811,19 +2047,45 @@ def _make_effects(p: _Painter, names: list[str]) -> list[Effect]:
     for name in names:
         if name == "rain":
             heavy = p.weather == "storm"
-            tex = _streaks(W, H, int(W * H / (600 if heavy else 1000)), H * 0.09, 0.18 if heavy else 0.1,
-                           (150, 160, 175) if heavy else (120, 130, 145), rng)  # fmt: skip
+            tex = _streaks(
+                W,
+                H,
+                int(W * H / (600 if heavy else 1000)),
+                H * 0.09,
+                0.18 if heavy else 0.1,
+                (150, 160, 175) if heavy else (120, 130, 145),
+                rng,
+            )
             v = H * (3.2 if heavy else 2.6)
             out.append(Effect("rain", "screen", "add", tex=tex, vel=(v * (0.18 if heavy else 0.1), v)))
         elif name == "snow":
-            out.append(Effect("snow", "screen", "add", tex=_dots(W, H, int(W * H / 1400), (0.6, 1.3), (220,) * 3, rng),
-                              vel=(0, H * 0.25), sway=W * 0.01))  # fmt: skip
-            out.append(Effect("snow", "screen", "add", tex=_dots(W, H, int(W * H / 5000), (1.5, 3.0), (245,) * 3, rng),
-                              vel=(0, H * 0.6), sway=W * 0.03))  # fmt: skip
+            out.append(
+                Effect(
+                    "snow",
+                    "screen",
+                    "add",
+                    tex=_dots(W, H, int(W * H / 1400), (0.6, 1.3), (220,) * 3, rng),
+                    vel=(0, H * 0.25),
+                    sway=W * 0.01,
+                )
+            )
+            out.append(
+                Effect(
+                    "snow",
+                    "screen",
+                    "add",
+                    tex=_dots(W, H, int(W * H / 5000), (1.5, 3.0), (245,) * 3, rng),
+                    vel=(0, H * 0.6),
+                    sway=W * 0.03,
+                )
+            )
         elif name in ("fog", "murk"):
             light = float(np.mean(p.tint))
-            col = (np.asarray(p.hor, np.float32) * 0.5 + np.array([200, 204, 210], np.float32) * 0.5 * light
-                   if name == "fog" else np.array([40, 110, 120], np.float32) * max(0.3, light))  # fmt: skip
+            col = (
+                np.asarray(p.hor, np.float32) * 0.5 + np.array([200, 204, 210], np.float32) * 0.5 * light
+                if name == "fog"
+                else np.array([40, 110, 120], np.float32) * max(0.3, light)
+            )
             out.append(_veil(p, 0.7 if p.weather == "fog" or name == "murk" else 0.25, col))
         elif name in ("lightning", "flash"):
             period = float(rng.uniform(2.2, 3.4))
@@ -1836,8 +2098,16 @@ def _make_effects(p: _Painter, names: list[str]) -> list[Effect]:
                         (pts[-1][0] + rng.normal(0, W * 0.02), pts[-1][1] + rng.uniform(0.04, 0.09) * H)
                     )
                 bolt = np.array(pts, np.int32)
-            out.append(Effect(name, "screen", "flash", times=(float(rng.uniform(0.2, period - 0.3)),), period=period,
-                              bolt=bolt))  # fmt: skip
+            out.append(
+                Effect(
+                    name,
+                    "screen",
+                    "flash",
+                    times=(float(rng.uniform(0.2, period - 0.3)),),
+                    period=period,
+                    bolt=bolt,
+                )
+            )
         elif name == "lava" and "crater" in p.anchors:
             cx, cy = p.anchors["crater"]
             y0 = max(0, int(cy - H * 0.3))
@@ -1857,28 +2127,74 @@ def _make_effects(p: _Painter, names: list[str]) -> list[Effect]:
                     -1,
                     cv2.LINE_AA,
                 )
-            out.append(Effect("sparks", "set", "add", tex=np.ascontiguousarray(np.tile(sp, (2, 2, 1))), y0=y0,
-                              vel=(0, -H * 0.35)))  # fmt: skip
+            out.append(
+                Effect(
+                    "sparks",
+                    "set",
+                    "add",
+                    tex=np.ascontiguousarray(np.tile(sp, (2, 2, 1))),
+                    y0=y0,
+                    vel=(0, -H * 0.35),
+                )
+            )
         elif name == "debris":
-            out.append(Effect("debris", "set", "add", tex=_dots(W, H, 40, (1.0, 2.5), (150, 140, 130), rng, blur=0,
-                                                                poly=True), vel=(-W * 0.05, H * 0.01)))  # fmt: skip
-            out.append(Effect("debris", "front", "add", tex=_dots(W, H, 9, (H * 0.02, H * 0.05), (170, 160, 150), rng,
-                                                                  blur=0, poly=True), vel=(-W * 0.25, H * 0.04)))  # fmt: skip
+            out.append(
+                Effect(
+                    "debris",
+                    "set",
+                    "add",
+                    tex=_dots(W, H, 40, (1.0, 2.5), (150, 140, 130), rng, blur=0, poly=True),
+                    vel=(-W * 0.05, H * 0.01),
+                )
+            )
+            out.append(
+                Effect(
+                    "debris",
+                    "front",
+                    "add",
+                    tex=_dots(W, H, 9, (H * 0.02, H * 0.05), (170, 160, 150), rng, blur=0, poly=True),
+                    vel=(-W * 0.25, H * 0.04),
+                )
+            )
         elif name == "spray":
             y0 = int(H * 0.5)
-            out.append(Effect("spray", "front", "add", tex=_dots(W, H - y0, int(W * H / 2500), (1.0, 2.5), (200,) * 3, rng,
-                                                                 blur=1.2), y0=y0, vel=(W * 0.15, -H * 0.2)))  # fmt: skip
+            out.append(
+                Effect(
+                    "spray",
+                    "front",
+                    "add",
+                    tex=_dots(W, H - y0, int(W * H / 2500), (1.0, 2.5), (200,) * 3, rng, blur=1.2),
+                    y0=y0,
+                    vel=(W * 0.15, -H * 0.2),
+                )
+            )
         elif name == "bubbles":
-            out.append(Effect("bubbles", "screen", "add", tex=_dots(W, H, int(W * H / 6000), (1.5, 4.0), (150,) * 3, rng,
-                                                                    ring=True), vel=(0, -H * 0.3), sway=W * 0.01))  # fmt: skip
+            out.append(
+                Effect(
+                    "bubbles",
+                    "screen",
+                    "add",
+                    tex=_dots(W, H, int(W * H / 6000), (1.5, 4.0), (150,) * 3, rng, ring=True),
+                    vel=(0, -H * 0.3),
+                    sway=W * 0.01,
+                )
+            )
         elif name == "dust":
             outdoor = p.kind == "outdoor"
             if outdoor:
                 tex = _streaks(W, H, int(W * H / 9000), W * 0.06, 6.0, (60, 56, 48), rng)
                 out.append(Effect("dust", "screen", "add", tex=tex, vel=(H * 2.0, H * 0.15)))
             else:  # motes floating in the light indoors
-                out.append(Effect("dust", "front", "add", tex=_dots(W, H, int(W * H / 3000), (0.5, 1.2), (90, 84, 70),
-                                                                    rng), vel=(W * 0.01, -H * 0.03), sway=W * 0.01))  # fmt: skip
+                out.append(
+                    Effect(
+                        "dust",
+                        "front",
+                        "add",
+                        tex=_dots(W, H, int(W * H / 3000), (0.5, 1.2), (90, 84, 70), rng),
+                        vel=(W * 0.01, -H * 0.03),
+                        sway=W * 0.01,
+                    )
+                )
         elif (
             name == "beam"
             and "lamp" in p.anchors
@@ -1939,7 +2255,11 @@ def _landmarks(p: _Painter, marks: tuple[tuple[str, str], ...], stand: float) ->
         h = int(H * (LANDMARK_HEIGHT if p.kind == "outdoor" else 0.24))
         where, name = drawn.split(":", 1)
         colour = p.lit((150, 140, 130), 0.25)
-        spr = _piece(p, text, h, colour, shape=name) if where == "shape" else _piece(p, text, h, colour, icon=drawn)
+        spr = (
+            _piece(p, text, h, colour, shape=name)
+            if where == "shape"
+            else _piece(p, text, h, colour, icon=drawn)
+        )
         if spr is None:
             continue
         bottom = stand if p.kind == "outdoor" else H * 0.44
@@ -1984,7 +2304,9 @@ def build_set(
     layers = _coast(p, road=True) if (road and set_name == "coast") else PAINTERS[set_name](p)
     ground, water, air = (H * r for r in spec.rows)
     if landmarks:  # outdoors in front of the set's distance; indoors on the wall, behind the furniture
-        layers.insert(len(layers) if spec.kind == "outdoor" else 1, _landmarks(p, landmarks, min(ground, water)))
+        layers.insert(
+            len(layers) if spec.kind == "outdoor" else 1, _landmarks(p, landmarks, min(ground, water))
+        )
     if road and spec.kind == "outdoor":  # a road across the foreground, on any outdoor set
         if layers and layers[-1].inva is None and layers[-1].y0 >= int(H * 0.7):
             layers.pop()  # the road replaces the set's ground strip (one opaque copy per frame, not two)
@@ -2008,11 +2330,20 @@ def build_set(
     sky = np.ascontiguousarray(sky)  # copied into every frame: a strided (broadcast) backdrop costs 50x
     pieces = list(dict.fromkeys([(set_name.replace("-", " "), f"set:{set_name}"), *p.pieces]))
     return World(
-        sky=sky, layers=layers, baseline=ground, water=water, air=air, family=set_name, road=road,
+        sky=sky,
+        layers=layers,
+        baseline=ground,
+        water=water,
+        air=air,
+        family=set_name,
+        road=road,
         light=(float(p.tint[0]), float(p.tint[1]), float(p.tint[2])),
-        haze=(float(p.hor[0]), float(p.hor[1]), float(p.hor[2])), underwater=spec.kind == "underwater",
-        kind=spec.kind, pieces=tuple(pieces), effects=effects,
-    )  # fmt: skip
+        haze=(float(p.hor[0]), float(p.hor[1]), float(p.hor[2])),
+        underwater=spec.kind == "underwater",
+        kind=spec.kind,
+        pieces=tuple(pieces),
+        effects=effects,
+    )
 
 
 def build_world(
@@ -2029,5 +2360,14 @@ def build_world(
 ) -> World:
     """The older entry point: a terrain family (or any set name) and a road flag."""
     set_name = FAMILY_SETS.get(family, family if family in SETS else "meadow")
-    return build_set(set_name, time_of_day, weather, W, H, rng, road=road, blur_background=blur_background,
-                     extra_words=extra_words)  # fmt: skip
+    return build_set(
+        set_name,
+        time_of_day,
+        weather,
+        W,
+        H,
+        rng,
+        road=road,
+        blur_background=blur_background,
+        extra_words=extra_words,
+    )

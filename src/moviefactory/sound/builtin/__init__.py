@@ -79,11 +79,18 @@ def ensure_builtin(home: Path | None = None) -> Path:
                 name = f"{entry.kind}/{entry.id}.flac"
                 (tmp / entry.kind).mkdir(exist_ok=True)
                 sf.write(str(tmp / name), audio, AUDIO_RATE, format="FLAC", subtype="PCM_24")
-                rows.append({
-                    "file": name, "id": entry.id, "kind": entry.kind, "title": entry.title,
-                    "description": entry.description, "tags": entry.tags, "license": LICENSE,
-                    "attribution": ATTRIBUTION,
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "file": name,
+                        "id": entry.id,
+                        "kind": entry.kind,
+                        "title": entry.title,
+                        "description": entry.description,
+                        "tags": entry.tags,
+                        "license": LICENSE,
+                        "attribution": ATTRIBUTION,
+                    }
+                )
             (tmp / "catalog.json").write_text(json.dumps(rows, indent=1), encoding="utf-8")
             (tmp / "LICENSE.txt").write_text(
                 f"{ATTRIBUTION}, generator version {GENERATOR_VERSION}. Licensed under {LICENSE}, like MovieFactory.\n",

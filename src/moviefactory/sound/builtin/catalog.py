@@ -18,6 +18,8 @@ class Entry:
 
 
 E = "effect"
+# one entry per row: the catalogue reads as a table
+# fmt: off
 EFFECTS: list[Entry] = [
     Entry("car-engine-pass", E, "Sports car passing", "a sports car engine roaring as the car speeds past, revving motor with doppler", "car engine vehicle race speed road", 4.0),
     Entry("engine-idle", E, "Engine idling", "a car or truck engine idling, low steady motor rumble while parked", "engine idle motor truck rumble", 4.0),
@@ -72,8 +74,11 @@ EFFECTS: list[Entry] = [
     Entry("punch-hit", E, "Punches", "fist punches hitting a body in a fight", "punch hit fight", 2.0),
     Entry("snow-footsteps", E, "Footsteps in snow", "footsteps crunching through fresh snow", "snow crunch footsteps winter", 4.0),
 ]
+# fmt: on
 
 M = "music"
+# one entry per row: the catalogue reads as a table
+# fmt: off
 MUSIC: list[Entry] = [
     Entry("triumphant-fanfare", M, "Triumphant fanfare", "triumphant heroic victory music, bright brass and drums, major key, 120 bpm", "triumphant heroic victory uplifting major", 0),
     Entry("tense-pulse", M, "Tense pulse", "tense suspenseful thriller music, pulsing minor key ostinato and driving beat, fast 132 bpm", "tense suspense thriller chase minor", 0),
@@ -86,5 +91,6 @@ MUSIC: list[Entry] = [
     Entry("romantic-strings", M, "Romantic piano", "romantic tender love music, warm piano and strings, major key, 80 bpm", "romantic love tender warm major", 0),
     Entry("dark-drone", M, "Dark drone", "dark ominous brooding music, low pulse and bells, minor key, 90 bpm", "dark ominous horror brooding minor", 0),
 ]
+# fmt: on
 
 CATALOG: list[Entry] = EFFECTS + MUSIC

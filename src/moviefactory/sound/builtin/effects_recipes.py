@@ -27,7 +27,7 @@ from moviefactory.sound.builtin.synth import (
     shaped_noise,
     stereo,
     white,
-)  # fmt: skip
+)
 
 Recipe = Callable[[Generator, float], np.ndarray]
 RECIPES: dict[str, Recipe] = {}
@@ -81,7 +81,9 @@ def jet_flyby(rng: Generator, d: float) -> np.ndarray:
 def propeller(rng: Generator, d: float) -> np.ndarray:
     t = secs(d)
     f0 = 95 * _doppler(t, d / 2, 0.08, 1.0)
-    x = lp(osc(f0, len(t), "saw") * (0.6 + 0.4 * osc(f0 / 3, len(t))), 1200) + 0.2 * lp(white(len(t), rng), 800)
+    x = lp(osc(f0, len(t), "saw") * (0.6 + 0.4 * osc(f0 / 3, len(t))), 1200) + 0.2 * lp(
+        white(len(t), rng), 800
+    )
     return stereo(x * bell_curve(len(t), d / 2, d / 3), pan=np.tanh(t - d / 2))
 
 
@@ -222,7 +224,9 @@ def crickets(rng: Generator, d: float) -> np.ndarray:
     out = np.zeros((len(t), 2))
     for _ in range(3):
         f = rng.uniform(4200, 5200)
-        trill = (osc(28, len(t), "square") > 0) * (np.sin(2 * np.pi * rng.uniform(0.8, 1.4) * t + rng.uniform(0, 6)) > 0.2)
+        trill = (osc(28, len(t), "square") > 0) * (
+            np.sin(2 * np.pi * rng.uniform(0.8, 1.4) * t + rng.uniform(0, 6)) > 0.2
+        )
         out += stereo(osc(f, len(t)) * lp(trill.astype(float), 200), pan=rng.uniform(-0.8, 0.8))
     return out
 
@@ -259,7 +263,9 @@ def fireworks(rng: Generator, d: float) -> np.ndarray:
         place(out, 0.2 * osc(900 + 1400 * tw, len(tw)) * (1 - tw), start)
         place(out, burst(0.8, rng, 0.15, hi=3000) * 1.5, start + 1.0)
         for tt in poisson_times(60, 1.2, rng):
-            place(out, burst(0.01, rng, 0.002, lo=3000), start + 1.1 + tt, rng.uniform(0.1, 0.4) * np.exp(-tt))
+            place(
+                out, burst(0.01, rng, 0.002, lo=3000), start + 1.1 + tt, rng.uniform(0.1, 0.4) * np.exp(-tt)
+            )
     return stereo(reverb(out, rng, 1.8, 0.35), width=0.5)
 
 
@@ -278,7 +284,10 @@ def whoosh(rng: Generator, d: float) -> np.ndarray:
 def impact(rng: Generator, d: float) -> np.ndarray:
     n = int(d * SR)
     t = secs(d)
-    x = osc(35 + 50 * np.exp(-t / 0.05), n) * decay(n, 0.35, 0.001) + 0.8 * np.pad(burst(0.1, rng, 0.02, hi=1200), (0, n))[:n]
+    x = (
+        osc(35 + 50 * np.exp(-t / 0.05), n) * decay(n, 0.35, 0.001)
+        + 0.8 * np.pad(burst(0.1, rng, 0.02, hi=1200), (0, n))[:n]
+    )
     return stereo(reverb(x, rng, 0.8, 0.2))
 
 
@@ -304,7 +313,9 @@ def glass(rng: Generator, d: float) -> np.ndarray:
 @recipe("scifi-hum")
 def scifi_hum(rng: Generator, d: float) -> np.ndarray:
     t = secs(d)
-    x = sum(osc(55 * k * (1 + 0.003 * np.sin(2 * np.pi * 0.2 * t * k)), len(t), "saw") / k for k in (1, 1.5, 2, 3))
+    x = sum(
+        osc(55 * k * (1 + 0.003 * np.sin(2 * np.pi * 0.2 * t * k)), len(t), "saw") / k for k in (1, 1.5, 2, 3)
+    )
     x = lp(np.asarray(x), 900) * (0.8 + 0.2 * np.sin(2 * np.pi * 0.5 * t))
     return stereo(x + 0.05 * osc(1760 + 20 * np.sin(2 * np.pi * 0.3 * t), len(t)), width=0.5)
 
@@ -324,7 +335,11 @@ def laser(rng: Generator, d: float) -> np.ndarray:
 def power_up(rng: Generator, d: float) -> np.ndarray:
     t = secs(d)
     f = 100 * (15 ** (t / d))
-    x = lp(osc(f, len(t), "saw"), 5000) * (0.5 + 0.5 * osc(4 + 20 * t / d, len(t))) * np.minimum(t / (d * 0.9), 1)
+    x = (
+        lp(osc(f, len(t), "saw"), 5000)
+        * (0.5 + 0.5 * osc(4 + 20 * t / d, len(t)))
+        * np.minimum(t / (d * 0.9), 1)
+    )
     return stereo(x * np.clip((d - t) / 0.1, 0, 1))
 
 
@@ -348,7 +363,10 @@ def bell(rng: Generator, d: float) -> np.ndarray:
 
 
 def _wood(rng: Generator, f: float) -> np.ndarray:
-    return modal([f, f * 2.3, f * 4.1], [0.03, 0.02, 0.01], [1, 0.6, 0.3], 0.12) + burst(0.12, rng, 0.004, hi=3000) * 0.5
+    return (
+        modal([f, f * 2.3, f * 4.1], [0.03, 0.02, 0.01], [1, 0.6, 0.3], 0.12)
+        + burst(0.12, rng, 0.004, hi=3000) * 0.5
+    )
 
 
 @recipe("door-knock")
@@ -372,7 +390,10 @@ def creak(rng: Generator, d: float) -> np.ndarray:
 def slam(rng: Generator, d: float) -> np.ndarray:
     n = int(d * SR)
     t = secs(d)
-    x = osc(60 + 80 * np.exp(-t / 0.03), n) * decay(n, 0.2) + 0.7 * np.pad(burst(0.2, rng, 0.03, hi=2500), (0, n))[:n]
+    x = (
+        osc(60 + 80 * np.exp(-t / 0.03), n) * decay(n, 0.2)
+        + 0.7 * np.pad(burst(0.2, rng, 0.03, hi=2500), (0, n))[:n]
+    )
     place(x, modal([730, 1630], [0.08, 0.05], [0.3, 0.2], 0.3), 0.02)
     return stereo(reverb(x, rng, 1.2, 0.3))
 
@@ -432,7 +453,12 @@ def typing(rng: Generator, d: float) -> np.ndarray:
     tt = 0.1
     while tt < d - 0.1:
         f = rng.uniform(1800, 3200)
-        place(buf, modal([f, f * 1.7], [0.006, 0.004], [1, 0.5], 0.03) + burst(0.03, rng, 0.003, lo=3000), tt, rng.uniform(0.5, 1))
+        place(
+            buf,
+            modal([f, f * 1.7], [0.006, 0.004], [1, 0.5], 0.03) + burst(0.03, rng, 0.003, lo=3000),
+            tt,
+            rng.uniform(0.5, 1),
+        )
         tt += rng.uniform(0.07, 0.2) + (0.4 if rng.random() < 0.08 else 0)
     return stereo(buf, width=0.2)
 
@@ -576,7 +602,10 @@ def punch(rng: Generator, d: float) -> np.ndarray:
     buf = np.zeros(int(d * SR))
     for tt in (0.2, 0.55, 1.2):
         z = secs(0.25)
-        hit = osc(90 * np.exp(-z / 0.08) + 40, len(z)) * decay(len(z), 0.06) + burst(0.25, rng, 0.01, hi=4000) * 0.7
+        hit = (
+            osc(90 * np.exp(-z / 0.08) + 40, len(z)) * decay(len(z), 0.06)
+            + burst(0.25, rng, 0.01, hi=4000) * 0.7
+        )
         place(buf, hit, tt)
     return stereo(buf)
 

@@ -76,8 +76,6 @@ def _tone(f: float, n: int, kind: str) -> np.ndarray:
     raise ValueError(kind)
 
 
-
-
 def _add(buf: np.ndarray, at_s: float, sig: np.ndarray, gain: float = 1.0) -> None:
     i = round(at_s * SR)
     m = min(len(sig), len(buf) - i)
@@ -101,7 +99,10 @@ def _hat(rng: Generator) -> np.ndarray:
 
 def _taiko(rng: Generator) -> np.ndarray:
     t = secs(0.7)
-    return osc(70 + 40 * np.exp(-t / 0.03), len(t)) * decay(len(t), 0.25, 0.002) + lp(burst(0.7, rng, 0.03), 600) * 0.4
+    return (
+        osc(70 + 40 * np.exp(-t / 0.03), len(t)) * decay(len(t), 0.25, 0.002)
+        + lp(burst(0.7, rng, 0.03), 600) * 0.4
+    )
 
 
 def render_bed(bed: Bed, rng: Generator) -> np.ndarray:
@@ -125,7 +126,11 @@ def render_bed(bed: Bed, rng: Generator) -> np.ndarray:
         root = chord[0] - 12
         hits = range(4) if bed.drums in ("rock", "four", "pulse") else (0, 2)
         for k in hits:
-            _add(bass, t0 + k * beat, _tone(midi_hz(root), int(beat * SR * (1 if len(hits) == 4 else 2)), "bass"))
+            _add(
+                bass,
+                t0 + k * beat,
+                _tone(midi_hz(root), int(beat * SR * (1 if len(hits) == 4 else 2)), "bass"),
+            )
         # 3. figure: arpeggio up and down the chord, one octave up
         if bed.lead != "none":
             notes = [*chord, chord[0] + 12, chord[2], chord[1]] if bed.figure != "block" else chord
@@ -140,7 +145,12 @@ def render_bed(bed: Bed, rng: Generator) -> np.ndarray:
                 accent = 1.0 if (k * step_s) % beat < 1e-9 else 0.55  # beats louder than off-beats
                 if bed.figure == "block":
                     for cm in chord:
-                        _add(lead, t0 + k * step_s, _tone(midi_hz(cm + 12), int(step_s * SR * 1.5), bed.lead), 0.5)
+                        _add(
+                            lead,
+                            t0 + k * step_s,
+                            _tone(midi_hz(cm + 12), int(step_s * SR * 1.5), bed.lead),
+                            0.5,
+                        )
                 else:
                     _add(lead, t0 + k * step_s, _tone(midi_hz(m), int(step_s * SR * 2), bed.lead), accent)
         # 4. drums
@@ -164,7 +174,9 @@ def render_bed(bed: Bed, rng: Generator) -> np.ndarray:
                     _add(drums, tb + beat / 2, _taiko(rng), 0.5)
             elif bed.drums == "pulse":
                 _add(drums, tb, _kick(rng), 0.8)
-    mix = np.stack([0.9 * pad + 0.8 * lead + 0.7 * bass + drums, 0.9 * pad + 0.8 * lead + 0.7 * bass + drums], 1)
+    mix = np.stack(
+        [0.9 * pad + 0.8 * lead + 0.7 * bass + drums, 0.9 * pad + 0.8 * lead + 0.7 * bass + drums], 1
+    )
     mix += stereo(lead * 0.25, pan=0.6) - stereo(lead * 0.25, pan=-0.6)  # a little width on the figure
     wet = np.stack([reverb(mix[:, 0], rng, 1.8, 0.25), reverb(mix[:, 1], rng, 1.9, 0.25)], 1)
     # 5. fold the tail onto the start so the bed loops without a seam

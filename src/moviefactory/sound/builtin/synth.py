@@ -114,7 +114,9 @@ def place(buf: np.ndarray, sig: np.ndarray, at: float, gain: float = 1.0) -> Non
     buf[i : i + m] += gain * sig[:m]
 
 
-def burst(d: float, rng: Generator, tau: float, lo: float | None = None, hi: float | None = None) -> np.ndarray:
+def burst(
+    d: float, rng: Generator, tau: float, lo: float | None = None, hi: float | None = None
+) -> np.ndarray:
     x = white(int(d * SR), rng) * decay(int(d * SR), tau, 0.0005)
     if lo and hi:
         return bp(x, lo, hi)
@@ -136,7 +138,9 @@ def reverb(x: np.ndarray, rng: Generator, rt60: float = 1.2, mix: float = 0.3) -
     return (1 - mix) * x + mix * wet
 
 
-def stereo(x: np.ndarray, pan: np.ndarray | float = 0.0, width: float = 0.2, delay_ms: float = 0.6) -> np.ndarray:
+def stereo(
+    x: np.ndarray, pan: np.ndarray | float = 0.0, width: float = 0.2, delay_ms: float = 0.6
+) -> np.ndarray:
     """(N,) -> (N, 2): constant-power pan (-1 left .. 1 right) plus a small Haas delay for width."""
     p = (np.broadcast_to(np.asarray(pan, dtype=float), x.shape) + 1) * np.pi / 4
     d = int(delay_ms * SR / 1000)

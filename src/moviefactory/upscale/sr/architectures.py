@@ -111,9 +111,14 @@ def rrdb_config_from_state_dict(sd: dict[str, Any]) -> tuple[RRDBConfig, dict[st
             f"RRDBNet with {in_ch} input and {num_out} output channels is not a known layout"
         )
     cfg = RRDBConfig(
-        num_in_ch=in_ch // unshuffle**2, num_out_ch=num_out, num_feat=num_feat, num_block=max(blocks) + 1,
-        num_grow_ch=grow, num_up=num_up, unshuffle=unshuffle,
-    )  # fmt: skip
+        num_in_ch=in_ch // unshuffle**2,
+        num_out_ch=num_out,
+        num_feat=num_feat,
+        num_block=max(blocks) + 1,
+        num_grow_ch=grow,
+        num_up=num_up,
+        unshuffle=unshuffle,
+    )
     return cfg, sd
 
 

@@ -50,12 +50,22 @@ class TemporalStabilizer:
             flow = cv2.calcOpticalFlowFarneback(cur_g, prev_g, None, 0.5, 3, 15, 3, 5, 1.2, 0)  # type: ignore[call-overload]
             h, w = lr.shape[:2]
             gy, gx = np.mgrid[0:h, 0:w].astype(np.float32)
-            prev_lr_w = cv2.remap(self._prev_lr, gx + flow[..., 0], gy + flow[..., 1], cv2.INTER_LINEAR,
-                                  borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+            prev_lr_w = cv2.remap(
+                self._prev_lr,
+                gx + flow[..., 0],
+                gy + flow[..., 1],
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
             up = cv2.resize(flow, (sw, sh), interpolation=cv2.INTER_LINEAR) * np.float32(sw / w)
             hy, hx = np.mgrid[0:sh, 0:sw].astype(np.float32)
-            prev_out_w = cv2.remap(self._prev_out, hx + up[..., 0], hy + up[..., 1], cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REPLICATE)  # fmt: skip
+            prev_out_w = cv2.remap(
+                self._prev_out,
+                hx + up[..., 0],
+                hy + up[..., 1],
+                cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REPLICATE,
+            )
         else:
             prev_lr_w, prev_out_w = self._prev_lr, self._prev_out
         err = np.abs(lr_f - prev_lr_w).mean(axis=2)  # (H, W), 0..255
