@@ -2039,192 +2039,264 @@ def _veil(p: _Painter, dens: float, colour: np.ndarray) -> Effect:
 
 
 def _make_effects(p: _Painter, names: list[str]) -> list[Effect]:
-    """Effect names (sets.effects_for) -> precomputed effects. clouds, aurora and waves are layers already."""
+    """Effect names (sets.effects_for) -> precomputed effects, in order (one random stream: same seed, same
+    effects). clouds, aurora and waves are layers already; a name with no maker adds nothing."""
+    return [e for name in names if name in EFFECT_MAKERS for e in EFFECT_MAKERS[name](p, name)]
+
+
+def _fx_rain(p: _Painter, name: str) -> list[Effect]:
+    """Rain streaks falling (slanted and denser in a storm)."""
+    H, W, rng = p.H, p.W, p.rng
+    out: list[Effect] = []
+    heavy = p.weather == "storm"
+    tex = _streaks(
+        W,
+        H,
+        int(W * H / (600 if heavy else 1000)),
+        H * 0.09,
+        0.18 if heavy else 0.1,
+        (150, 160, 175) if heavy else (120, 130, 145),
+        rng,
+    )
+    v = H * (3.2 if heavy else 2.6)
+    out.append(Effect("rain", "screen", "add", tex=tex, vel=(v * (0.18 if heavy else 0.1), v)))
+    return out
+
+
+def _fx_snow(p: _Painter, name: str) -> list[Effect]:
+    """Two depths of snowflakes, the near ones larger and faster."""
+    H, W, rng = p.H, p.W, p.rng
+    out: list[Effect] = []
+    out.append(
+        Effect(
+            "snow",
+            "screen",
+            "add",
+            tex=_dots(W, H, int(W * H / 1400), (0.6, 1.3), (220,) * 3, rng),
+            vel=(0, H * 0.25),
+            sway=W * 0.01,
+        )
+    )
+    out.append(
+        Effect(
+            "snow",
+            "screen",
+            "add",
+            tex=_dots(W, H, int(W * H / 5000), (1.5, 3.0), (245,) * 3, rng),
+            vel=(0, H * 0.6),
+            sway=W * 0.03,
+        )
+    )
+    return out
+
+
+def _fx_fog(p: _Painter, name: str) -> list[Effect]:
+    """A veil over set and subjects (murk: green-blue under water)."""
+    out: list[Effect] = []
+    light = float(np.mean(p.tint))
+    col = (
+        np.asarray(p.hor, np.float32) * 0.5 + np.array([200, 204, 210], np.float32) * 0.5 * light
+        if name == "fog"
+        else np.array([40, 110, 120], np.float32) * max(0.3, light)
+    )
+    out.append(_veil(p, 0.7 if p.weather == "fog" or name == "murk" else 0.25, col))
+    return out
+
+
+def _fx_lightning(p: _Painter, name: str) -> list[Effect]:
+    """A periodic flash, with a jagged bolt for lightning."""
+    H, W, rng = p.H, p.W, p.rng
+    out: list[Effect] = []
+    period = float(rng.uniform(2.2, 3.4))
+    bolt = None
+    if name == "lightning":
+        bx = rng.uniform(0.2, 0.8) * W
+        pts = [(bx, 0.0)]
+        while pts[-1][1] < H * 0.6:
+            pts.append((pts[-1][0] + rng.normal(0, W * 0.02), pts[-1][1] + rng.uniform(0.04, 0.09) * H))
+        bolt = np.array(pts, np.int32)
+    out.append(
+        Effect(
+            name,
+            "screen",
+            "flash",
+            times=(float(rng.uniform(0.2, period - 0.3)),),
+            period=period,
+            bolt=bolt,
+        )
+    )
+    return out
+
+
+def _fx_lava(p: _Painter, name: str) -> list[Effect]:
+    """The crater's glow, pulsing, and sparks rising over it."""
     import cv2
 
     H, W, rng = p.H, p.W, p.rng
     out: list[Effect] = []
-    for name in names:
-        if name == "rain":
-            heavy = p.weather == "storm"
-            tex = _streaks(
-                W,
-                H,
-                int(W * H / (600 if heavy else 1000)),
-                H * 0.09,
-                0.18 if heavy else 0.1,
-                (150, 160, 175) if heavy else (120, 130, 145),
-                rng,
-            )
-            v = H * (3.2 if heavy else 2.6)
-            out.append(Effect("rain", "screen", "add", tex=tex, vel=(v * (0.18 if heavy else 0.1), v)))
-        elif name == "snow":
-            out.append(
-                Effect(
-                    "snow",
-                    "screen",
-                    "add",
-                    tex=_dots(W, H, int(W * H / 1400), (0.6, 1.3), (220,) * 3, rng),
-                    vel=(0, H * 0.25),
-                    sway=W * 0.01,
-                )
-            )
-            out.append(
-                Effect(
-                    "snow",
-                    "screen",
-                    "add",
-                    tex=_dots(W, H, int(W * H / 5000), (1.5, 3.0), (245,) * 3, rng),
-                    vel=(0, H * 0.6),
-                    sway=W * 0.03,
-                )
-            )
-        elif name in ("fog", "murk"):
-            light = float(np.mean(p.tint))
-            col = (
-                np.asarray(p.hor, np.float32) * 0.5 + np.array([200, 204, 210], np.float32) * 0.5 * light
-                if name == "fog"
-                else np.array([40, 110, 120], np.float32) * max(0.3, light)
-            )
-            out.append(_veil(p, 0.7 if p.weather == "fog" or name == "murk" else 0.25, col))
-        elif name in ("lightning", "flash"):
-            period = float(rng.uniform(2.2, 3.4))
-            bolt = None
-            if name == "lightning":
-                bx = rng.uniform(0.2, 0.8) * W
-                pts = [(bx, 0.0)]
-                while pts[-1][1] < H * 0.6:
-                    pts.append(
-                        (pts[-1][0] + rng.normal(0, W * 0.02), pts[-1][1] + rng.uniform(0.04, 0.09) * H)
-                    )
-                bolt = np.array(pts, np.int32)
-            out.append(
-                Effect(
-                    name,
-                    "screen",
-                    "flash",
-                    times=(float(rng.uniform(0.2, period - 0.3)),),
-                    period=period,
-                    bolt=bolt,
-                )
-            )
-        elif name == "lava" and "crater" in p.anchors:
-            cx, cy = p.anchors["crater"]
-            y0 = max(0, int(cy - H * 0.3))
-            h = int(cy + H * 0.05) - y0
-            yy, xx = np.mgrid[0:h, 0:W].astype(np.float32)
-            glow = np.exp(-(((xx - cx) / (W * 0.07)) ** 2 + ((yy + y0 - cy) / (H * 0.1)) ** 2))[..., None]
-            tex = np.tile((glow * np.array([255, 120, 40], np.float32) * 0.8).astype(np.uint8), (2, 2, 1))
-            out.append(Effect("lava", "set", "add", tex=np.ascontiguousarray(tex), y0=y0, pulse=0.7))
-            sp = np.zeros((h, W, 3), np.uint8)
-            for _ in range(40):  # sparks over the crater; rise at one speed (the texture is periodic)
-                x, y = cx + rng.normal(0, W * 0.025), rng.uniform(0, h)
-                cv2.circle(
-                    sp,
-                    (int(x), int(y)),
-                    max(1, H // 160),
-                    (255, int(rng.uniform(120, 220)), 60),
-                    -1,
-                    cv2.LINE_AA,
-                )
-            out.append(
-                Effect(
-                    "sparks",
-                    "set",
-                    "add",
-                    tex=np.ascontiguousarray(np.tile(sp, (2, 2, 1))),
-                    y0=y0,
-                    vel=(0, -H * 0.35),
-                )
-            )
-        elif name == "debris":
-            out.append(
-                Effect(
-                    "debris",
-                    "set",
-                    "add",
-                    tex=_dots(W, H, 40, (1.0, 2.5), (150, 140, 130), rng, blur=0, poly=True),
-                    vel=(-W * 0.05, H * 0.01),
-                )
-            )
-            out.append(
-                Effect(
-                    "debris",
-                    "front",
-                    "add",
-                    tex=_dots(W, H, 9, (H * 0.02, H * 0.05), (170, 160, 150), rng, blur=0, poly=True),
-                    vel=(-W * 0.25, H * 0.04),
-                )
-            )
-        elif name == "spray":
-            y0 = int(H * 0.5)
-            out.append(
-                Effect(
-                    "spray",
-                    "front",
-                    "add",
-                    tex=_dots(W, H - y0, int(W * H / 2500), (1.0, 2.5), (200,) * 3, rng, blur=1.2),
-                    y0=y0,
-                    vel=(W * 0.15, -H * 0.2),
-                )
-            )
-        elif name == "bubbles":
-            out.append(
-                Effect(
-                    "bubbles",
-                    "screen",
-                    "add",
-                    tex=_dots(W, H, int(W * H / 6000), (1.5, 4.0), (150,) * 3, rng, ring=True),
-                    vel=(0, -H * 0.3),
-                    sway=W * 0.01,
-                )
-            )
-        elif name == "dust":
-            outdoor = p.kind == "outdoor"
-            if outdoor:
-                tex = _streaks(W, H, int(W * H / 9000), W * 0.06, 6.0, (60, 56, 48), rng)
-                out.append(Effect("dust", "screen", "add", tex=tex, vel=(H * 2.0, H * 0.15)))
-            else:  # motes floating in the light indoors
-                out.append(
-                    Effect(
-                        "dust",
-                        "front",
-                        "add",
-                        tex=_dots(W, H, int(W * H / 3000), (0.5, 1.2), (90, 84, 70), rng),
-                        vel=(W * 0.01, -H * 0.03),
-                        sway=W * 0.01,
-                    )
-                )
-        elif (
-            name == "beam"
-            and "lamp" in p.anchors
-            and (p.light.stars > 0.2 or p.weather in ("storm", "rain", "fog"))
-        ):
-            lx, ly = p.anchors["lamp"]
-            yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-            dx = np.abs(xx - lx) + 1.0
-            cone = np.exp(-(((yy - ly) / (H * 0.012 + dx * 0.09)) ** 2)) * np.exp(
-                -dx / (W * 0.45)
-            )  # both ways
-            glow = np.exp(-((np.hypot(xx - lx, yy - ly) / (H * 0.03)) ** 2))
-            tex = (
-                np.clip(cone * 0.55 + glow, 0, 1)[..., None] * np.array([255, 236, 170], np.float32)
-            ).astype(np.uint8)
-            out.append(
-                Effect("beam", "set", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1))), pulse=0.25)
-            )
-        elif name == "spotlight":
-            yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
-            cx = W * 0.5
-            half = W * 0.04 + (yy / H) * W * 0.12  # the cone widens downwards
-            cone = np.clip(1 - np.abs(xx - cx) / half, 0, 1) ** 0.7 * (0.25 + 0.2 * yy / H)
-            pool = np.exp(-(((xx - cx) / (W * 0.17)) ** 2 + ((yy - H * 0.86) / (H * 0.07)) ** 2)) * 0.55
-            tex = (np.clip(cone + pool, 0, 1)[..., None] * np.array([255, 244, 214], np.float32)).astype(
-                np.uint8
-            )
-            out.append(Effect("spotlight", "front", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1)))))
-            p.pieces.append(("spotlight", "set:spotlight"))
+    if "crater" not in p.anchors:
+        return out
+    cx, cy = p.anchors["crater"]
+    y0 = max(0, int(cy - H * 0.3))
+    h = int(cy + H * 0.05) - y0
+    yy, xx = np.mgrid[0:h, 0:W].astype(np.float32)
+    glow = np.exp(-(((xx - cx) / (W * 0.07)) ** 2 + ((yy + y0 - cy) / (H * 0.1)) ** 2))[..., None]
+    tex = np.tile((glow * np.array([255, 120, 40], np.float32) * 0.8).astype(np.uint8), (2, 2, 1))
+    out.append(Effect("lava", "set", "add", tex=np.ascontiguousarray(tex), y0=y0, pulse=0.7))
+    sp = np.zeros((h, W, 3), np.uint8)
+    for _ in range(40):  # sparks over the crater; rise at one speed (the texture is periodic)
+        x, y = cx + rng.normal(0, W * 0.025), rng.uniform(0, h)
+        cv2.circle(
+            sp,
+            (int(x), int(y)),
+            max(1, H // 160),
+            (255, int(rng.uniform(120, 220)), 60),
+            -1,
+            cv2.LINE_AA,
+        )
+    out.append(
+        Effect(
+            "sparks",
+            "set",
+            "add",
+            tex=np.ascontiguousarray(np.tile(sp, (2, 2, 1))),
+            y0=y0,
+            vel=(0, -H * 0.35),
+        )
+    )
     return out
+
+
+def _fx_debris(p: _Painter, name: str) -> list[Effect]:
+    """Rock fragments drifting past, small behind the subjects and large in front."""
+    H, W, rng = p.H, p.W, p.rng
+    out: list[Effect] = []
+    out.append(
+        Effect(
+            "debris",
+            "set",
+            "add",
+            tex=_dots(W, H, 40, (1.0, 2.5), (150, 140, 130), rng, blur=0, poly=True),
+            vel=(-W * 0.05, H * 0.01),
+        )
+    )
+    out.append(
+        Effect(
+            "debris",
+            "front",
+            "add",
+            tex=_dots(W, H, 9, (H * 0.02, H * 0.05), (170, 160, 150), rng, blur=0, poly=True),
+            vel=(-W * 0.25, H * 0.04),
+        )
+    )
+    return out
+
+
+def _fx_spray(p: _Painter, name: str) -> list[Effect]:
+    """Sea spray blown across the lower half of the frame."""
+    H, W, rng = p.H, p.W, p.rng
+    out: list[Effect] = []
+    y0 = int(H * 0.5)
+    out.append(
+        Effect(
+            "spray",
+            "front",
+            "add",
+            tex=_dots(W, H - y0, int(W * H / 2500), (1.0, 2.5), (200,) * 3, rng, blur=1.2),
+            y0=y0,
+            vel=(W * 0.15, -H * 0.2),
+        )
+    )
+    return out
+
+
+def _fx_bubbles(p: _Painter, name: str) -> list[Effect]:
+    """Bubbles rising under water."""
+    H, W, rng = p.H, p.W, p.rng
+    out: list[Effect] = []
+    out.append(
+        Effect(
+            "bubbles",
+            "screen",
+            "add",
+            tex=_dots(W, H, int(W * H / 6000), (1.5, 4.0), (150,) * 3, rng, ring=True),
+            vel=(0, -H * 0.3),
+            sway=W * 0.01,
+        )
+    )
+    return out
+
+
+def _fx_dust(p: _Painter, name: str) -> list[Effect]:
+    """Dust blown across outdoors; motes floating in the light indoors."""
+    H, W, rng = p.H, p.W, p.rng
+    out: list[Effect] = []
+    outdoor = p.kind == "outdoor"
+    if outdoor:
+        tex = _streaks(W, H, int(W * H / 9000), W * 0.06, 6.0, (60, 56, 48), rng)
+        out.append(Effect("dust", "screen", "add", tex=tex, vel=(H * 2.0, H * 0.15)))
+    else:  # motes floating in the light indoors
+        out.append(
+            Effect(
+                "dust",
+                "front",
+                "add",
+                tex=_dots(W, H, int(W * H / 3000), (0.5, 1.2), (90, 84, 70), rng),
+                vel=(W * 0.01, -H * 0.03),
+                sway=W * 0.01,
+            )
+        )
+    return out
+
+
+def _fx_beam(p: _Painter, name: str) -> list[Effect]:
+    """A lighthouse beam sweeping from its lamp, at night or in bad weather."""
+    H, W = p.H, p.W
+    out: list[Effect] = []
+    if not ("lamp" in p.anchors and (p.light.stars > 0.2 or p.weather in ("storm", "rain", "fog"))):
+        return out
+    lx, ly = p.anchors["lamp"]
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    dx = np.abs(xx - lx) + 1.0
+    cone = np.exp(-(((yy - ly) / (H * 0.012 + dx * 0.09)) ** 2)) * np.exp(-dx / (W * 0.45))  # both ways
+    glow = np.exp(-((np.hypot(xx - lx, yy - ly) / (H * 0.03)) ** 2))
+    tex = (np.clip(cone * 0.55 + glow, 0, 1)[..., None] * np.array([255, 236, 170], np.float32)).astype(
+        np.uint8
+    )
+    out.append(Effect("beam", "set", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1))), pulse=0.25))
+    return out
+
+
+def _fx_spotlight(p: _Painter, name: str) -> list[Effect]:
+    """A stage spotlight's cone and pool of light (and its piece)."""
+    H, W = p.H, p.W
+    out: list[Effect] = []
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    cx = W * 0.5
+    half = W * 0.04 + (yy / H) * W * 0.12  # the cone widens downwards
+    cone = np.clip(1 - np.abs(xx - cx) / half, 0, 1) ** 0.7 * (0.25 + 0.2 * yy / H)
+    pool = np.exp(-(((xx - cx) / (W * 0.17)) ** 2 + ((yy - H * 0.86) / (H * 0.07)) ** 2)) * 0.55
+    tex = (np.clip(cone + pool, 0, 1)[..., None] * np.array([255, 244, 214], np.float32)).astype(np.uint8)
+    out.append(Effect("spotlight", "front", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1)))))
+    p.pieces.append(("spotlight", "set:spotlight"))
+    return out
+
+
+EFFECT_MAKERS: dict[str, Callable[[_Painter, str], list[Effect]]] = {
+    "rain": _fx_rain,
+    "snow": _fx_snow,
+    "fog": _fx_fog,
+    "murk": _fx_fog,
+    "lightning": _fx_lightning,
+    "flash": _fx_lightning,
+    "lava": _fx_lava,
+    "debris": _fx_debris,
+    "spray": _fx_spray,
+    "bubbles": _fx_bubbles,
+    "dust": _fx_dust,
+    "beam": _fx_beam,
+    "spotlight": _fx_spotlight,
+}
 
 
 def _light_for(kind: str, p: _Painter, set_name: str) -> None:
