@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHES = ["bench_make.py", "bench_compose.py", "bench_animatic.py", "bench_sound.py", "bench_upscale.py",
-           "bench_unet.py", "bench_icons.py"]  # fmt: skip
+BENCHES = [
+    "bench_make.py", "bench_compose.py", "bench_animatic.py", "bench_sets.py", "bench_icons.py",
+    "bench_faithfulness.py", "bench_sound.py", "bench_upscale.py", "bench_unet.py", "bench_robustness.py",
+]  # fmt: skip
 
 
 def main() -> int:
