@@ -490,59 +490,7 @@ def _camera(plan: ScenePlan, fi: int, focus: tuple[float, float], rng_phase: np.
     return c
 
 
-# -- weather and film textures (screen space) -----------------------------------------------------------
-def _streaks(
-    W: int,
-    H: int,
-    n: int,
-    length: float,
-    slant: float,
-    value: tuple[int, int, int],
-    rng: np.random.Generator,
-    thick: int = 1,
-) -> np.ndarray:
-    """A (2H, 2W, 3) uint8 additive texture of slanted streaks, periodic in both axes, tiled twice."""
-    import cv2
-
-    t = np.zeros((H, W, 3), np.uint8)
-    for _ in range(n):
-        x, y = rng.uniform(0, W), rng.uniform(0, H)
-        ln = length * rng.uniform(0.6, 1.2)
-        k = rng.uniform(0.5, 1.0)  # one brightness per streak (per-channel factors would tint it)
-        v = tuple(int(c * k) for c in value)
-        for dx in (-W, 0, W):
-            for dy in (-H, 0, H):
-                p0 = (int(x + dx), int(y + dy))
-                p1 = (int(x + dx + slant * ln), int(y + dy + ln))
-                cv2.line(t, p0, p1, v, thick, cv2.LINE_AA)
-    return np.ascontiguousarray(np.tile(t, (2, 2, 1)))
-
-
-def _dots(
-    W: int, H: int, n: int, r: tuple[float, float], value: int, rng: np.random.Generator, ring: bool = False
-) -> np.ndarray:
-    import cv2
-
-    t = np.zeros((H, W, 3), np.uint8)
-    for _ in range(n):
-        x, y, rad = rng.uniform(0, W), rng.uniform(0, H), rng.uniform(*r)
-        v = int(value * rng.uniform(0.6, 1.0))
-        for dx in (-W, 0, W):
-            for dy in (-H, 0, H):
-                cv2.circle(
-                    t, (int(x + dx), int(y + dy)), max(1, int(rad)), (v, v, v), 1 if ring else -1, cv2.LINE_AA
-                )
-    if not ring:
-        t = np.asarray(cv2.GaussianBlur(t, (0, 0), 0.7), np.uint8)
-    return np.ascontiguousarray(np.tile(t, (2, 2, 1)))
-
-
-def _wrap_slice(tex: np.ndarray, ox: float, oy: float, W: int, H: int) -> np.ndarray:
-    x = int(ox) % (tex.shape[1] // 2)
-    y = int(oy) % (tex.shape[0] // 2)
-    return tex[y : y + H, x : x + W]
-
-
+# -- the film look (screen space; weather effects are the set's: world.py) -----------------------------
 def _grade_tables(mood: str) -> tuple[np.ndarray, np.ndarray]:
     """(3x3 saturation matrix float32, LUT (1, 256, 3) uint8) for a mood (RGB order)."""
     sat, gains, contrast, lift, sh, hi = GRADES.get(mood, GRADES["epic"])
@@ -566,12 +514,6 @@ def _mix3(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> tuple[i
 
 
 # -- compositing helpers -------------------------------------------------------------------------------
-def _blend_rows(dst: np.ndarray, prem: np.ndarray, inva: np.ndarray) -> None:
-    """dst = prem + dst * inva / 255 in place (uint8, cv2 saturating arithmetic)."""
-    import cv2
-
-    tmp = cv2.multiply(dst, inva, scale=1 / 255.0)
-    cv2.add(tmp, prem, dst=dst)
 
 
 def _paste(
