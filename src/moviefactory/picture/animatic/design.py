@@ -302,8 +302,10 @@ class _Draft:
             if any(e.noun in c or c.endswith(e.head) for c in covered if c):
                 continue
             drawn_texts = {x.text for x in self.elements if x.role == "set"}
-            if e.noun == e.head and (e.head in drawn_texts or e.head == set_name):
-                continue  # the set already draws it ("the sea" in a sea set, its lighthouse piece)
+            spec = SETS[set_name] if set_name else None
+            own = set(spec.name.split("-")) | {a for a in spec.aliases if " " not in a} if spec else set()
+            if e.noun == e.head and (e.head in drawn_texts or e.head in own):
+                continue  # the set already draws it ("the sea" in a sea set, "forest" in the bamboo forest)
             self.add(
                 _figure(
                     self.lib,
@@ -411,14 +413,19 @@ def _find_place(places: list[L.Entity], setting: str, text: str) -> tuple[str, f
     return next((h for c in overhead if (h := find_set(c)) is not None), None)
 
 
+def _set_words(set_name: str) -> set[str]:
+    """The words a set draws by itself: its name's, its aliases' and its pieces' ("bamboo", "forest", ...)."""
+    spec = SETS[set_name]
+    return {w for a in (spec.name, *spec.aliases, *spec.pieces) for w in re.findall(r"[a-z]+", a.lower())}
+
+
 def landmarks(lib: IconLibrary, set_name: str, places: list[L.Entity]) -> tuple[tuple[str, str], ...]:
     """What the place's words name that the set does not draw: "village" of "the small island village" on
     the island set, "castle" of "the castle kitchen", "lighthouse" of "a coastline by the lighthouse". Each
     is (word, "shape:<kind>") for a hand-drawn structure, else (word, icon) for an icon named by the word
     itself (score >= SURE) when the word is a place (sets.find_set knows it: not "the arms" of "safe in the
     arms of"); words for open country ("sea", "coast": no exact icon) are left to the set."""
-    spec = SETS[set_name]
-    known = {w for a in (spec.name, *spec.aliases, *spec.pieces) for w in re.findall(r"[a-z]+", a.lower())}
+    known = _set_words(set_name)
     out: dict[str, str] = {}
     for e in places:
         for word in (*e.compounds, e.head):
