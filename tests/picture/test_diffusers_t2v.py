@@ -28,6 +28,7 @@ from moviefactory.picture.diffusers_t2v import (
     weights_gib,
 )
 from moviefactory.spec import Movie, Scene, Style
+from moviefactory.weights import weights_id
 
 
 @pytest.fixture(autouse=True)
@@ -335,10 +336,10 @@ def test_image_to_video_scenes_continue_from_the_last_frame(
     clip = fresh.render(cut, cut.scenes[1], tmp_path / "cut" / "scenes" / "s02" / "clip.mp4")
     assert not np.array_equal(read_frames(clip.path), frames["s02"])
     ident = backend.identity()
-    assert ident["continuity"] == 0.5 and ident["image_model"] == str(sd.resolve())
+    assert ident["continuity"] == 0.5 and ident["image_model_weights"] == weights_id(sd)
     # text-to-video families take no image: continuity is off and their identity unchanged
     t2v_backend = DiffusersBackend(t2v, continuity=0.5)
-    assert t2v_backend.continuity == 0.0 and "image_model" not in t2v_backend.identity()
+    assert t2v_backend.continuity == 0.0 and "image_model_weights" not in t2v_backend.identity()
 
 
 def test_key_frame_from_a_reference_with_one_step(i2v: tuple[Path, Path]) -> None:

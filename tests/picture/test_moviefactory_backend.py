@@ -136,7 +136,16 @@ def test_backend_renders_two_scenes_to_decodable_clips(sd2: Path, tmp_path: Path
     again = backend.render(movie, movie.scenes[0], tmp_path / "again.mp4")
     assert np.array_equal(read_frames(again.path), decoded[0])
     ident = backend.identity()
-    assert ident["model"] == str(sd2.resolve()) and ident["scheduler"] == "ddim" and ident["adapters"] is None
+    assert ident["scheduler"] == "ddim" and ident["adapters_weights"] is None
+    # the model is known by its content: a moved copy is the same model, changed weights are another
+    moved = tmp_path / "moved-sd2"
+    shutil.copytree(sd2, moved)
+    settings = Settings(model=moved, steps=2, guidance=3.0, scheduler="ddim")
+    assert backend_cls.from_settings(settings).identity() == ident
+    w = next((moved / "unet").glob("diffusion_pytorch_model.*"))
+    data = w.read_bytes()
+    w.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    assert backend_cls.from_settings(settings).identity()["model_weights"] != ident["model_weights"]
 
 
 @pytest.mark.slow

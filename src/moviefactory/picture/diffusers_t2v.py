@@ -377,36 +377,27 @@ class DiffusersBackend(PictureBackend):
         self.pipe = pipe
 
     def identity(self) -> dict[str, Any]:
-        roots = [self.model] + ([self.motion_adapter] if self.motion_adapter is not None else [])
-        weights = sorted(
-            f"{p.relative_to(r)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-            for r in roots
-            for p in r.rglob("*")
-            if p.suffix in (".safetensors", ".bin", ".json") and p.is_file()
-        )
+        """What the clips depend on; model folders by content (weights.weights_id), not by where they lie."""
+        from moviefactory.weights import weights_id
+
         ident = {
             "backend": self.name,
             "version": self.version,
-            "model": str(self.model.resolve()),
-            "motion_adapter": None if self.motion_adapter is None else str(self.motion_adapter.resolve()),
+            "model_weights": weights_id(self.model),
+            "motion_adapter_weights": None
+            if self.motion_adapter is None
+            else weights_id(self.motion_adapter),
             "class": self.class_name,
-            "files": weights,
             "steps": self.steps,
             "guidance": self.guidance,
             "negative_prompt": self.negative_prompt,
         }
         if self.image_to_video:  # only image-to-video families use these (absent: keys of others unchanged)
             assert self.image_model is not None
-            image_files = sorted(
-                f"{p.relative_to(self.image_model)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-                for p in self.image_model.rglob("*")
-                if p.suffix in (".safetensors", ".bin", ".json") and p.is_file()
-            )
             return {
                 **ident,
                 "continuity": self.continuity,
-                "image_model": str(self.image_model.resolve()),
-                "image_files": image_files,
+                "image_model_weights": weights_id(self.image_model),
                 "keyframe_strength": KEYFRAME_STRENGTH,
             }
         return ident

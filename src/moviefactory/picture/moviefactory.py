@@ -351,35 +351,26 @@ class MovieFactoryBackend(PictureBackend):
                 self.pipe.unet.domain_index(self.domain)  # unknown domain: fail before any scene renders
 
     def identity(self) -> dict[str, Any]:
-        def stamp(p: Path) -> str:
-            st = p.stat()
-            return f"{st.st_size}:{st.st_mtime_ns}"
+        """What the clips depend on. Models by content (weights.weights_id: a digest cached by path, size and
+        mtime), not by where they lie: a moved model reuses its clips, new weights at the same path do not."""
+        from moviefactory.weights import weights_id
 
-        unet_w = (
-            self.model
-            if self.model.is_file()
-            else next(p for p in sorted((self.model / "unet").glob("diffusion_pytorch_model.*")))
-        )
         ident: dict[str, Any] = {
             "backend": self.name,
             "version": self.version,
-            "model": str(self.model.resolve()),
-            "model_weights": stamp(unet_w),
+            "model_weights": weights_id(self.model),
             "steps": self.steps,
             "guidance": self.guidance,
             "scheduler": self.scheduler,
             "domain": self.domain,
             "continuity": self.continuity,
             "negative_prompt": self.negative_prompt,
-            "adapters": None if self.adapters is None else str(self.adapters.resolve()),
-            "adapters_weights": None
-            if self.adapters is None
-            else stamp(self.adapters / "adapters.safetensors"),
+            "adapters_weights": None if self.adapters is None else weights_id(self.adapters),
         }
         if self.model.is_file():  # a single file's configs (prediction type, tokenizer) come from elsewhere
             from moviefactory.models.loading import single_file_config
 
-            ident["sd_config"] = str(single_file_config(self.model, self.sd_config).resolve())
+            ident["sd_config"] = weights_id(single_file_config(self.model, self.sd_config))
         return ident
 
     def render(self, movie: Movie, scene: Scene, out: Path, progress: ProgressFn | None = None) -> Clip:
