@@ -11,6 +11,7 @@ import torch
 
 from moviefactory.errors import InputError, ModelLoadError
 from moviefactory.models.loading import check_sd2_folder, load_sd2_components
+from moviefactory.weights import weights_id
 
 
 def test_loader_reads_every_component(tiny_sd2: Path) -> None:
@@ -235,7 +236,7 @@ def test_single_file_flags_reach_the_loaders(
     args = parser.parse_args(["--model", str(file), "--sd-config", str(tiny_sd2)])
     backend = MovieFactoryBackend.from_settings(_settings(args))
     ident = backend.identity()
-    assert ident["model"] == str(file.resolve()) and ident["sd_config"] == str(tiny_sd2.resolve())
+    assert ident["model_weights"] == weights_id(file) and ident["sd_config"] == weights_id(tiny_sd2)
     parser = argparse.ArgumentParser()
     train_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(

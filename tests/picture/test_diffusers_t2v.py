@@ -202,7 +202,7 @@ def test_motion_adapter_folder_with_an_sd_folder_renders_long_scenes(
     assert clip.num_frames == 12 and frames.shape == (12, 40, 96, 3) and frames.std() > 1.0
     assert any("FreeNoise context windows of 8" in w for w in clip.warnings)
     assert any("generated at 64x64, centre-cropped to 64x27" in w for w in clip.warnings)
-    assert backend.identity()["motion_adapter"] == str(motion.resolve())
+    assert backend.identity()["motion_adapter_weights"] == weights_id(motion)
     short = movie.model_copy(deep=True)
     short.scenes[0].duration_s = 0.5
     clip = backend.render(short, short.scenes[0], tmp_path / "short.mp4")
