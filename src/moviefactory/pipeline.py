@@ -43,7 +43,9 @@ from moviefactory.workspace import (
 if TYPE_CHECKING:
     from moviefactory.sound import Credit, SoundTrack
 
-COMPOSE_VERSION = "3"  # bump when the compose graph changes what it outputs (2: narration offset once; 3: TP -2)
+COMPOSE_VERSION = (
+    "3"  # bump when the compose graph changes what it outputs (2: narration offset once; 3: TP -2)
+)
 
 
 @dataclass
