@@ -43,9 +43,8 @@ from moviefactory.workspace import (
 if TYPE_CHECKING:
     from moviefactory.sound import Credit, SoundTrack
 
-COMPOSE_VERSION = (
-    "3"  # bump when the compose graph changes what it outputs (2: narration offset once; 3: TP -2)
-)
+# Bump when the compose graph changes what it outputs (2: narration offset once; 3: true peak -2 dBTP).
+COMPOSE_VERSION = "3"
 
 
 @dataclass
