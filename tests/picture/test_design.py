@@ -252,3 +252,14 @@ def test_what_is_carried_is_in_the_doers_hands(prompt: str, doer: str, thing: st
     assert any(
         e.drawn_as == f"{holder.held[0]}:{holder.held[1]}" for e in d.elements
     )  # and listed (credited)
+
+
+def test_the_set_is_not_drawn_again_but_what_names_it_is() -> None:
+    # spaCy reads this verbless shot as "bamboo" (in) + "forest": the forest is the set's own name
+    forest = movie("Extreme wide establishing shot: the samurai and the ninja in the bamboo forest, at night")
+    assert not any(
+        e.role == "prop" and "forest" in e.text for e in design_scene(forest, forest.scenes[0]).elements
+    )
+    beach = movie("a kid builds a sandcastle on a sandy beach")  # "sandcastle" finds the beach; still drawn
+    d = design_scene(beach, beach.scenes[0])
+    assert d.set_name == "beach" and any(e.drawn_as.endswith("sand-castle") for e in d.elements)

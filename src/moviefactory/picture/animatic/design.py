@@ -302,8 +302,9 @@ class _Draft:
             if any(e.noun in c or c.endswith(e.head) for c in covered if c):
                 continue
             drawn_texts = {x.text for x in self.elements if x.role == "set"}
-            spec = SETS[set_name] if set_name else None
-            own = set(spec.name.split("-")) | {a for a in spec.aliases if " " not in a} if spec else set()
+            # the words of the set's own name: an alias only names the place, it is not drawn ("sandcastle"
+            # finds the beach; the beach draws no sandcastle)
+            own = set(set_name.split("-")) if set_name else set()
             if e.noun == e.head and (e.head in drawn_texts or e.head in own):
                 continue  # the set already draws it ("the sea" in a sea set, "forest" in the bamboo forest)
             self.add(
