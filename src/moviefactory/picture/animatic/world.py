@@ -2047,7 +2047,6 @@ def _make_effects(p: _Painter, names: list[str]) -> list[Effect]:
 def _fx_rain(p: _Painter, name: str) -> list[Effect]:
     """Rain streaks falling (slanted and denser in a storm)."""
     H, W, rng = p.H, p.W, p.rng
-    out: list[Effect] = []
     heavy = p.weather == "storm"
     tex = _streaks(
         W,
@@ -2059,15 +2058,13 @@ def _fx_rain(p: _Painter, name: str) -> list[Effect]:
         rng,
     )
     v = H * (3.2 if heavy else 2.6)
-    out.append(Effect("rain", "screen", "add", tex=tex, vel=(v * (0.18 if heavy else 0.1), v)))
-    return out
+    return [Effect("rain", "screen", "add", tex=tex, vel=(v * (0.18 if heavy else 0.1), v))]
 
 
 def _fx_snow(p: _Painter, name: str) -> list[Effect]:
     """Two depths of snowflakes, the near ones larger and faster."""
     H, W, rng = p.H, p.W, p.rng
-    out: list[Effect] = []
-    out.append(
+    return [
         Effect(
             "snow",
             "screen",
@@ -2075,9 +2072,7 @@ def _fx_snow(p: _Painter, name: str) -> list[Effect]:
             tex=_dots(W, H, int(W * H / 1400), (0.6, 1.3), (220,) * 3, rng),
             vel=(0, H * 0.25),
             sway=W * 0.01,
-        )
-    )
-    out.append(
+        ),
         Effect(
             "snow",
             "screen",
@@ -2085,28 +2080,24 @@ def _fx_snow(p: _Painter, name: str) -> list[Effect]:
             tex=_dots(W, H, int(W * H / 5000), (1.5, 3.0), (245,) * 3, rng),
             vel=(0, H * 0.6),
             sway=W * 0.03,
-        )
-    )
-    return out
+        ),
+    ]
 
 
 def _fx_fog(p: _Painter, name: str) -> list[Effect]:
     """A veil over set and subjects (murk: green-blue under water)."""
-    out: list[Effect] = []
     light = float(np.mean(p.tint))
     col = (
         np.asarray(p.hor, np.float32) * 0.5 + np.array([200, 204, 210], np.float32) * 0.5 * light
         if name == "fog"
         else np.array([40, 110, 120], np.float32) * max(0.3, light)
     )
-    out.append(_veil(p, 0.7 if p.weather == "fog" or name == "murk" else 0.25, col))
-    return out
+    return [_veil(p, 0.7 if p.weather == "fog" or name == "murk" else 0.25, col)]
 
 
 def _fx_lightning(p: _Painter, name: str) -> list[Effect]:
     """A periodic flash, with a jagged bolt for lightning."""
     H, W, rng = p.H, p.W, p.rng
-    out: list[Effect] = []
     period = float(rng.uniform(2.2, 3.4))
     bolt = None
     if name == "lightning":
@@ -2115,7 +2106,7 @@ def _fx_lightning(p: _Painter, name: str) -> list[Effect]:
         while pts[-1][1] < H * 0.6:
             pts.append((pts[-1][0] + rng.normal(0, W * 0.02), pts[-1][1] + rng.uniform(0.04, 0.09) * H))
         bolt = np.array(pts, np.int32)
-    out.append(
+    return [
         Effect(
             name,
             "screen",
@@ -2124,8 +2115,7 @@ def _fx_lightning(p: _Painter, name: str) -> list[Effect]:
             period=period,
             bolt=bolt,
         )
-    )
-    return out
+    ]
 
 
 def _fx_lava(p: _Painter, name: str) -> list[Effect]:
@@ -2170,34 +2160,29 @@ def _fx_lava(p: _Painter, name: str) -> list[Effect]:
 def _fx_debris(p: _Painter, name: str) -> list[Effect]:
     """Rock fragments drifting past, small behind the subjects and large in front."""
     H, W, rng = p.H, p.W, p.rng
-    out: list[Effect] = []
-    out.append(
+    return [
         Effect(
             "debris",
             "set",
             "add",
             tex=_dots(W, H, 40, (1.0, 2.5), (150, 140, 130), rng, blur=0, poly=True),
             vel=(-W * 0.05, H * 0.01),
-        )
-    )
-    out.append(
+        ),
         Effect(
             "debris",
             "front",
             "add",
             tex=_dots(W, H, 9, (H * 0.02, H * 0.05), (170, 160, 150), rng, blur=0, poly=True),
             vel=(-W * 0.25, H * 0.04),
-        )
-    )
-    return out
+        ),
+    ]
 
 
 def _fx_spray(p: _Painter, name: str) -> list[Effect]:
     """Sea spray blown across the lower half of the frame."""
     H, W, rng = p.H, p.W, p.rng
-    out: list[Effect] = []
     y0 = int(H * 0.5)
-    out.append(
+    return [
         Effect(
             "spray",
             "front",
@@ -2206,15 +2191,13 @@ def _fx_spray(p: _Painter, name: str) -> list[Effect]:
             y0=y0,
             vel=(W * 0.15, -H * 0.2),
         )
-    )
-    return out
+    ]
 
 
 def _fx_bubbles(p: _Painter, name: str) -> list[Effect]:
     """Bubbles rising under water."""
     H, W, rng = p.H, p.W, p.rng
-    out: list[Effect] = []
-    out.append(
+    return [
         Effect(
             "bubbles",
             "screen",
@@ -2223,38 +2206,32 @@ def _fx_bubbles(p: _Painter, name: str) -> list[Effect]:
             vel=(0, -H * 0.3),
             sway=W * 0.01,
         )
-    )
-    return out
+    ]
 
 
 def _fx_dust(p: _Painter, name: str) -> list[Effect]:
     """Dust blown across outdoors; motes floating in the light indoors."""
     H, W, rng = p.H, p.W, p.rng
-    out: list[Effect] = []
-    outdoor = p.kind == "outdoor"
-    if outdoor:
+    if p.kind == "outdoor":
         tex = _streaks(W, H, int(W * H / 9000), W * 0.06, 6.0, (60, 56, 48), rng)
-        out.append(Effect("dust", "screen", "add", tex=tex, vel=(H * 2.0, H * 0.15)))
-    else:  # motes floating in the light indoors
-        out.append(
-            Effect(
-                "dust",
-                "front",
-                "add",
-                tex=_dots(W, H, int(W * H / 3000), (0.5, 1.2), (90, 84, 70), rng),
-                vel=(W * 0.01, -H * 0.03),
-                sway=W * 0.01,
-            )
+        return [Effect("dust", "screen", "add", tex=tex, vel=(H * 2.0, H * 0.15))]
+    return [  # motes floating in the light indoors
+        Effect(
+            "dust",
+            "front",
+            "add",
+            tex=_dots(W, H, int(W * H / 3000), (0.5, 1.2), (90, 84, 70), rng),
+            vel=(W * 0.01, -H * 0.03),
+            sway=W * 0.01,
         )
-    return out
+    ]
 
 
 def _fx_beam(p: _Painter, name: str) -> list[Effect]:
     """A lighthouse beam sweeping from its lamp, at night or in bad weather."""
     H, W = p.H, p.W
-    out: list[Effect] = []
     if not ("lamp" in p.anchors and (p.light.stars > 0.2 or p.weather in ("storm", "rain", "fog"))):
-        return out
+        return []
     lx, ly = p.anchors["lamp"]
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     dx = np.abs(xx - lx) + 1.0
@@ -2263,23 +2240,20 @@ def _fx_beam(p: _Painter, name: str) -> list[Effect]:
     tex = (np.clip(cone * 0.55 + glow, 0, 1)[..., None] * np.array([255, 236, 170], np.float32)).astype(
         np.uint8
     )
-    out.append(Effect("beam", "set", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1))), pulse=0.25))
-    return out
+    return [Effect("beam", "set", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1))), pulse=0.25)]
 
 
 def _fx_spotlight(p: _Painter, name: str) -> list[Effect]:
     """A stage spotlight's cone and pool of light (and its piece)."""
     H, W = p.H, p.W
-    out: list[Effect] = []
     yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
     cx = W * 0.5
     half = W * 0.04 + (yy / H) * W * 0.12  # the cone widens downwards
     cone = np.clip(1 - np.abs(xx - cx) / half, 0, 1) ** 0.7 * (0.25 + 0.2 * yy / H)
     pool = np.exp(-(((xx - cx) / (W * 0.17)) ** 2 + ((yy - H * 0.86) / (H * 0.07)) ** 2)) * 0.55
     tex = (np.clip(cone + pool, 0, 1)[..., None] * np.array([255, 244, 214], np.float32)).astype(np.uint8)
-    out.append(Effect("spotlight", "front", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1)))))
     p.pieces.append(("spotlight", "set:spotlight"))
-    return out
+    return [Effect("spotlight", "front", "add", tex=np.ascontiguousarray(np.tile(tex, (2, 2, 1))))]
 
 
 EFFECT_MAKERS: dict[str, Callable[[_Painter, str], list[Effect]]] = {
