@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 
@@ -166,29 +166,35 @@ def plan_scene(
     motion = _settle_motion(
         resolve.motion_by_keywords(scene.action) or resolve.motion_by_keywords(scene.prompt), subs
     )
-    fps = movie.style.fps
-    seed = _plan_seed(scene)
     return ScenePlan(
-        scene_id=scene.id,
-        width=movie.style.width,
-        height=movie.style.height,
-        fps=fps,
-        num_frames=frame_count(scene.duration_s, fps),
+        **_scene_fields(movie, scene, grain=grain, vignette=vignette),
         family=terrain[0],
         road=terrain[1],
         time_of_day=scene.time_of_day.value,
         weather=scene.weather.value,
-        shot=scene.shot.value,
-        camera=scene.camera.value,
         motion=motion,
-        leftward=resolve.is_leftward(scene.action),
-        mood=movie.tone.mood.value,
-        seed=seed,
         subjects=tuple(subs),
-        grain=grain,
-        vignette=vignette,
         notes=tuple(notes),
     )
+
+
+def _scene_fields(movie: Movie, scene: Scene, *, grain: float, vignette: float) -> dict[str, Any]:
+    """The ScenePlan fields both plan paths take straight from the movie's style and the scene."""
+    fps = movie.style.fps
+    return {
+        "scene_id": scene.id,
+        "width": movie.style.width,
+        "height": movie.style.height,
+        "fps": fps,
+        "num_frames": frame_count(scene.duration_s, fps),
+        "shot": scene.shot.value,
+        "camera": scene.camera.value,
+        "leftward": resolve.is_leftward(scene.action),
+        "mood": movie.tone.mood.value,
+        "seed": _plan_seed(scene),
+        "grain": grain,
+        "vignette": vignette,
+    }
 
 
 def _settle_motion(motion: str | None, subs: list[SubjectPlan]) -> str:
@@ -217,31 +223,17 @@ def _plan_from_design(movie: Movie, scene: Scene, d: Design, *, grain: float, vi
                 SubjectPlan(f.key if k == 0 else f"{f.key}#{k}", kind, f.color, f.icon, f.place, f.held)
             )
     subs = subs[:8]
-    motion = _settle_motion(d.motion, subs)
-    fps = movie.style.fps
-    seed = _plan_seed(scene)
     return ScenePlan(
-        scene_id=scene.id,
-        width=movie.style.width,
-        height=movie.style.height,
-        fps=fps,
-        num_frames=frame_count(scene.duration_s, fps),
+        **_scene_fields(movie, scene, grain=grain, vignette=vignette),
         family=d.set_name,
         road=False,
         time_of_day=d.time_of_day,
         weather=d.weather,
-        shot=scene.shot.value,
-        camera=scene.camera.value,
-        motion=motion,
-        leftward=resolve.is_leftward(scene.action),
-        mood=movie.tone.mood.value,
-        seed=seed,
+        motion=_settle_motion(d.motion, subs),
         subjects=tuple(subs),
         set_name=d.set_name,
         extra_words=d.extra_words,
         landmarks=d.landmarks,
-        grain=grain,
-        vignette=vignette,
         notes=tuple(d.notes) + tuple(f"could not draw {u!r}" for u in d.unmatched),
     )
 
