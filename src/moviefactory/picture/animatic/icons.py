@@ -63,13 +63,13 @@ _MEMORY_RASTERS = 512  # in-memory LRU of rendered RGBA arrays (~100 KB each at 
 
 ACCESSORY_COSINE = 0.7  # an unnamed thing marks a role only this close in meaning (fisherman ~ fishing 0.76)
 # Names holding one of these draw a person, not a thing a person holds or wears (accessory()).
-# The first nine also mark a person as a name's first word ("woman-cook", "man-pilot").
-_PEOPLE_WORDS = (
-    "person", "people", "man", "woman", "men", "women", "boy", "girl", "child", "children", "kid", "baby",
-    "player", "players", "family", "couple", "face", "head", "bust", "silhouette", "profile", "human", "king",
-    "queen", "prince", "princess", "captain", "chief", "ninja", "mage", "elf", "fairy", "vampire", "zombie",
-    "genie", "troll", "merperson", "female", "male", "eyes", "eye", "hand", "hands", "fist",
-)  # fmt: skip
+# _PERSON_PREFIXES also mark a person as a name's first word ("woman-cook", "man-pilot").
+_PERSON_PREFIXES = frozenset({"person", "people", "man", "woman", "men", "women", "boy", "girl", "child"})
+_PEOPLE_WORDS = _PERSON_PREFIXES | frozenset({
+    "children", "kid", "baby", "player", "players", "family", "couple", "face", "head", "bust", "silhouette",
+    "profile", "human", "king", "queen", "prince", "princess", "captain", "chief", "ninja", "mage", "elf", "fairy",
+    "vampire", "zombie", "genie", "troll", "merperson", "female", "male", "eyes", "eye", "hand", "hands", "fist",
+})  # fmt: skip
 # Words that say which of several things a phrase means but are not themselves drawn.
 _DETERMINERS = frozenset({
     "a", "an", "the", "some", "any", "his", "her", "its", "their", "my", "your", "our", "this", "that", "these",
@@ -400,7 +400,7 @@ class IconLibrary:
         from moviefactory import language as L
 
         head = _head(e)
-        people = head in _PEOPLE_WORDS or e.words[0] in _PEOPLE_WORDS[:9]  # woman-cook, man-pilot
+        people = head in _PEOPLE_WORDS or e.words[0] in _PERSON_PREFIXES  # woman-cook, man-pilot
         return people or L.is_agent_noun(head)
 
     def name_texts(self) -> list[str]:
