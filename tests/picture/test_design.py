@@ -263,3 +263,12 @@ def test_the_set_is_not_drawn_again_but_what_names_it_is() -> None:
     beach = movie("a kid builds a sandcastle on a sandy beach")  # "sandcastle" finds the beach; still drawn
     d = design_scene(beach, beach.scenes[0])
     assert d.set_name == "beach" and any(e.drawn_as.endswith("sand-castle") for e in d.elements)
+
+
+def test_what_carries_the_subject_is_drawn_but_a_path_is_not() -> None:
+    broom = movie("a witch flies on a broom under the stars")
+    assert any(e.drawn_as.endswith("broom") for e in design_scene(broom, broom.scenes[0]).elements)
+    snow = movie("the boy inside the cozy kitchen, as snow falls past the windows")
+    assert not any(
+        "window" in e.text for e in design_scene(snow, snow.scenes[0]).elements if e.role == "prop"
+    )

@@ -295,8 +295,10 @@ class _Draft:
         for e in reading.entities:
             if e.noun in covered or e.text in covered or len(self.figures) >= 8:
                 continue
-            if e in places and find_set(e.text) is not None:
-                continue  # a place the set draws; one no set knows is a thing ("on a broom", "in his rowboat")
+            if e in places and (e.prep not in _BORNE_BY or find_set(e.text) is not None):
+                # a place the set draws, or a path ("past the windows"); one no set knows that the subject is
+                # on or in is a thing to draw ("on a broom", "in his rowboat")
+                continue
             if {e.head, *e.text.lower().split()} & (_LIGHT | L.TIME_WORDS.keys() | L.WEATHER_WORDS.keys()):
                 continue  # "in bright daylight", "in the rain": the sky and the grade draw these
             if any(e.noun in c or c.endswith(e.head) for c in covered if c):
@@ -442,6 +444,8 @@ def landmarks(lib: IconLibrary, set_name: str, places: list[L.Entity]) -> tuple[
     return tuple(out.items())[:3]
 
 
+# Prepositions of what carries the subject: "on a broom", "in his rowboat", "aboard the raft".
+_BORNE_BY = frozenset(["on", "in", "inside", "aboard", "onto", "into", "upon", "atop"])
 _LIGHT = frozenset(["light", "daylight", "sunlight", "moonlight", "starlight", "glow", "shade", "shadow", "hour",
                     "goldenhour", "golden-hour"])  # fmt: skip
 # Words of the cinematographer, not of the story: a prompt's comma parts holding one are not drawn.
