@@ -213,6 +213,11 @@ def test_under_the_sky_is_not_the_place_and_the_weather_does_not_move_the_subjec
     assert design_scene(m, m.scenes[0]).set_name == "stadium"
     snow = movie("the boy inside the cozy kitchen, as snow falls past the windows")
     assert design_scene(snow, snow.scenes[0]).motion != "falling"
+    # the parser pairs "snow" with the grandson as the doers of "falls": the weather still moves no one
+    paired = movie(
+        "the grandson watching as the grandmother bakes bread in the kitchen, as snow falls past the windows"
+    )
+    assert design_scene(paired, paired.scenes[0]).motion != "falling"
 
 
 @pytest.mark.parametrize(

@@ -381,10 +381,13 @@ def _staging(reading: L.Reading | None, elements: list[Element], scene: Scene, t
     elsewhere = False
     for ev in reading.events if reading else ():
         verb_motion = VERB_MOTION.get(ev.core) or VERB_MOTION.get(ev.verb)
+        weather = any(
+            a.split()[-1] in L.WEATHER_WORDS for a in ev.agents
+        )  # the parser may pair it with someone
         if (
             verb_motion
             and ev.agents
-            and not any(a in t or t.endswith(a.split()[-1]) for a in ev.agents for t in drawn)
+            and (weather or not any(a in t or t.endswith(a.split()[-1]) for a in ev.agents for t in drawn))
         ):
             elsewhere = True  # "as snow falls past the windows": the snow falls, not the boy
             continue
